@@ -1,0 +1,346 @@
+"""Scenario files: load TOML, overlay a rules preset and overrides, validate into a typed object.
+
+A scenario is a TOML file with a ``description`` and the sections of
+:mod:`computemarket.simulation.parameters`. A rules preset is a TOML file of the same shape (usually
+only a ``[rules]`` table) laid over any scenario. Every error is a :class:`ScenarioError` whose
+message names the file, the field and what is allowed, on one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from computemarket.simulation.parameters import (
+    FIRM_LISTS,
+    SECTIONS,
+    CapitalParams,
+    ContractTerms,
+    DealTerms,
+    EntryParams,
+    HyperscalerParams,
+    HyperscalerSpec,
+    LabParams,
+    LabSpec,
+    MarketParams,
+    PopulationParams,
+    RulesParams,
+)
+
+SCENARIO_PACKAGE = "computemarket.simulation.scenarios"
+RULES_PACKAGE = "computemarket.simulation.rules"
+DEFAULT_SCENARIO = "baseline"
+DEFAULT_RULES = "laissez-faire"
+
+
+class ScenarioError(ValueError):
+    """A scenario, rules preset or override is invalid. The message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved, validated scenario: everything a model needs to start.
+
+    Attributes:
+        name: Scenario name (file stem).
+        description: One-line description.
+        rules_preset: Name of the rules preset laid over it, or ``""``.
+        overrides: The dotted-path overrides applied last, as given.
+    """
+
+    name: str = DEFAULT_SCENARIO
+    description: str = ""
+    rules_preset: str = ""
+    market: MarketParams = MarketParams()
+    hyperscaler: HyperscalerParams = HyperscalerParams()
+    lab: LabParams = LabParams()
+    deals: DealTerms = DealTerms()
+    contracts: ContractTerms = ContractTerms()
+    rules: RulesParams = RulesParams()
+    capital: CapitalParams = CapitalParams()
+    entry: EntryParams = EntryParams()
+    population: PopulationParams = PopulationParams()
+    hyperscalers: tuple[HyperscalerSpec, ...] = ()
+    labs: tuple[LabSpec, ...] = ()
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scenario as plain data (JSON- and TOML-friendly)."""
+        data = dataclasses.asdict(self)
+        data["overrides"] = {k: v for k, v in self.overrides}
+        return data
+
+
+# --------------------------------------------------------------------------------------- discovery
+def _package_files(package: str) -> dict[str, Any]:
+    return {
+        p.name.removesuffix(".toml"): p
+        for p in resources.files(package).iterdir()
+        if p.name.endswith(".toml")
+    }
+
+
+def _description(path: Any) -> str:
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("description", ""))
+    except (OSError, tomllib.TOMLDecodeError):  # pragma: no cover - shipped files are tested
+        return ""
+
+
+def list_scenarios() -> dict[str, str]:
+    """Shipped scenarios, name to one-line description, sorted by name."""
+    return {name: _description(p) for name, p in sorted(_package_files(SCENARIO_PACKAGE).items())}
+
+
+def list_rule_presets() -> dict[str, str]:
+    """Shipped rules presets, name to one-line description, sorted by name."""
+    return {name: _description(p) for name, p in sorted(_package_files(RULES_PACKAGE).items())}
+
+
+# ------------------------------------------------------------------------------------------ reading
+def _read_toml(source: str | Path, package: str, kind: str) -> tuple[str, str, dict[str, Any]]:
+    """Find and parse a shipped name or a file path. Returns (name, label for errors, data)."""
+    shipped = _package_files(package)
+    text_source = str(source)
+    if text_source in shipped:
+        label, name = f"{kind} '{text_source}'", text_source
+        text = shipped[text_source].read_text(encoding="utf-8")
+    else:
+        path = Path(text_source)
+        looks_like_file = path.suffix == ".toml" or path.parent != Path(".") or path.exists()
+        if not looks_like_file:
+            allowed = ", ".join(shipped)
+            raise ScenarioError(f"unknown {kind} '{text_source}' (shipped: {allowed}; or give a path to a .toml file)")
+        label, name = str(path), path.stem
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError(f"{path}: file not found") from None
+        except IsADirectoryError:
+            raise ScenarioError(f"{path}: is a directory, not a .toml file") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ScenarioError(f"{path}: cannot read file ({err.__class__.__name__}: {err})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{label}: TOML syntax error: {err}") from None
+    return name, label, data
+
+
+# ---------------------------------------------------------------------------------------- validating
+def _expected_type(default: Any) -> type:
+    return type(default)
+
+
+def _check_value(label: str, path: str, f: dataclasses.Field, value: Any) -> Any:
+    """Validate one value against its field; return it converted to the field's type."""
+    meta, expected = f.metadata, _expected_type(f.default)
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{label}: {path}: expected true or false, got {value!r}")
+        return value
+    if expected is str:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{label}: {path}: expected a string, got {value!r}")
+        if meta.get("choices") and value not in meta["choices"]:
+            raise ScenarioError(f"{label}: {path}: {value!r} is not one of {', '.join(meta['choices'])}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = "an integer" if expected is int else "a number"
+        raise ScenarioError(f"{label}: {path}: expected {kind}, got {value!r}")
+    if expected is int:
+        if isinstance(value, float):
+            if not (math.isfinite(value) and value.is_integer()):
+                raise ScenarioError(f"{label}: {path}: expected an integer, got {value!r}")
+            value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ScenarioError(f"{label}: {path}: must be a finite number, got {value!r}")
+    low, high = meta.get("low"), meta.get("high")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ScenarioError(f"{label}: {path}: {value!r} is out of range [{low:g}, {high:g}] ({meta['unit']})")
+    return value
+
+
+def _build(cls: type, table: Any, label: str, prefix: str) -> Any:
+    if not isinstance(table, Mapping):
+        raise ScenarioError(f"{label}: {prefix}: expected a table of parameters, got {table!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise ScenarioError(
+                f"{label}: {prefix}.{key}: unknown parameter (allowed: {', '.join(fields)})"
+            )
+        values[key] = _check_value(label, f"{prefix}.{key}", fields[key], value)
+    return cls(**values)
+
+
+def _build_firms(cls: type, items: Any, label: str, section: str) -> tuple[Any, ...]:
+    if not isinstance(items, list):
+        raise ScenarioError(f"{label}: {section}: expected an array of tables ([[{section}]]), got {items!r}")
+    firms = tuple(_build(cls, item, label, f"{section}[{i}]") for i, item in enumerate(items))
+    names = [firm.name for firm in firms]
+    for i, name in enumerate(names):
+        if not name:
+            raise ScenarioError(f"{label}: {section}[{i}].name: every listed firm needs a non-empty name")
+        if names.index(name) != i:
+            raise ScenarioError(f"{label}: {section}[{i}].name: duplicate name {name!r}")
+    return firms
+
+
+def _merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Overlay tables key by key; firm lists and plain values are replaced whole."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _validate(data: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """Check top-level keys and build every section. Returns constructor kwargs for Scenario."""
+    allowed = ["description", *SECTIONS, *FIRM_LISTS]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "description":
+            if not isinstance(value, str):
+                raise ScenarioError(f"{label}: description: expected a string, got {value!r}")
+            kwargs["description"] = value
+        elif key in SECTIONS:
+            kwargs[key] = _build(SECTIONS[key], value, label, key)
+        elif key in FIRM_LISTS:
+            kwargs[key] = _build_firms(FIRM_LISTS[key], value, label, key)
+        else:
+            raise ScenarioError(f"{label}: {key}: unknown section (allowed: {', '.join(allowed)})")
+    return kwargs
+
+
+def _check_consistency(s: Scenario, label: str) -> None:
+    """Cross-field rules that no single field can check."""
+    pop = s.population
+    if len(s.hyperscalers) > pop.hyperscalers:
+        raise ScenarioError(
+            f"{label}: population.hyperscalers: {pop.hyperscalers} is fewer than the "
+            f"{len(s.hyperscalers)} listed in [[hyperscalers]]"
+        )
+    if len(s.labs) > pop.labs:
+        raise ScenarioError(
+            f"{label}: population.labs: {pop.labs} is fewer than the {len(s.labs)} listed in [[labs]]"
+        )
+    generated = pop.hyperscalers - len(s.hyperscalers)
+    if pop.neoclouds > generated:
+        raise ScenarioError(
+            f"{label}: population.neoclouds: {pop.neoclouds} exceeds the {generated} generated hyperscalers"
+        )
+    if pop.in_house_labs > pop.labs - len(s.labs):
+        raise ScenarioError(
+            f"{label}: population.in_house_labs: {pop.in_house_labs} exceeds the "
+            f"{pop.labs - len(s.labs)} generated labs"
+        )
+    if s.hyperscaler.min_markup > s.hyperscaler.max_markup:
+        raise ScenarioError(f"{label}: hyperscaler.min_markup: {s.hyperscaler.min_markup} exceeds max_markup {s.hyperscaler.max_markup}")
+    names = {h.name for h in s.hyperscalers}
+    for i, lab in enumerate(s.labs):
+        for key in ("owner", "provider"):
+            ref = getattr(lab, key)
+            if ref and ref not in names:
+                allowed = ", ".join(sorted(names)) or "none listed"
+                raise ScenarioError(f"{label}: labs[{i}].{key}: unknown hyperscaler {ref!r} (listed: {allowed})")
+
+
+# ----------------------------------------------------------------------------------------- overrides
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``KEY=VALUE`` from the command line; VALUE is read as a TOML value, else as a string.
+
+    Raises:
+        ScenarioError: If there is no ``=`` or no key.
+    """
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not sep or not key or not raw:
+        raise ScenarioError(f"--set {text!r}: expected KEY=VALUE, e.g. rules.switching_cost=0.3")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _apply_override(data: dict[str, Any], path: str, value: Any, label: str) -> dict[str, Any]:
+    parts = path.split(".")
+    if len(parts) == 2 and parts[0] in SECTIONS:
+        section, key = parts
+        fields = [f.name for f in dataclasses.fields(SECTIONS[section])]
+        if key not in fields:
+            raise ScenarioError(f"{label}: {path}: unknown parameter (allowed in {section}: {', '.join(fields)})")
+        return _merge(data, {section: {key: value}})
+    if len(parts) == 3 and parts[0] in FIRM_LISTS:
+        section, which, key = parts
+        firms = [dict(item) for item in data.get(section, [])]
+        names = [item.get("name") for item in firms]
+        index = int(which) if which.isdigit() else (names.index(which) if which in names else None)
+        if index is None or index >= len(firms):
+            raise ScenarioError(f"{label}: {path}: no firm {which!r} in [[{section}]] (listed: {', '.join(map(str, names)) or 'none'})")
+        firms[index][key] = value
+        return {**data, section: firms}
+    allowed = ", ".join([*SECTIONS, *(f"{s}.<name>" for s in FIRM_LISTS)])
+    raise ScenarioError(f"{label}: {path}: unknown parameter path (expected SECTION.NAME with SECTION one of {allowed})")
+
+
+# -------------------------------------------------------------------------------------------- public
+def load_scenario(
+    scenario: str | Path | Scenario = DEFAULT_SCENARIO,
+    *,
+    rules: str | Path | None = None,
+    overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+) -> Scenario:
+    """Load and validate a scenario, then lay a rules preset and overrides over it.
+
+    Args:
+        scenario: A shipped scenario name (see :func:`list_scenarios`), a path to a TOML file, or an
+            already built :class:`Scenario` (then only ``rules`` and ``overrides`` are applied).
+        rules: A shipped rules preset name (see :func:`list_rule_presets`) or a path to a TOML file.
+        overrides: Dotted paths to values, e.g. ``{"rules.switching_cost": 0.3}``; applied last.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: On any invalid input; the message names the file, the field and what is allowed.
+    """
+    if isinstance(scenario, Scenario):
+        name, label = scenario.name, f"scenario '{scenario.name}'"
+        data = {k: v for k, v in scenario.to_dict().items() if k in ("description", *SECTIONS, *FIRM_LISTS)}
+        preset = scenario.rules_preset
+        previous = scenario.overrides
+    else:
+        name, label, data = _read_toml(scenario, SCENARIO_PACKAGE, "scenario")
+        _validate(data, label)
+        preset, previous = "", ()
+    if rules is not None:
+        preset_name, preset_label, preset_data = _read_toml(rules, RULES_PACKAGE, "rules preset")
+        _validate(preset_data, preset_label)
+        data = _merge(data, {k: v for k, v in preset_data.items() if k != "description"})
+        preset, label = preset_name, f"{label} with rules '{preset_name}'"
+    items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
+    for path, value in items:
+        if not isinstance(path, str):
+            raise ScenarioError(f"override key {path!r}: expected a dotted string such as rules.switching_cost")
+        data = _apply_override(data, path, value, "--set")
+        _validate(data, "--set")
+    kwargs = _validate(data, label)
+    result = Scenario(
+        name=name, rules_preset=preset, overrides=tuple(previous) + tuple(items), **kwargs
+    )
+    _check_consistency(result, label)
+    return result
