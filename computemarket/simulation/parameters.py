@@ -126,14 +126,14 @@ class MarketParams:
         source="Derived: OpenAI 2024 inference spend $1.8B on ~$3.7B revenue (Epoch) at ~$2.5B per GW-quarter",
     )
     inference_efficiency_gain: float = param(
-        1.3,
+        1.0,
         unit="x per year",
         doc="Yearly fall in GW needed per $ of revenue (hardware gains net of growing usage per $).",
         low=1.0,
         high=20.0,
     )
     quality_weight: float = param(
-        1.5,
+        0.8,
         unit="per unit of log compute",
         doc="Logit sensitivity of users to model quality (quality is log effective compute).",
         low=0.0,
@@ -224,6 +224,13 @@ class HyperscalerParams:
     aggressiveness: float = param(
         1.0, unit="-", doc="Scales the budget a hyperscaler puts into lab deals (0 = never invests).", low=0.0, high=10.0
     )
+    equity_return: float = param(
+        1.2,
+        unit="x amount invested",
+        doc="What a hyperscaler expects its equity in a surviving lab to be worth per $ invested.",
+        low=0.0,
+        high=100.0,
+    )
     investment_budget_share: float = param(
         0.5,
         unit="fraction of other-business cash flow",
@@ -280,10 +287,10 @@ class LabParams:
         high=1.0,
     )
     training_revenue_share: float = param(
-        0.25, unit="fraction of revenue", doc="Share of quarterly revenue spent on training.", low=0.0, high=2.0
+        0.6, unit="fraction of revenue", doc="Share of quarterly revenue spent on training.", low=0.0, high=2.0
     )
     opex_share: float = param(
-        0.3, unit="fraction of revenue", doc="Non-compute operating costs (staff, sales) per $ of revenue.", low=0.0, high=2.0
+        0.25, unit="fraction of revenue", doc="Non-compute operating costs (staff, sales) per $ of revenue.", low=0.0, high=2.0
     )
     fixed_opex: float = param(0.05, unit="$B per quarter", doc="Fixed operating cost of a lab.", low=0.0, high=100.0)
     valuation_multiple: float = param(
@@ -296,7 +303,7 @@ class LabParams:
     )
     min_valuation: float = param(1.0, unit="$B", doc="Floor of a lab's pre-money valuation.", low=0.0, high=1e4)
     string_aversion: float = param(
-        0.05,
+        0.1,
         unit="fraction of amount per unit of strings",
         doc="How much a lab dislikes compute strings: score penalty per unit of commitment multiple and per year of exclusivity.",
         low=0.0,
@@ -424,7 +431,7 @@ class CapitalParams:
     """Independent capital: venture and sovereign money with no compute strings."""
 
     pool_ratio: float = param(
-        0.6,
+        0.25,
         unit="x quarterly AI spending",
         doc="Independent capital available per quarter, relative to end-user AI spending.",
         low=0.0,

@@ -1,0 +1,219 @@
+"""Hyperscalers (cloud providers): build capacity, price it, finance themselves, invest in labs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from computemarket.simulation.ledger import EXTERNAL
+
+if TYPE_CHECKING:
+    from computemarket.simulation.model import ComputeMarket
+
+GROWTH_BOUNDS = (-0.15, 0.35)
+"""Quarterly demand growth a hyperscaler is willing to extrapolate (guards against one odd quarter)."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An offer of capital to a lab.
+
+    Attributes:
+        investor: Provider index, or -1 for independent capital.
+        amount: Total investment, $B (upfront plus conditional tranches).
+        stake: Equity stake bought, fraction of the lab.
+        commitment_multiple: Compute to buy from the investor per $ invested (take-or-pay).
+        exclusivity_quarters: Quarters of exclusivity.
+        discount: Price discount at the investor.
+        revenue_share: Share of lab revenue paid to the investor during the commitment term.
+        score: The lab's valuation of the offer, $B-equivalent (higher is better).
+    """
+
+    investor: int
+    amount: float
+    stake: float
+    commitment_multiple: float = 0.0
+    exclusivity_quarters: int = 0
+    discount: float = 0.0
+    revenue_share: float = 0.0
+    score: float = 0.0
+
+
+class Hyperscaler(mesa.Agent):
+    """A cloud provider with AI capacity by vintage, a non-AI cloud business and other businesses.
+
+    State lives in row ``index`` of the model's :class:`~computemarket.simulation.state.ProviderState`;
+    cash lives in the ledger.
+
+    Args:
+        model: The model.
+        index: Row in the provider arrays.
+        name: Display name.
+    """
+
+    kind = "hyperscaler"
+
+    def __init__(self, model: ComputeMarket, index: int, name: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.account = model.ledger.open_account()
+        model.providers.account[index] = self.account
+
+    # ---------------------------------------------------------------------------- read-only state
+    @property
+    def cash(self) -> float:
+        """Cash, $B (changed only through the ledger)."""
+        return float(self.model.ledger.cash[self.account])
+
+    @property
+    def capacity_gw(self) -> float:
+        """Installed AI capacity, GW."""
+        return float(self.model.providers.capacity[self.index])
+
+    @property
+    def alive(self) -> bool:
+        """False once the provider has failed."""
+        return bool(self.model.providers.alive[self.index])
+
+    @property
+    def neocloud(self) -> bool:
+        """A neocloud has no other business to fall back on."""
+        return bool(self.model.providers.neocloud[self.index])
+
+    # --------------------------------------------------------------------------------- behaviour
+    def finance(self) -> None:
+        """Book the quarter's operating flows, service debt, forecast demand and order capacity."""
+        m, p, i = self.model, self.model.providers, self.index
+        hp = m.params.hyperscaler
+        ledger, acct = m.ledger, self.account
+        non_ai = float(p.non_ai_revenue[i])
+        ledger.book(EXTERNAL, acct, non_ai, "non_ai_revenue")
+        ledger.book(acct, EXTERNAL, non_ai * (1.0 - hp.non_ai_margin), "non_ai_cost")
+        ledger.book(EXTERNAL, acct, float(p.other_cash_flow[i]), "other_business")
+        operating_cost = hp.operating_cost_per_gw * float(p.capacity[i])
+        ledger.book(acct, EXTERNAL, operating_cost, "ai_operating_cost")
+        debt = float(p.debt[i])
+        ledger.book(acct, EXTERNAL, debt * float(p.interest_rate[i]) / 4.0, "interest")
+
+        # Annualised operating cash flow sets the debt ceiling (leverage limit).
+        ai_margin = float(p.ai_revenue[i]) - operating_cost
+        cash_flow = 4.0 * (ai_margin + non_ai * hp.non_ai_margin + float(p.other_cash_flow[i]))
+        debt_room = max(0.0, hp.leverage_limit * max(cash_flow, 0.0) - debt)
+
+        self._update_forecast()
+        order_gw = self._capacity_gap()
+        reserve = operating_cost  # keep a quarter of operating cost in hand
+        affordable = max(0.0, self.cash - reserve) + debt_room
+        order_gw = min(order_gw, affordable / hp.capex_per_gw)
+        capex = order_gw * hp.capex_per_gw
+        borrow = min(debt_room, max(0.0, capex + reserve - self.cash))
+        if borrow > 0:
+            ledger.book(EXTERNAL, acct, borrow, "debt_draw")
+            p.debt[i] += borrow
+        ledger.book(acct, EXTERNAL, capex, "capex")
+        p.capex[i] = capex
+        if order_gw > 0:
+            p.arrivals[i, m.quarter + hp.build_lag_quarters + m.life_quarters] += order_gw
+        # Repay debt from cash beyond the reserve, but never with money just borrowed.
+        if borrow == 0 and p.debt[i] > 0:
+            repay = min(float(p.debt[i]) * hp.debt_repayment_rate, max(0.0, self.cash - 2.0 * reserve))
+            ledger.book(acct, EXTERNAL, repay, "debt_repayment")
+            p.debt[i] -= max(repay, 0.0)
+
+    def _update_forecast(self) -> None:
+        """Exponential smoothing of the GW demanded of this provider and of its growth."""
+        m, p, i = self.model, self.model.providers, self.index
+        alpha = m.params.hyperscaler.forecast_smoothing
+        observed = float(m.demand_seen[i])
+        level = float(p.demand_level[i])
+        if level <= 0:
+            p.demand_level[i] = observed
+            return
+        growth = min(max(observed / level - 1.0, GROWTH_BOUNDS[0]), GROWTH_BOUNDS[1])
+        p.demand_growth[i] = (1 - alpha) * p.demand_growth[i] + alpha * growth
+        p.demand_level[i] = (1 - alpha) * level + alpha * observed
+
+    def _capacity_gap(self) -> float:
+        """GW to order now so that capacity meets forecast demand and backlog when it arrives."""
+        m, p, i = self.model, self.model.providers, self.index
+        hp = m.params.hyperscaler
+        lag = hp.build_lag_quarters
+        forecast = float(p.demand_level[i]) * (1.0 + float(p.demand_growth[i])) ** lag
+        needed = max(forecast, m.backlog_gw(i, m.quarter + lag)) / hp.target_utilization
+        # Capacity still installed at t + lag: arrivals from t + lag - life + 1 to t + lag.
+        t_col = m.quarter + lag + m.life_quarters
+        future = float(p.arrivals[i, t_col - m.life_quarters + 1 : t_col + 1].sum())
+        return max(0.0, needed - future)
+
+    def investment_budget(self) -> float:
+        """$B available for lab deals this quarter."""
+        hp = self.model.params.hyperscaler
+        flow = float(self.model.providers.other_cash_flow[self.index])
+        return max(0.0, min(hp.aggressiveness * hp.investment_budget_share * flow, self.cash))
+
+    def make_offer(self, lab: int, amount_sought: float, budget: float) -> Offer | None:
+        """Offer capital with strings if the deal is worth it to this provider.
+
+        The value of a deal is the margin on the compute it secures (committed spend, and all the
+        lab's spend while exclusive) plus the expected equity return, times the lab's chance of
+        surviving, minus the money put in.
+
+        Args:
+            lab: Row of the lab in the lab arrays.
+            amount_sought: $B the lab wants to raise.
+            budget: $B this provider can still invest this quarter.
+
+        Returns:
+            The offer, or ``None`` if the rules forbid it or it is not worth making.
+        """
+        m, rules, terms = self.model, self.model.params.rules, self.model.params.deals
+        if not rules.hyperscaler_equity or not self.alive:
+            return None
+        labs = m.labs
+        valuation = m.lab_valuation(lab)
+        room = rules.max_equity_stake - float(labs.stake[lab, self.index])
+        if room <= 0:
+            return None
+        # stake = amount / (valuation + amount) <= room  <=>  amount <= room * valuation / (1 - room)
+        cap = math.inf if room >= 1 else room * valuation / (1.0 - room)
+        amount = min(amount_sought, budget, cap)
+        if amount < 0.01:
+            return None
+        multiple = min(terms.commitment_multiple, rules.max_commitment_multiple) if rules.tied_investment else 0.0
+        exclusive = terms.exclusivity_quarters if rules.exclusivity else 0
+        markup = float(m.providers.markup[self.index])
+        margin = markup / (1.0 + markup)
+        survival = m.survival_odds(lab)
+        secured = margin * (multiple * amount + exclusive * float(labs.spend[lab]))
+        value = survival * (m.params.hyperscaler.equity_return * amount + secured) - amount
+        if value <= 0:
+            return None
+        return Offer(
+            investor=self.index,
+            amount=amount,
+            stake=amount / (valuation + amount),
+            commitment_multiple=multiple,
+            exclusivity_quarters=exclusive,
+            discount=terms.discount,
+            revenue_share=terms.revenue_share if multiple > 0 else 0.0,
+        )
+
+
+def update_markups(markup: np.ndarray, utilization: np.ndarray, params) -> np.ndarray:
+    """Markups move with the gap between utilization and its target, within their bounds.
+
+    Args:
+        markup: Current markups, one per provider.
+        utilization: Served GW over capacity, one per provider.
+        params: The scenario's :class:`~computemarket.simulation.parameters.HyperscalerParams`.
+
+    Returns:
+        New markups.
+    """
+    moved = markup + params.markup_adjustment * (utilization - params.target_utilization)
+    return np.clip(moved, params.min_markup, params.max_markup)

@@ -1,0 +1,154 @@
+"""Market clearing: allocate the labs' compute needs to the providers' capacity, all in numpy.
+
+Order of service (model.md, Market clearing): reserved contracts first, then commitments at the
+investor, then exclusive and in-house demand at the investor or owner, then everything else by
+effective cost. An oversubscribed provider rations pro rata, or, when ``self_preferencing`` is on,
+serves its affiliated labs (stake or in-house) first. Rationed demand spills to the other providers
+in later rounds; what no provider can serve is unmet.
+
+Arrays are labs x providers (``L x P``); no Python loop runs over labs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SPILL_ROUNDS = 3
+"""Rounds in which rationed open demand looks for another provider."""
+
+
+@dataclass
+class ClearingInput:
+    """Everything the clearing needs, as arrays.
+
+    Attributes:
+        need: GW each lab wants this quarter, shape (L,).
+        capacity: GW each provider has, shape (P,); 0 for a failed provider.
+        cost: Effective cost per GW of each lab at each provider for open demand (price after discount
+            plus the switching cost of moving there), shape (L, P).
+        contract_gw: GW reserved under a contract, shape (L, P).
+        commit_gw: GW the lab must take at the investor this quarter to meet its commitment, (L, P).
+        tied_to: Provider that takes all remaining demand (exclusivity or in-house owner), or -1, (L,).
+        affiliated: Whether the provider holds a stake in or owns the lab, (L, P) bool.
+        self_preferencing: Serve affiliated labs first when rationing.
+        price_sensitivity: Logit sensitivity of open demand to relative cost (higher: cheapest wins).
+    """
+
+    need: np.ndarray
+    capacity: np.ndarray
+    cost: np.ndarray
+    contract_gw: np.ndarray
+    commit_gw: np.ndarray
+    tied_to: np.ndarray
+    affiliated: np.ndarray
+    self_preferencing: bool
+    price_sensitivity: float
+
+
+@dataclass
+class ClearingResult:
+    """Served GW by tier, labs x providers, and the unmet rest.
+
+    Attributes:
+        contract: Served under reserved contracts.
+        committed: Served to meet commitments at the investor.
+        tied: Served under exclusivity or at the in-house owner.
+        open: Served by choice of effective cost.
+        unmet: GW no provider could serve, (L,).
+        rationed: GW providers turned away (before spill), (P,): demand they saw but could not serve.
+    """
+
+    contract: np.ndarray
+    committed: np.ndarray
+    tied: np.ndarray
+    open: np.ndarray
+    unmet: np.ndarray
+    rationed: np.ndarray
+
+    @property
+    def served(self) -> np.ndarray:
+        """All GW served, labs x providers."""
+        return self.contract + self.committed + self.tied + self.open
+
+
+def ration(demand: np.ndarray, capacity: np.ndarray, affiliated: np.ndarray, self_preferencing: bool) -> np.ndarray:
+    """Serve demand (L x P) within capacity (P,), pro rata or affiliated labs first.
+
+    Returns:
+        Served GW, labs x providers, never above demand nor, per provider, above capacity.
+    """
+    total = demand.sum(axis=0)
+    if not self_preferencing:
+        fill = np.divide(capacity, total, out=np.ones_like(total), where=total > capacity)
+        return demand * np.minimum(fill, 1.0)
+    first = np.where(affiliated, demand, 0.0)
+    rest = demand - first
+    first_total = first.sum(axis=0)
+    fill_first = np.divide(capacity, first_total, out=np.ones_like(first_total), where=first_total > capacity)
+    fill_first = np.minimum(fill_first, 1.0)
+    left = np.clip(capacity - first_total * fill_first, 0.0, None)
+    rest_total = rest.sum(axis=0)
+    fill_rest = np.divide(left, rest_total, out=np.ones_like(rest_total), where=rest_total > left)
+    return first * fill_first + rest * np.minimum(fill_rest, 1.0)
+
+
+def _open_weights(cost: np.ndarray, available: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Logit split of each lab's open demand across available providers by relative cost."""
+    masked = np.where(available, cost, np.inf)
+    best = masked.min(axis=1, keepdims=True)
+    finite_best = np.where(np.isfinite(best), best, 1.0)
+    relative = (masked - finite_best) / np.where(finite_best > 0, finite_best, 1.0)
+    weights = np.where(available, np.exp(-sensitivity * np.where(available, relative, 0.0)), 0.0)
+    total = weights.sum(axis=1, keepdims=True)
+    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+
+
+def clear_market(inp: ClearingInput) -> ClearingResult:
+    """Allocate compute for one quarter.
+
+    Args:
+        inp: Demand, capacity, prices and the ties between labs and providers.
+
+    Returns:
+        Served GW by tier and what stayed unmet.
+    """
+    n_labs, n_providers = inp.cost.shape
+    capacity = inp.capacity.astype(float).copy()
+    remaining = inp.need.astype(float).copy()
+    rationed = np.zeros(n_providers)
+
+    def serve(demand: np.ndarray) -> np.ndarray:
+        nonlocal capacity, remaining
+        got = ration(demand, capacity, inp.affiliated, inp.self_preferencing)
+        rationed[:] += (demand - got).sum(axis=0)
+        capacity = np.clip(capacity - got.sum(axis=0), 0.0, None)
+        remaining = np.clip(remaining - got.sum(axis=1), 0.0, None)
+        return got
+
+    # 1. Reserved contracts, up to what the lab needs.
+    contract_demand = _cap_rows(inp.contract_gw, remaining)
+    contract = serve(contract_demand)
+    # 2. Commitments at the investor.
+    committed = serve(_cap_rows(inp.commit_gw, remaining))
+    # 3. Exclusive or in-house: all remaining demand at the tied provider.
+    tied_demand = np.zeros((n_labs, n_providers))
+    has_tie = inp.tied_to >= 0
+    tied_demand[np.flatnonzero(has_tie), inp.tied_to[has_tie]] = remaining[has_tie]
+    tied = serve(tied_demand)
+    # 4. Open demand by effective cost, spilling over when rationed.
+    open_served = np.zeros((n_labs, n_providers))
+    for _ in range(SPILL_ROUNDS):
+        if remaining.sum() <= 0 or capacity.sum() <= 0:
+            break
+        weights = _open_weights(inp.cost, np.broadcast_to(capacity > 0, inp.cost.shape), inp.price_sensitivity)
+        open_served += serve(weights * remaining[:, None])
+    return ClearingResult(contract, committed, tied, open_served, remaining, rationed)
+
+
+def _cap_rows(demand: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Scale each row of ``demand`` down so that it adds up to at most ``limit``."""
+    total = demand.sum(axis=1)
+    scale = np.divide(limit, total, out=np.ones_like(total), where=total > limit)
+    return demand * np.minimum(scale, 1.0)[:, None]

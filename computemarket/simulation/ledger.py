@@ -1,0 +1,170 @@
+"""The ledger: every transfer of money, booked, tagged by kind and origin, and checked each quarter.
+
+Agents' cash lives in one array owned by the ledger, and only :meth:`Ledger.book` changes it. At
+the end of each quarter :meth:`Ledger.close_quarter` recomputes every account's net flow from the
+booked rows alone and compares it with the change in the cash array; any difference above the
+tolerance (code that touched cash behind the ledger's back, a NaN) raises
+:class:`LedgerImbalanceError`, so a run whose books do not balance is an error, not a number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+EXTERNAL = -1
+"""Account number of the outside world (end users, suppliers, lenders, independent investors)."""
+NO_ORIGIN = -1
+"""Origin of money that is nobody's tied investment."""
+
+KINDS = (
+    "opening_balance",
+    "end_user_revenue",
+    "compute_payment",
+    "take_or_pay",
+    "revenue_share",
+    "egress_fee",
+    "switching_cost",
+    "lab_opex",
+    "investment",
+    "independent_investment",
+    "seed_capital",
+    "internal_funding",
+    "acquisition",
+    "bad_debt",
+    "unpaid_bills",
+    "non_ai_revenue",
+    "non_ai_cost",
+    "other_business",
+    "ai_operating_cost",
+    "interest",
+    "debt_draw",
+    "debt_repayment",
+    "capex",
+    "debt_default",
+)
+"""Every kind of transfer the model books (see docs/model.md, Money)."""
+KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+
+
+class LedgerImbalanceError(RuntimeError):
+    """The books do not balance: cash changed by something other than a booked transfer."""
+
+
+class Ledger:
+    """Accounts of all agents plus the outside world, with a row for every transfer.
+
+    Args:
+        tolerance: Largest allowed absolute imbalance per account and quarter, in $B.
+    """
+
+    def __init__(self, tolerance: float = 1e-6) -> None:
+        self.tolerance = tolerance
+        self.cash = np.zeros(0)
+        self._open = np.zeros(0)
+        self._rows: list[tuple[np.ndarray, ...]] = []
+        self._quarter_rows: list[tuple[np.ndarray, ...]] = []
+        self.quarter = 0
+        self.last_imbalance = 0.0
+
+    def open_account(self) -> int:
+        """Add an account with zero cash and return its number."""
+        self.cash = np.append(self.cash, 0.0)
+        self._open = np.append(self._open, 0.0)
+        return self.cash.size - 1
+
+    def book(
+        self,
+        payer: np.ndarray | int,
+        payee: np.ndarray | int,
+        amount: np.ndarray | float,
+        kind: str,
+        origin: np.ndarray | int = NO_ORIGIN,
+    ) -> None:
+        """Book transfers (scalars or equal-length arrays); non-positive amounts are skipped.
+
+        Args:
+            payer: Account(s) paying, or :data:`EXTERNAL`.
+            payee: Account(s) receiving, or :data:`EXTERNAL`.
+            amount: Amount(s) in $B.
+            kind: One of :data:`KINDS`.
+            origin: Account of the investor whose tied money this is, or :data:`NO_ORIGIN`.
+        """
+        amount = np.atleast_1d(np.asarray(amount, dtype=float))
+        n = amount.size
+        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), n)
+        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), n)
+        origin = np.broadcast_to(np.asarray(origin, dtype=np.int64), n)
+        keep = amount > 0
+        if not keep.all():
+            amount, payer, payee, origin = amount[keep], payer[keep], payee[keep], origin[keep]
+        if amount.size == 0:
+            return
+        inside_out = payer >= 0
+        np.subtract.at(self.cash, payer[inside_out], amount[inside_out])
+        inside_in = payee >= 0
+        np.add.at(self.cash, payee[inside_in], amount[inside_in])
+        code = np.full(amount.size, KIND_CODE[kind], dtype=np.int16)
+        self._quarter_rows.append((payer.copy(), payee.copy(), amount.copy(), code, origin.copy()))
+
+    def close_quarter(self) -> float:
+        """Check the quarter's books and start the next quarter.
+
+        Returns:
+            The largest absolute imbalance of any account ($B).
+
+        Raises:
+            LedgerImbalanceError: If the imbalance exceeds the tolerance or cash is not finite.
+        """
+        n = self.cash.size
+        net = np.zeros(n)
+        for payer, payee, amount, _, _ in self._quarter_rows:
+            net -= np.bincount(payer[payer >= 0], weights=amount[payer >= 0], minlength=n)
+            net += np.bincount(payee[payee >= 0], weights=amount[payee >= 0], minlength=n)
+        change = self.cash - self._open
+        imbalance = float(np.max(np.abs(change - net))) if n else 0.0
+        if not np.isfinite(self.cash).all() or not imbalance <= self.tolerance:
+            raise LedgerImbalanceError(
+                f"quarter {self.quarter}: books do not balance (largest imbalance {imbalance:.3g} $B, "
+                f"tolerance {self.tolerance:g})"
+            )
+        quarter = np.int32(self.quarter)
+        for payer, payee, amount, code, origin in self._quarter_rows:
+            self._rows.append((np.full(amount.size, quarter), payer, payee, amount, code, origin))
+        self._quarter_rows = []
+        self._open = self.cash.copy()
+        self.quarter += 1
+        self.last_imbalance = imbalance
+        return imbalance
+
+    def flows(self, kind: str) -> float:
+        """Total booked so far this quarter (not yet closed) of one kind ($B)."""
+        code = KIND_CODE[kind]
+        return float(sum(a[c == code].sum() for _, _, a, c, _ in self._quarter_rows))
+
+    def to_frame(self, names: list[str]) -> pd.DataFrame:
+        """All closed quarters' transfers as a table with account names.
+
+        Args:
+            names: Name of each account, by account number.
+
+        Returns:
+            Columns ``quarter, payer, payee, amount, kind, origin``; the outside world is ``"world"``
+            and money without a tied origin has origin ``""``.
+        """
+        labels = np.array(["world", *names], dtype=object)
+        origins = np.array(["", *names], dtype=object)
+        if not self._rows:
+            cols = {"quarter": [], "payer": [], "payee": [], "amount": [], "kind": [], "origin": []}
+            return pd.DataFrame(cols).astype({"amount": float, "quarter": "int32"})
+        quarter, payer, payee, amount, code, origin = (np.concatenate(c) for c in zip(*self._rows, strict=True))
+        return pd.DataFrame(
+            {
+                "quarter": quarter,
+                "payer": labels[payer + 1],
+                "payee": labels[payee + 1],
+                "amount": amount,
+                "kind": pd.Categorical.from_codes(code, categories=list(KINDS)),
+                "origin": origins[origin + 1],
+            }
+        )

@@ -1,0 +1,125 @@
+"""Array state of the market: one row per lab or provider, one matrix per lab-provider relation.
+
+Agents are Mesa objects that read and write their own row; the model's submodels work on whole
+arrays at once (the hot path). Cash is not here: it lives in the :class:`~.ledger.Ledger`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+
+@dataclass
+class ProviderState:
+    """Cloud providers, indexed 0..P-1.
+
+    Attributes:
+        account: Ledger account of each provider.
+        alive: False once a provider has failed.
+        arrivals: GW arriving per quarter, shape (P, life + horizon + lag + 1); column ``t + life`` is
+            quarter ``t``, so the initial fleet sits in columns before ``life``.
+        markup: Markup of price over unit cost.
+        price: Spot price, $B per GW-quarter.
+        debt: Debt, $B.
+        interest_rate: Annual interest rate on debt.
+        non_ai_revenue: Non-AI cloud revenue this quarter, $B.
+        other_cash_flow: Cash flow from other businesses this quarter, $B.
+        demand_level: Smoothed GW demanded of the provider.
+        demand_growth: Smoothed quarterly growth of that demand.
+        invested: Cumulative investment in labs, $B.
+        circular_revenue: Cumulative compute revenue paid with its own tied investment, $B.
+        ai_revenue: AI compute revenue this quarter, $B.
+        served: GW served this quarter.
+        capex: Capex paid this quarter, $B.
+    """
+
+    account: np.ndarray
+    alive: np.ndarray
+    arrivals: np.ndarray
+    markup: np.ndarray
+    price: np.ndarray
+    debt: np.ndarray
+    interest_rate: np.ndarray
+    neocloud: np.ndarray
+    non_ai_revenue: np.ndarray
+    other_cash_flow: np.ndarray
+    demand_level: np.ndarray
+    demand_growth: np.ndarray
+    invested: np.ndarray
+    circular_revenue: np.ndarray
+    ai_revenue: np.ndarray
+    served: np.ndarray
+    capex: np.ndarray
+    capacity: np.ndarray
+
+
+# Per-lab vectors and per-pair (lab x provider) matrices, with their fill values for new rows.
+LAB_VECTORS: dict[str, tuple[type, float]] = {
+    "account": (np.int64, -1),
+    "alive": (bool, True),
+    "owner": (np.int64, -1),
+    "stock": (float, 0.0),
+    "share": (float, 0.0),
+    "potential_revenue": (float, 0.0),
+    "revenue": (float, 0.0),
+    "need": (float, 0.0),
+    "inference_need": (float, 0.0),
+    "served": (float, 0.0),
+    "burn": (float, 0.0),
+    "spend": (float, 0.0),
+    "locked_spend": (float, 0.0),
+    "contract_provider": (np.int64, -1),
+    "contract_gw": (float, 0.0),
+    "contract_price": (float, 0.0),
+    "contract_end": (np.int64, -1),
+    "independent_stake": (float, 0.0),
+    "entered": (np.int64, 0),
+}
+LAB_MATRICES: tuple[str, ...] = (
+    "allocation",  # GW served last quarter, where the lab's workloads run
+    "stake",  # provider's equity stake in the lab
+    "commit_remaining",  # $B still to spend at the investor under take-or-pay
+    "commit_end",  # quarter the commitment term ends
+    "exclusive_end",  # quarter exclusivity ends
+    "discount",  # price discount at the investor
+    "revenue_share",  # share of lab revenue paid to the investor
+    "tagged",  # $B of the investor's tied money the lab still holds
+    "pending",  # $B of conditional tranches still to be paid
+    "tranche",  # $B per conditional tranche
+    "billed",  # $B billed this quarter (for bad-debt sharing)
+)
+
+
+class LabState:
+    """AI labs, indexed 0..L-1 (exited labs keep their row with ``alive`` False)."""
+
+    def __init__(self, n_providers: int) -> None:
+        self.n_providers = n_providers
+        for name, (dtype, _) in LAB_VECTORS.items():
+            setattr(self, name, np.zeros(0, dtype=dtype))
+        for name in LAB_MATRICES:
+            setattr(self, name, np.zeros((0, n_providers)))
+
+    def __len__(self) -> int:
+        return self.alive.size
+
+    def add(self, n: int = 1) -> np.ndarray:
+        """Append ``n`` rows with fill values and return their indices."""
+        start = len(self)
+        for name, (dtype, fill) in LAB_VECTORS.items():
+            setattr(self, name, np.concatenate([getattr(self, name), np.full(n, fill, dtype=dtype)]))
+        for name in LAB_MATRICES:
+            setattr(self, name, np.vstack([getattr(self, name), np.zeros((n, self.n_providers))]))
+        return np.arange(start, start + n)
+
+
+def provider_state(n: int, columns: int) -> ProviderState:
+    """Empty provider state for ``n`` providers and an arrivals table of ``columns`` quarters."""
+    values = {f.name: np.zeros(n) for f in fields(ProviderState)}
+    values["account"] = np.full(n, -1, dtype=np.int64)
+    values["alive"] = np.ones(n, dtype=bool)
+    values["neocloud"] = np.zeros(n, dtype=bool)
+    values["arrivals"] = np.zeros((n, columns))
+    return ProviderState(**values)
