@@ -14,7 +14,7 @@ from computemarket.simulation.ledger import EXTERNAL
 if TYPE_CHECKING:
     from computemarket.simulation.model import ComputeMarket
 
-GROWTH_BOUNDS = (-0.15, 0.35)
+GROWTH_BOUNDS = (-0.1, 0.15)
 """Quarterly demand growth a hyperscaler is willing to extrapolate (guards against one odd quarter)."""
 
 
@@ -63,6 +63,7 @@ class Hyperscaler(mesa.Agent):
         self.name = name
         self.account = model.ledger.open_account()
         model.providers.account[index] = self.account
+        self.debt_room = 0.0
 
     # ---------------------------------------------------------------------------- read-only state
     @property
@@ -103,27 +104,52 @@ class Hyperscaler(mesa.Agent):
         # Annualised operating cash flow sets the debt ceiling (leverage limit).
         ai_margin = float(p.ai_revenue[i]) - operating_cost
         cash_flow = 4.0 * (ai_margin + non_ai * hp.non_ai_margin + float(p.other_cash_flow[i]))
-        debt_room = max(0.0, hp.leverage_limit * max(cash_flow, 0.0) - debt)
+        secured = hp.backlog_lending * m.contracted_revenue(i)
+        debt_room = max(0.0, hp.leverage_limit * max(cash_flow, 0.0) + secured - debt)
+        self.debt_room = debt_room
 
         self._update_forecast()
         order_gw = self._capacity_gap()
         reserve = operating_cost  # keep a quarter of operating cost in hand
-        affordable = max(0.0, self.cash - reserve) + debt_room
-        order_gw = min(order_gw, affordable / hp.capex_per_gw)
-        capex = order_gw * hp.capex_per_gw
-        borrow = min(debt_room, max(0.0, capex + reserve - self.cash))
-        if borrow > 0:
-            ledger.book(EXTERNAL, acct, borrow, "debt_draw")
-            p.debt[i] += borrow
+        lag, t_col = hp.build_lag_quarters, m.quarter + m.life_quarters
+        committed = float(p.capex_due[i, t_col + 1 : t_col + lag + 1].sum())
+        # An order is affordable if cash, debt room and asset-backed lending (`asset_financing` of
+        # the new hardware) cover it on top of the capex already committed for earlier orders.
+        own_share = 1.0 - hp.asset_financing
+        affordable = max(0.0, self.cash - reserve + debt_room - float(p.capex_due[i, t_col]) - own_share * committed)
+        if own_share > 0:
+            order_gw = min(order_gw, affordable / (hp.capex_per_gw * own_share))
+        if order_gw > 0:
+            p.arrivals[i, t_col + lag] += order_gw
+            # Capex is paid over the build: this quarter and the lag - 1 quarters after it.
+            spread = max(lag, 1)
+            p.capex_due[i, t_col : t_col + spread] += order_gw * hp.capex_per_gw / spread
+        capex = float(p.capex_due[i, t_col])
+        borrow = min(max(0.0, capex + reserve - self.cash), debt_room + hp.asset_financing * capex)
+        self._borrow(borrow)
         ledger.book(acct, EXTERNAL, capex, "capex")
         p.capex[i] = capex
-        if order_gw > 0:
-            p.arrivals[i, m.quarter + hp.build_lag_quarters + m.life_quarters] += order_gw
         # Repay debt from cash beyond the reserve, but never with money just borrowed.
         if borrow == 0 and p.debt[i] > 0:
             repay = min(float(p.debt[i]) * hp.debt_repayment_rate, max(0.0, self.cash - 2.0 * reserve))
             ledger.book(acct, EXTERNAL, repay, "debt_repayment")
             p.debt[i] -= max(repay, 0.0)
+
+    def _borrow(self, amount: float) -> None:
+        if amount > 0:
+            self.model.ledger.book(EXTERNAL, self.account, amount, "debt_draw")
+            self.model.providers.debt[self.index] += amount
+            self.debt_room = max(0.0, self.debt_room - amount)
+
+    def cover_shortfall(self) -> bool:
+        """Borrow within the remaining debt room to bring cash back to zero.
+
+        Returns:
+            True if cash is non-negative afterwards, False if the provider cannot pay.
+        """
+        if self.cash < 0:
+            self._borrow(min(-self.cash, self.debt_room))
+        return self.cash >= 0
 
     def _update_forecast(self) -> None:
         """Exponential smoothing of the GW demanded of this provider and of its growth."""
@@ -143,7 +169,11 @@ class Hyperscaler(mesa.Agent):
         m, p, i = self.model, self.model.providers, self.index
         hp = m.params.hyperscaler
         lag = hp.build_lag_quarters
-        forecast = float(p.demand_level[i]) * (1.0 + float(p.demand_growth[i])) ** lag
+        damping = hp.forecast_damping
+        horizon = sum(damping**k for k in range(1, lag + 1))
+        forecast = float(p.demand_level[i]) * (1.0 + float(p.demand_growth[i])) ** horizon
+        if p.markup[i] <= hp.min_markup:
+            forecast = 0.0  # prices at cost: build only for contracted demand, not on speculation
         needed = max(forecast, m.backlog_gw(i, m.quarter + lag)) / hp.target_utilization
         # Capacity still installed at t + lag: arrivals from t + lag - life + 1 to t + lag.
         t_col = m.quarter + lag + m.life_quarters

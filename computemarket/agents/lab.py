@@ -63,7 +63,8 @@ class AILab(mesa.Agent):
         """Pick offers, best score per $ first, until the amount sought is covered.
 
         A lab scores an offer by the money it brings, plus the discount it earns on committed spend,
-        minus its dislike of strings (commitments and exclusivity) and the extra dilution of a low
+        minus its dislike of strings (commitments and exclusivity), the switching cost of moving the
+        tied spend to the investor from where its workloads run now, and the extra dilution of a low
         valuation. A lab that cannot pay its bills (``desperate``) takes any money.
 
         Args:
@@ -74,8 +75,13 @@ class AILab(mesa.Agent):
         Returns:
             Accepted offers, in order of preference.
         """
-        aversion = self.model.params.lab.string_aversion
-        valuation = self.model.lab_valuation(self.index)
+        m = self.model
+        aversion = m.params.lab.string_aversion
+        valuation = m.lab_valuation(self.index)
+        switch_rate = m.params.rules.switching_cost + m.egress_fee
+        allocation = m.labs.allocation[self.index]
+        total = float(allocation.sum())
+        spend = float(m.labs.spend[self.index])
         scored = []
         for offer in offers:
             strings = offer.commitment_multiple + offer.exclusivity_quarters / 4.0
@@ -83,6 +89,11 @@ class AILab(mesa.Agent):
             extra_dilution = max(0.0, offer.stake - fair_stake) * (valuation + offer.amount)
             score = offer.amount * (1.0 + offer.discount * offer.commitment_multiple - aversion * strings)
             score -= extra_dilution
+            if offer.investor >= 0 and total > 0:
+                elsewhere = 1.0 - float(allocation[offer.investor]) / total
+                tied_spend = offer.commitment_multiple * offer.amount + offer.exclusivity_quarters * spend
+                # Moving is paid once, on at most the spend that runs elsewhere now.
+                score -= switch_rate * elsewhere * min(tied_spend, spend * elsewhere * 4.0)
             if score > 0 or desperate:
                 scored.append((score / offer.amount, offer))
         scored.sort(key=lambda pair: (-pair[0], pair[1].investor))
@@ -123,6 +134,9 @@ def inertial_shares(previous: np.ndarray, target: np.ndarray, inertia: float) ->
 def training_budget(cash: np.ndarray, burn: np.ndarray, revenue: np.ndarray, params) -> np.ndarray:
     """Quarterly training spend: a share of cash above the runway reserve plus a share of revenue.
 
+    The revenue part shrinks in proportion as cash falls short of the runway reserve: a lab that
+    is running out of money trains less before it stops.
+
     Args:
         cash: Cash of each lab, $B.
         burn: Quarterly cash burn of each lab, $B.
@@ -132,5 +146,7 @@ def training_budget(cash: np.ndarray, burn: np.ndarray, revenue: np.ndarray, par
     Returns:
         $B per lab.
     """
-    spare = np.clip(cash - params.runway_quarters * burn, 0.0, None)
-    return params.training_budget_share * spare + params.training_revenue_share * revenue
+    reserve = params.runway_quarters * burn
+    spare = np.clip(cash - reserve, 0.0, None)
+    funded = np.clip(np.divide(cash, reserve, out=np.ones_like(cash), where=reserve > 0), 0.0, 1.0)
+    return params.training_budget_share * spare + params.training_revenue_share * revenue * funded

@@ -64,6 +64,7 @@ class Ledger:
         self._open = np.zeros(0)
         self._rows: list[tuple[np.ndarray, ...]] = []
         self._quarter_rows: list[tuple[np.ndarray, ...]] = []
+        self._scalar_rows: list[tuple[int, int, float, int, int]] = []
         self.quarter = 0
         self.last_imbalance = 0.0
 
@@ -73,39 +74,76 @@ class Ledger:
         self._open = np.append(self._open, 0.0)
         return self.cash.size - 1
 
-    def book(
-        self,
-        payer: np.ndarray | int,
-        payee: np.ndarray | int,
-        amount: np.ndarray | float,
-        kind: str,
-        origin: np.ndarray | int = NO_ORIGIN,
-    ) -> None:
-        """Book transfers (scalars or equal-length arrays); non-positive amounts are skipped.
+    def book(self, payer: int, payee: int, amount: float, kind: str, origin: int = NO_ORIGIN) -> None:
+        """Book one transfer; a non-positive amount is skipped.
 
         Args:
-            payer: Account(s) paying, or :data:`EXTERNAL`.
-            payee: Account(s) receiving, or :data:`EXTERNAL`.
-            amount: Amount(s) in $B.
+            payer: Account paying, or :data:`EXTERNAL`.
+            payee: Account receiving, or :data:`EXTERNAL`.
+            amount: Amount in $B.
             kind: One of :data:`KINDS`.
             origin: Account of the investor whose tied money this is, or :data:`NO_ORIGIN`.
         """
-        amount = np.atleast_1d(np.asarray(amount, dtype=float))
+        amount = float(amount)
+        if not amount > 0:
+            if amount != amount:
+                raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
+            return
+        payer, payee = int(payer), int(payee)
+        if payer >= 0:
+            self.cash[payer] -= amount
+        if payee >= 0:
+            self.cash[payee] += amount
+        self._scalar_rows.append((payer, payee, amount, KIND_CODE[kind], int(origin)))
+
+    def book_many(
+        self,
+        payer: np.ndarray | int,
+        payee: np.ndarray | int,
+        amount: np.ndarray,
+        kind: str,
+        origin: np.ndarray | int = NO_ORIGIN,
+    ) -> None:
+        """Book many transfers at once (arrays of equal length, or scalars broadcast to them).
+
+        Args:
+            payer: Accounts paying, or :data:`EXTERNAL`.
+            payee: Accounts receiving, or :data:`EXTERNAL`.
+            amount: Amounts in $B; non-positive ones are skipped.
+            kind: One of :data:`KINDS`.
+            origin: Accounts of the investors whose tied money this is, or :data:`NO_ORIGIN`.
+        """
+        amount = np.asarray(amount, dtype=float).ravel()
+        if np.isnan(amount).any():
+            raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
         n = amount.size
-        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), n)
-        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), n)
-        origin = np.broadcast_to(np.asarray(origin, dtype=np.int64), n)
         keep = amount > 0
-        if not keep.all():
-            amount, payer, payee, origin = amount[keep], payer[keep], payee[keep], origin[keep]
+        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), n)[keep]
+        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), n)[keep]
+        origin = np.broadcast_to(np.asarray(origin, dtype=np.int64), n)[keep]
+        amount = amount[keep]
         if amount.size == 0:
             return
-        inside_out = payer >= 0
-        np.subtract.at(self.cash, payer[inside_out], amount[inside_out])
-        inside_in = payee >= 0
-        np.add.at(self.cash, payee[inside_in], amount[inside_in])
+        out, into = payer >= 0, payee >= 0
+        np.subtract.at(self.cash, payer[out], amount[out])
+        np.add.at(self.cash, payee[into], amount[into])
         code = np.full(amount.size, KIND_CODE[kind], dtype=np.int16)
-        self._quarter_rows.append((payer.copy(), payee.copy(), amount.copy(), code, origin.copy()))
+        self._quarter_rows.append((payer, payee, amount, code, origin))
+
+    def _gather_quarter(self) -> list[tuple[np.ndarray, ...]]:
+        rows = list(self._quarter_rows)
+        if self._scalar_rows:
+            payer, payee, amount, code, origin = zip(*self._scalar_rows, strict=True)
+            rows.append(
+                (
+                    np.array(payer, dtype=np.int64),
+                    np.array(payee, dtype=np.int64),
+                    np.array(amount, dtype=float),
+                    np.array(code, dtype=np.int16),
+                    np.array(origin, dtype=np.int64),
+                )
+            )
+        return rows
 
     def close_quarter(self) -> float:
         """Check the quarter's books and start the next quarter.
@@ -117,21 +155,25 @@ class Ledger:
             LedgerImbalanceError: If the imbalance exceeds the tolerance or cash is not finite.
         """
         n = self.cash.size
+        rows = self._gather_quarter()
         net = np.zeros(n)
-        for payer, payee, amount, _, _ in self._quarter_rows:
+        if rows:
+            payer = np.concatenate([r[0] for r in rows])
+            payee = np.concatenate([r[1] for r in rows])
+            amount = np.concatenate([r[2] for r in rows])
             net -= np.bincount(payer[payer >= 0], weights=amount[payer >= 0], minlength=n)
             net += np.bincount(payee[payee >= 0], weights=amount[payee >= 0], minlength=n)
         change = self.cash - self._open
         imbalance = float(np.max(np.abs(change - net))) if n else 0.0
-        if not np.isfinite(self.cash).all() or not imbalance <= self.tolerance:
+        if not (np.isfinite(self.cash).all() and imbalance <= self.tolerance):
             raise LedgerImbalanceError(
                 f"quarter {self.quarter}: books do not balance (largest imbalance {imbalance:.3g} $B, "
                 f"tolerance {self.tolerance:g})"
             )
         quarter = np.int32(self.quarter)
-        for payer, payee, amount, code, origin in self._quarter_rows:
+        for payer, payee, amount, code, origin in rows:
             self._rows.append((np.full(amount.size, quarter), payer, payee, amount, code, origin))
-        self._quarter_rows = []
+        self._quarter_rows, self._scalar_rows = [], []
         self._open = self.cash.copy()
         self.quarter += 1
         self.last_imbalance = imbalance
@@ -140,7 +182,7 @@ class Ledger:
     def flows(self, kind: str) -> float:
         """Total booked so far this quarter (not yet closed) of one kind ($B)."""
         code = KIND_CODE[kind]
-        return float(sum(a[c == code].sum() for _, _, a, c, _ in self._quarter_rows))
+        return float(sum(a[c == code].sum() for _, _, a, c, _ in self._gather_quarter()))
 
     def to_frame(self, names: list[str]) -> pd.DataFrame:
         """All closed quarters' transfers as a table with account names.

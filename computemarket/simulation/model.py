@@ -226,6 +226,7 @@ class ComputeMarket(mesa.Model):
                 dict(name=f"{'In-house' if owner else 'Lab'} {k + 1}", cash=float(cash[k]), quality=float(quality[k]), owner=owner, provider="")
             )
         rows = labs.add(len(specs))
+        labs.productivity[rows] = self._draw_productivity(len(specs))
         capacity = self.providers.capacity
         for row, spec in zip(rows, specs, strict=True):
             agent = AILab(self, int(row), spec["name"])
@@ -242,6 +243,10 @@ class ComputeMarket(mesa.Model):
             labs.allocation[row, home] = 1.0  # placeholder weight, scaled to the need in _start_market
             labs.independent_stake[row] = 0.0 if owner >= 0 else 0.3
         self.ledger.close_quarter()
+
+    def _draw_productivity(self, n: int) -> np.ndarray:
+        sigma = self.params.lab.productivity_dispersion
+        return self.rng.lognormal(-0.5 * sigma**2, sigma, n) if sigma > 0 else np.ones(n)
 
     def _start_market(self) -> None:
         """Set the starting quality scale, outside option, contracts and allocation (no money moves)."""
@@ -287,7 +292,8 @@ class ComputeMarket(mesa.Model):
         p.served[:] = served.sum(axis=0)
         self.demand_seen = p.served + result.rationed
         p.demand_level[:] = self.demand_seen
-        p.demand_growth[:] = 0.0
+        # Providers start out expecting demand to grow with AI spending.
+        p.demand_growth[:] = (1.0 + m.ai_revenue_growth) ** 0.25 - 1.0
         self.moved = np.zeros(len(labs))
 
     # ================================================================================ the step
@@ -298,6 +304,7 @@ class ComputeMarket(mesa.Model):
         if self.providers.arrivals.shape[1] < self._arrival_columns(self.quarter + 1):
             extra = np.zeros((self.providers.arrivals.shape[0], 4 * self.years))
             self.providers.arrivals = np.hstack([self.providers.arrivals, extra])
+            self.providers.capex_due = np.hstack([self.providers.capex_due, extra])
         self._update_environment()
         self._update_capacity()
         self._pay_tranches()
@@ -391,7 +398,7 @@ class ComputeMarket(mesa.Model):
         amount = np.minimum(amount, np.clip(self.ledger.cash[p.account[cols]], 0.0, None))
         tied = labs.commit_remaining[rows, cols] > 0
         origin = np.where(tied, p.account[cols], NO_ORIGIN)
-        self.ledger.book(p.account[cols], labs.account[rows], amount, "investment", origin)
+        self.ledger.book_many(p.account[cols], labs.account[rows], amount, "investment", origin)
         labs.pending[rows, cols] -= amount
         labs.tagged[rows, cols] += np.where(tied, amount, 0.0)
         np.add.at(p.invested, cols, amount)
@@ -402,7 +409,7 @@ class ComputeMarket(mesa.Model):
         m, labs = self.params.market, self.labs
         alive = labs.alive
         quality = np.log(labs.stock[alive])
-        if update_shares:
+        if update_shares and quality.size:
             outside_utility = m.quality_weight * (quality.max() - self.outside_gap) if m.outside_share > 0 else -np.inf
             target, outside = target_shares(quality, outside_utility, m.quality_weight)
             labs.share[alive] = inertial_shares(labs.share[alive], target, m.share_inertia)
@@ -528,7 +535,7 @@ class ComputeMarket(mesa.Model):
             dec_total = decrease.sum(axis=1, keepdims=True)
             leaving = np.divide(decrease, dec_total, out=np.zeros_like(decrease), where=dec_total > 0)
             self._book_matrix(labs.account, p.account, self.egress_fee * moved_spend[:, None] * leaving, "egress_fee")
-            ledger.book(labs.account, EXTERNAL, rules.switching_cost * moved_spend, "switching_cost")
+            ledger.book_many(labs.account, EXTERNAL, rules.switching_cost * moved_spend, "switching_cost")
         labs.allocation = served
 
         # Users pay for the inference the lab could serve; training gets the rest.
@@ -536,13 +543,14 @@ class ComputeMarket(mesa.Model):
         inference_served = np.minimum(labs.inference_need, served_total)
         fraction = np.divide(inference_served, labs.inference_need, out=np.ones_like(served_total), where=labs.inference_need > 0)
         labs.revenue[:] = labs.potential_revenue * fraction
-        ledger.book(EXTERNAL, labs.account, labs.revenue, "end_user_revenue")
+        ledger.book_many(EXTERNAL, labs.account, labs.revenue, "end_user_revenue")
         sharing = (labs.commit_end > self.quarter) & (labs.revenue_share > 0)
         self._book_matrix(labs.account, p.account, np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0), "revenue_share")
         opex = np.where(labs.alive, lp.opex_share * labs.revenue + lp.fixed_opex, 0.0)
-        ledger.book(labs.account, EXTERNAL, opex, "lab_opex")
+        ledger.book_many(labs.account, EXTERNAL, opex, "lab_opex")
         training = served_total - inference_served
-        labs.stock = np.where(labs.alive, (1.0 - market.quality_depreciation) * labs.stock + training * self.compute_efficiency, labs.stock)
+        gained = training * self.compute_efficiency * labs.productivity
+        labs.stock = np.where(labs.alive, (1.0 - market.quality_depreciation) * labs.stock + gained, labs.stock)
         labs.served[:] = served_total
 
         spend = billed.sum(axis=1)
@@ -566,7 +574,7 @@ class ComputeMarket(mesa.Model):
         """Book a labs x providers matrix of payments from labs to providers."""
         rows, cols = np.nonzero(amounts > 0)
         if rows.size:
-            self.ledger.book(payers[rows], payees[cols], amounts[rows, cols], kind, payees[cols] if origin else NO_ORIGIN)
+            self.ledger.book_many(payers[rows], payees[cols], amounts[rows, cols], kind, payees[cols] if origin else NO_ORIGIN)
 
     # --------------------------------------------------------------------------- fundraising
     def lab_valuation(self, lab: int) -> float:
@@ -679,7 +687,8 @@ class ComputeMarket(mesa.Model):
             if not self._try_acquisition(int(lab)):
                 self._exit_lab(int(lab))
         for h in np.flatnonzero(p.alive & (self.ledger.cash[p.account] < 0)):
-            self._fail_provider(int(h))
+            if not self.hyperscaler_list[h].cover_shortfall():
+                self._fail_provider(int(h))
 
     def _firm_revenue(self) -> tuple[np.ndarray, np.ndarray]:
         """Active labs' revenue and firm label (labs of one owner are one firm)."""
@@ -718,7 +727,7 @@ class ComputeMarket(mesa.Model):
         other_stakes = labs.stake[lab].copy()
         other_stakes[h] = 0.0
         payees = p.account[np.flatnonzero(other_stakes > 0)]
-        self.ledger.book(acct, payees, price * other_stakes[other_stakes > 0], "acquisition")
+        self.ledger.book_many(acct, payees, price * other_stakes[other_stakes > 0], "acquisition")
         outside_holders = max(0.0, 1.0 - other_stakes.sum() - labs.stake[lab, h])
         self.ledger.book(acct, EXTERNAL, price * outside_holders, "acquisition")
         labs.owner[lab] = h
@@ -740,7 +749,7 @@ class ComputeMarket(mesa.Model):
         hole = -float(self.ledger.cash[labs.account[lab]])
         billed = labs.billed[lab] * p.alive
         if billed.sum() > 0:
-            self.ledger.book(p.account, labs.account[lab], hole * billed / billed.sum(), "bad_debt")
+            self.ledger.book_many(p.account, labs.account[lab], hole * billed / billed.sum(), "bad_debt")
         else:
             self.ledger.book(EXTERNAL, labs.account[lab], hole, "unpaid_bills")
         self.counters["written_off"] += max(hole, 0.0)
@@ -768,6 +777,7 @@ class ComputeMarket(mesa.Model):
         p.debt[h] = 0.0
         p.alive[h] = False
         p.arrivals[h] = 0.0
+        p.capex_due[h] = 0.0
         p.capacity[h] = 0.0
         for name in ("stake", "commit_remaining", "exclusive_end", "tagged", "pending", "tranche"):
             getattr(labs, name)[:, h] = 0.0
@@ -787,7 +797,9 @@ class ComputeMarket(mesa.Model):
         if n == 0:
             return
         mean_quality = float(np.log(labs.stock[labs.alive]).mean()) if labs.alive.any() else 0.0
-        for row in labs.add(n):
+        rows = labs.add(n)
+        labs.productivity[rows] = self._draw_productivity(n)
+        for row in rows:
             agent = AILab(self, int(row), f"Lab {row + 1}")
             self.lab_list.append(agent)
             labs.stock[row] = math.exp(mean_quality - e.quality_gap)
@@ -798,6 +810,14 @@ class ComputeMarket(mesa.Model):
         self.counters["entries"] += n
 
     # ----------------------------------------------------------------------------- backlog
+    def contracted_revenue(self, provider: int) -> float:
+        """$B a provider is still owed under reserved contracts and take-or-pay commitments."""
+        labs = self.labs
+        active = (labs.contract_provider == provider) & (labs.contract_end >= self.quarter) & labs.alive
+        left = labs.contract_end[active] - self.quarter + 1
+        contracts = float((labs.contract_gw[active] * labs.contract_price[active] * left).sum())
+        return contracts + float(labs.commit_remaining[labs.alive, provider].sum())
+
     def backlog_gw(self, provider: int, quarter: int) -> float:
         """GW a provider is contracted or committed to supply in ``quarter``, plus its in-house labs' need."""
         labs = self.labs

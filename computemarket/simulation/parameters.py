@@ -204,6 +204,14 @@ class HyperscalerParams:
     leverage_limit: float = param(
         3.0, unit="x annual operating cash flow", doc="Debt ceiling relative to annualised operating cash flow.", low=0.0, high=50.0
     )
+    backlog_lending: float = param(
+        0.8,
+        unit="fraction of contracted revenue",
+        doc="Lenders also advance this share of the revenue still due under contracts and commitments (how neoclouds borrow).",
+        low=0.0,
+        high=2.0,
+        source="CoreWeave S-1 (2025): GPU-backed debt secured by customer contracts",
+    )
     interest_rate: float = param(
         0.06, unit="per year", doc="Interest rate on debt (generated hyperscalers).", low=0.0, high=1.0
     )
@@ -214,6 +222,21 @@ class HyperscalerParams:
         low=0.0,
         high=1.0,
         source="Tunguz (Oct 2025): GPU-backed neocloud debt at ~14%",
+    )
+    asset_financing: float = param(
+        0.7,
+        unit="fraction of capex",
+        doc="Loan-to-value of debt secured on newly ordered hardware (GPU-backed lending), within the other limits' sum.",
+        low=0.0,
+        high=1.0,
+        source="Tunguz (Oct 2025): neoclouds finance GPUs with GPU-backed debt at ~14%",
+    )
+    forecast_damping: float = param(
+        0.85,
+        unit="per quarter",
+        doc="Damping of the extrapolated demand trend per quarter ahead (1 = undamped).",
+        low=0.0,
+        high=1.0,
     )
     debt_repayment_rate: float = param(
         0.05, unit="per quarter", doc="Share of debt repaid each quarter when cash allows.", low=0.0, high=1.0
@@ -315,6 +338,13 @@ class LabParams:
         doc="Logit sensitivity of a lab's open demand to relative effective cost across providers (higher = cheapest wins).",
         low=0.0,
         high=200.0,
+    )
+    productivity_dispersion: float = param(
+        0.25,
+        unit="log-sd",
+        doc="Spread of research productivity (effective compute per GW of training) across labs; 0 = identical.",
+        low=0.0,
+        high=3.0,
     )
     initial_cash: float = param(3.0, unit="$B", doc="Mean initial cash of a generated lab.", low=0.0, high=1e5)
     quality_dispersion: float = param(

@@ -184,7 +184,7 @@ def _build(cls: type, table: Any, label: str, prefix: str) -> Any:
 
 
 def _build_firms(cls: type, items: Any, label: str, section: str) -> tuple[Any, ...]:
-    if not isinstance(items, list):
+    if not isinstance(items, list | tuple):
         raise ScenarioError(f"{label}: {section}: expected an array of tables ([[{section}]]), got {items!r}")
     firms = tuple(_build(cls, item, label, f"{section}[{i}]") for i, item in enumerate(items))
     names = [firm.name for firm in firms]

@@ -33,6 +33,8 @@ class ProviderState:
         ai_revenue: AI compute revenue this quarter, $B.
         served: GW served this quarter.
         capex: Capex paid this quarter, $B.
+        capacity: Installed GW this quarter.
+        capex_due: $B of capex to pay per quarter, same columns as ``arrivals`` (spread over the build).
     """
 
     account: np.ndarray
@@ -53,6 +55,7 @@ class ProviderState:
     served: np.ndarray
     capex: np.ndarray
     capacity: np.ndarray
+    capex_due: np.ndarray
 
 
 # Per-lab vectors and per-pair (lab x provider) matrices, with their fill values for new rows.
@@ -61,6 +64,7 @@ LAB_VECTORS: dict[str, tuple[type, float]] = {
     "alive": (bool, True),
     "owner": (np.int64, -1),
     "stock": (float, 0.0),
+    "productivity": (float, 1.0),
     "share": (float, 0.0),
     "potential_revenue": (float, 0.0),
     "revenue": (float, 0.0),
@@ -122,4 +126,5 @@ def provider_state(n: int, columns: int) -> ProviderState:
     values["alive"] = np.ones(n, dtype=bool)
     values["neocloud"] = np.zeros(n, dtype=bool)
     values["arrivals"] = np.zeros((n, columns))
+    values["capex_due"] = np.zeros((n, columns))
     return ProviderState(**values)
