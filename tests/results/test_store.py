@@ -1,0 +1,267 @@
+"""The run store: all-or-nothing writes, a valid manifest, and a faithful round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from computemarket.results import store
+from computemarket.results.store import (
+    MANIFEST,
+    SUMMARY_FIGURE,
+    TABLES,
+    OutputDirError,
+    check_output_dir,
+    read_run,
+    to_json_value,
+    write_run,
+)
+from computemarket.simulation.scenario import load_scenario
+
+RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def make_result(seed: int = 7, quarters: int = 5) -> SimpleNamespace:
+    """A stand-in for RunResult (same attributes), so the store is tested without the model."""
+    scenario = load_scenario(
+        "classroom", rules="eu-data-act", overrides=[("rules.switching_cost", 0.25)]
+    )
+    quarter = np.arange(quarters)
+    metrics = pd.DataFrame(
+        {
+            "quarter": quarter,
+            "year": 2026 + quarter // 4,
+            "cloud_hhi": np.linspace(3_333.3, 4_000.0, quarters),
+            "locked_share": np.linspace(0.0, 0.4, quarters),
+            "roundtrip_ratio": [np.nan, *np.linspace(0.1, 0.3, quarters - 1)],
+        }
+    )
+    agents = pd.DataFrame(
+        {
+            "quarter": np.repeat(quarter, 2),
+            "agent_id": np.tile([1, 2], quarters),
+            "name": np.tile(["Cloud 1", "Lab 1"], quarters),
+            "kind": np.tile(["hyperscaler", "lab"], quarters),
+            "cash": np.linspace(1.0, 2.0, 2 * quarters),
+            "share": np.tile([1.0, 1.0], quarters),
+        }
+    )
+    ledger = pd.DataFrame(
+        {
+            "quarter": [1, 1],
+            "payer": ["Lab 1", "Cloud 1"],
+            "payee": ["Cloud 1", "Lab 1"],
+            "amount": [2.5, 1.0],
+            "kind": ["compute", "investment"],
+            "origin": ["Cloud 1", "Cloud 1"],
+        }
+    )
+    deals = pd.DataFrame(
+        {"quarter": [1], "investor": ["Cloud 1"], "lab": ["Lab 1"], "amount": [1.0]}
+    )
+    return SimpleNamespace(
+        scenario=scenario,
+        seed=seed,
+        years=1,
+        metrics=metrics,
+        agents=agents,
+        ledger=ledger,
+        deals=deals,
+        wall_time_s=np.float64(0.125),
+    )
+
+
+def folder_snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_write_run_writes_every_file(tmp_path):
+    out = write_run(make_result(), tmp_path / "run")
+    assert out == tmp_path / "run"
+    expected = {f"{name}.parquet" for name in TABLES} | {MANIFEST, SUMMARY_FIGURE}
+    assert {p.name for p in out.iterdir()} == expected
+    png = (out / SUMMARY_FIGURE).read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_round_trip_gives_back_the_same_tables(tmp_path):
+    result = make_result()
+    stored = read_run(write_run(result, tmp_path / "run"))
+    for name in TABLES:
+        pd.testing.assert_frame_equal(
+            getattr(stored, name), getattr(result, name), check_dtype=False, obj=name
+        )
+    assert math.isnan(stored.metrics.loc[0, "roundtrip_ratio"])  # NaN survives in Parquet
+
+
+def test_manifest_records_what_was_run_and_with_what(tmp_path):
+    result = make_result(seed=42)
+    command = ["computemarket", "run", "classroom", "--set", "rules.switching_cost=0.25"]
+    out = write_run(result, tmp_path / "run", command=command)
+
+    def refuse_nan(constant):
+        raise AssertionError(f"manifest holds {constant}")
+
+    manifest = json.loads((out / MANIFEST).read_text(), parse_constant=refuse_nan)
+    assert manifest["scenario_name"] == "classroom"
+    assert manifest["rules_preset"] == "eu-data-act"
+    assert manifest["overrides"] == {"rules.switching_cost": 0.25}
+    assert manifest["seed"] == 42
+    assert manifest["years"] == 1
+    assert manifest["wall_time_s"] == 0.125
+    assert manifest["command"] == "computemarket run classroom --set rules.switching_cost=0.25"
+    assert set(manifest["versions"]) == {
+        "python",
+        "computemarket",
+        "mesa",
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "matplotlib",
+    }
+    assert manifest["versions"]["numpy"] == np.__version__
+    created = dt.datetime.fromisoformat(manifest["created_utc"])
+    assert created.utcoffset() == dt.timedelta(0)
+    assert manifest["tables"]["ledger"] == {
+        "file": "ledger.parquet",
+        "rows": 2,
+        "columns": ["quarter", "payer", "payee", "amount", "kind", "origin"],
+    }
+    # The resolved scenario, complete: it can be loaded again into the same parameters.
+    assert manifest["scenario"] == json.loads(json.dumps(result.scenario.to_dict()))
+    assert manifest["scenario"]["rules"]["switching_cost"] == 0.25
+
+
+def test_to_json_value_makes_numpy_and_non_finite_values_plain():
+    value = {
+        "count": np.int64(3),
+        "ratio": np.float64(0.5),
+        "missing": float("nan"),
+        "huge": np.float32(np.inf),
+        "flags": np.array([True, False]),
+        "pair": (1, 2.0),
+        "day": dt.date(2027, 1, 12),
+        "where": Path("results/x"),
+        1: "key",
+    }
+    plain = to_json_value(value)
+    assert plain == {
+        "count": 3,
+        "ratio": 0.5,
+        "missing": None,
+        "huge": None,
+        "flags": [True, False],
+        "pair": [1, 2.0],
+        "day": "2027-01-12",
+        "where": "results/x",
+        "1": "key",
+    }
+    assert type(plain["count"]) is int
+    json.dumps(plain, allow_nan=False)
+
+
+def test_a_named_index_is_kept_as_a_column(tmp_path):
+    result = make_result()
+    result.metrics = result.metrics.set_index("quarter")
+    stored = read_run(write_run(result, tmp_path / "run"))
+    assert stored.metrics.columns[0] == "quarter"
+
+
+def test_a_new_run_replaces_a_previous_one(tmp_path):
+    out = write_run(make_result(seed=1), tmp_path / "run")
+    (out / "notes.txt").write_text("from the previous run")
+    write_run(make_result(seed=2), out)
+    assert read_run(out).manifest["seed"] == 2
+    assert not (out / "notes.txt").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging or previous folders left
+
+
+def test_a_failed_write_keeps_the_previous_run_and_cleans_up(tmp_path, monkeypatch):
+    out = write_run(make_result(seed=1), tmp_path / "run")
+    before = folder_snapshot(out)
+
+    def broken_figure(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "save_summary", broken_figure)
+    with pytest.raises(OSError, match="No space left"):
+        write_run(make_result(seed=2), out)
+    assert folder_snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_a_failed_first_write_leaves_no_folder_behind(tmp_path, monkeypatch):
+    def broken_figure(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(store, "save_summary", broken_figure)
+    with pytest.raises(RuntimeError):
+        write_run(make_result(), tmp_path / "new" / "nested" / "run")
+    assert list(tmp_path.iterdir()) == []  # the parents made for it are gone too
+
+
+def test_missing_parents_are_created(tmp_path):
+    out = write_run(make_result(), tmp_path / "a" / "b" / "run")
+    assert (out / MANIFEST).is_file()
+
+
+def test_check_output_dir_accepts_new_empty_and_previous_run_folders(tmp_path):
+    assert check_output_dir(tmp_path / "new" / "run") == tmp_path / "new" / "run"
+    (tmp_path / "empty").mkdir()
+    check_output_dir(tmp_path / "empty")
+    write_run(make_result(), tmp_path / "old")
+    check_output_dir(tmp_path / "old")
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "old"]
+
+
+def test_check_output_dir_refuses_a_file_and_a_path_under_a_file(tmp_path):
+    regular = tmp_path / "file.txt"
+    regular.write_text("x")
+    with pytest.raises(OutputDirError, match="exists and is not a directory"):
+        check_output_dir(regular)
+    with pytest.raises(OutputDirError, match="is a file, not a directory"):
+        check_output_dir(regular / "sub" / "run")
+
+
+def test_check_output_dir_refuses_a_folder_of_other_files(tmp_path):
+    (tmp_path / "thesis.tex").write_text("precious")
+    with pytest.raises(OutputDirError, match="does not hold a computemarket run"):
+        check_output_dir(tmp_path)
+    with pytest.raises(OutputDirError, match="does not hold a computemarket run"):
+        write_run(make_result(), tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis.tex"]
+
+
+@pytest.mark.skipif(RUNNING_AS_ROOT, reason="root may write into read-only folders")
+def test_check_output_dir_refuses_a_read_only_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        with pytest.raises(OutputDirError, match="cannot write in"):
+            check_output_dir(locked / "run")
+    finally:
+        locked.chmod(0o755)
+
+
+def test_check_output_dir_reports_a_failed_write_probe(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(store.tempfile, "mkdtemp", refuse)
+    with pytest.raises(OutputDirError, match=r"cannot write in .* \(Permission denied\)"):
+        check_output_dir(tmp_path / "run")
+
+
+def test_read_run_refuses_a_folder_without_manifest(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a computemarket run folder"):
+        read_run(tmp_path)
