@@ -1,0 +1,595 @@
+"""The sweep driver: plan tasks, skip finished ones, run the rest through an executor, keep the manifest.
+
+The driver never holds results: workers write one Parquet file per task and send back a small
+report. Tasks are submitted through a bounded window (a few per worker) and collected as they
+complete, which drives the progress bar the same way for every executor and keeps the driver's
+memory flat however large the sweep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from computemarket.experiments.design import (
+    Design,
+    TaskRange,
+    build_design,
+    plan_tasks,
+    resolve_point,
+    validate_points,
+)
+from computemarket.experiments.executors import ExecutorHandle, open_executor
+from computemarket.experiments.spec import ExperimentError, ExperimentSpec, load_experiment
+from computemarket.experiments.store import (
+    DESIGN,
+    FORMAT_VERSION,
+    MANIFEST,
+    TASKS_DIR,
+    now,
+    read_manifest,
+    read_task_metadata,
+    remove_sweep,
+    remove_temporary,
+    sweep_lock,
+    task_file,
+    versions,
+    write_json_atomic,
+    write_parquet_atomic,
+)
+from computemarket.experiments.worker import (
+    RunFunction,
+    RunSpec,
+    TaskReport,
+    TaskSpec,
+    execute_task,
+    simulate,
+)
+
+DEFAULT_RUNS_PER_TASK = 8
+"""A task holds one point and its seeds, or enough consecutive points to reach this many runs."""
+
+MANIFEST_INTERVAL_S = 2.0
+"""The manifest is rewritten at most this often while a sweep runs (the task files are the truth)."""
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did.
+
+    Attributes:
+        name: Experiment name.
+        out: Output folder.
+        executor: Where the tasks ran.
+        runs_planned: Runs in the planned rows (all rows, or the first ``--limit``).
+        tasks_planned: Tasks covering the planned rows.
+        tasks_skipped: Tasks already finished before this call (``--resume``).
+        tasks_run: Tasks finished by this call.
+        runs_ok: Planned runs that have results (including skipped tasks).
+        failures: Failed runs of planned tasks: row, point, replicate, seed, error (and traceback).
+        task_errors: Tasks that did not finish: task number to error (e.g. a worker died).
+        interrupted: Whether Ctrl-C (or SIGTERM) stopped the sweep.
+        wall_s: Seconds this call took.
+    """
+
+    name: str
+    out: Path
+    executor: str = ""
+    runs_planned: int = 0
+    tasks_planned: int = 0
+    tasks_skipped: int = 0
+    tasks_run: int = 0
+    runs_ok: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    task_errors: dict[int, str] = field(default_factory=dict)
+    interrupted: bool = False
+    wall_s: float = 0.0
+
+    @property
+    def tasks_pending(self) -> int:
+        """Planned tasks without a result file."""
+        return self.tasks_planned - self.tasks_skipped - self.tasks_run
+
+    @property
+    def exit_code(self) -> int:
+        """0 if every planned run finished, 130 if interrupted, 1 if any run or task failed."""
+        if self.interrupted:
+            return 130
+        return 1 if self.failures or self.task_errors or self.tasks_pending else 0
+
+    def summary_lines(self, max_failures: int = 5) -> list[str]:
+        """A few lines for the terminal: counts, then the first failures and what to do next."""
+        ran = self.runs_ok + len(self.failures)
+        rate = f" ({ran / self.wall_s:.1f} runs/s)" if self.wall_s > 0 and self.tasks_run else ""
+        lines = [
+            f"{self.name}: {self.runs_ok}/{self.runs_planned} runs ok, {len(self.failures)} failed, "
+            f"{self.tasks_pending} of {self.tasks_planned} tasks not finished; {self.wall_s:.1f} s{rate} -> {self.out}"
+        ]
+        for failure in self.failures[:max_failures]:
+            lines.append(
+                f"  failed: row {failure['row']} (point {failure['point']}, seed {failure['seed']}): {failure['error']}"
+            )
+        if len(self.failures) > max_failures:
+            lines.append(
+                f"  ... and {len(self.failures) - max_failures} more (tracebacks: computemarket.results.load(DIR).failures)"
+            )
+        for task, error in list(self.task_errors.items())[:max_failures]:
+            lines.append(f"  task {task} did not finish: {error}")
+        if self.interrupted or self.tasks_pending:
+            lines.append(
+                f"  finish it with: computemarket sweep {self.name} --out {self.out} --resume"
+            )
+        elif self.failures:
+            lines.append(
+                "  after fixing the cause, rerun the failed tasks with --resume --retry-failed"
+            )
+        return lines
+
+
+# ------------------------------------------------------------------------------------------ manifest
+def _json_normal(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str))
+
+
+def _spec_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    keys = sorted(set(old) | set(new))
+    return [key for key in keys if old.get(key) != new.get(key)]
+
+
+def _task_entry(
+    task: TaskRange, status: str, record: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    failures = (record or {}).get("failures", [])
+    entry = {
+        "rows": [task.start, task.stop],
+        "status": status,
+        "runs": task.runs,
+        "failed_runs": len(failures),
+        "file": f"{TASKS_DIR}/{task_file(Path(), task.task).name}",
+    }
+    if failures:
+        entry["failures"] = [{k: v for k, v in f.items() if k != "traceback"} for f in failures]
+    entry.update(extra)
+    return entry
+
+
+class _Manifest:
+    """The manifest of one sweep folder, rewritten atomically and at most every few seconds."""
+
+    def __init__(self, out: Path, data: dict[str, Any]) -> None:
+        self.path = out / MANIFEST
+        self.data = data
+        self._written = 0.0
+
+    def write(self, *, force: bool = False) -> None:
+        if force or time.monotonic() - self._written >= MANIFEST_INTERVAL_S:
+            self.data["updated"] = now()
+            write_json_atomic(self.path, self.data)
+            self._written = time.monotonic()
+
+
+# --------------------------------------------------------------------------------------------- driver
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (e.g. a batch scheduler's stop) like Ctrl-C while the sweep runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _window(handle: ExecutorHandle, is_dask: bool) -> int:
+    """Tasks in flight at once: enough to keep every worker busy, few enough to stop quickly."""
+    if is_dask:
+        return max(4 * handle.slots, 64)
+    return 2 * handle.slots + 2
+
+
+class _Driver:
+    """Submits tasks through a bounded window and records each as it completes."""
+
+    def __init__(
+        self,
+        design: Design,
+        out: Path,
+        manifest: _Manifest,
+        report: SweepReport,
+        run_fn: RunFunction,
+        bar: tqdm,
+        log: Callable[[str], None],
+    ) -> None:
+        self.design, self.out, self.manifest, self.report = design, out, manifest, report
+        self.run_fn, self.bar, self.log = run_fn, bar, log
+        self.points = design.points.to_dict("records")
+
+    def task_spec(self, task: TaskRange) -> TaskSpec:
+        spec, table = self.design.spec, self.design.table
+        scenarios: dict[int, Any] = {}
+        runs = []
+        for row in table.iloc[task.start : task.stop][
+            ["row", "point", "replicate", "seed"]
+        ].itertuples(index=False):
+            point = int(row.point)
+            if point not in scenarios:
+                scenarios[point] = resolve_point(spec, self.points[point])
+            runs.append(
+                RunSpec(int(row.row), point, int(row.replicate), int(row.seed), scenarios[point])
+            )
+        return TaskSpec(
+            task=task.task,
+            path=str(task_file(self.out, task.task)),
+            design_id=self.design.design_id,
+            start=task.start,
+            stop=task.stop,
+            runs=tuple(runs),
+            years=spec.years,
+            metrics=spec.metrics,
+            every=spec.every,
+            dtype=spec.dtype,
+            run_fn=self.run_fn,
+        )
+
+    def record(self, task: TaskRange, future: Future) -> bool:
+        """Record a completed future. Returns False if the executor is broken and should not be fed."""
+        entries = self.manifest.data["tasks"]
+        try:
+            result: TaskReport = future.result()
+        except BrokenProcessPool as err:
+            self.report.task_errors[task.task] = f"worker process died ({err})"
+            entries[str(task.task)] = _task_entry(
+                task, "error", error=self.report.task_errors[task.task]
+            )
+            return False
+        except Exception as err:
+            self.report.task_errors[task.task] = f"{err.__class__.__name__}: {err}"
+            entries[str(task.task)] = _task_entry(
+                task,
+                "error",
+                error=self.report.task_errors[task.task],
+                traceback=traceback.format_exc(),
+            )
+            return True
+        self.report.tasks_run += 1
+        self.report.failures.extend(result.failures)
+        self.report.runs_ok += result.runs - len(result.failures)
+        entries[str(task.task)] = _task_entry(
+            task,
+            "failed" if result.failures else "done",
+            {"failures": result.failures},
+            wall_s=round(result.wall_s, 4),
+            bytes=result.file_bytes,
+            worker=result.worker,
+        )
+        self.bar.update(task.runs)
+        if self.report.failures:
+            self.bar.set_postfix(failed=len(self.report.failures), refresh=False)
+        self.manifest.write()
+        return True
+
+    def run(self, handle: ExecutorHandle, tasks: list[TaskRange], window: int) -> None:
+        queue = iter(tasks)
+        in_flight: dict[Future, TaskRange] = {}
+        healthy = True
+
+        def fill() -> None:
+            while healthy and len(in_flight) < window:
+                task = next(queue, None)
+                if task is None:
+                    return
+                in_flight[handle.executor.submit(execute_task, self.task_spec(task))] = task
+
+        try:
+            fill()
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    healthy = self.record(in_flight.pop(future), future) and healthy
+                fill()
+        except KeyboardInterrupt:
+            self.report.interrupted = True
+            for future in in_flight:
+                future.cancel()
+            running = {f: t for f, t in in_flight.items() if not f.cancelled()}
+            if running:
+                self.bar.clear()
+                self.log(
+                    f"interrupted: letting {len(running)} running task(s) finish (Ctrl-C again to stop at once)"
+                )
+            try:
+                for future in wait(running).done:
+                    self.record(running[future], future)
+            except KeyboardInterrupt:
+                handle.abort()
+
+
+def sweep(
+    experiment: ExperimentSpec | str | Path,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: bool = False,
+    executor: Executor | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    retry_failed: bool = False,
+    limit: int | None = None,
+    runs_per_task: int | None = None,
+    progress: bool = True,
+    run_fn: RunFunction = simulate,
+    log: Callable[[str], None] | None = None,
+) -> SweepReport:
+    """Run an experiment: every row of its design (or the first ``limit``), one Parquet file per task.
+
+    Args:
+        experiment: A validated experiment, a shipped experiment name or a path to a TOML file.
+        out: Output folder; default ``results/<name>``.
+        workers: Worker processes (default: the CPUs available).
+        scheduler: Address of a Dask scheduler to run on.
+        dask_local: Run on a new Dask ``LocalCluster`` of ``workers`` processes.
+        executor: Run on this ``concurrent.futures.Executor`` instead (left open).
+        resume: Finish a sweep already in ``out``: tasks with a result file are not run again.
+        overwrite: Delete a sweep already in ``out`` and start again.
+        retry_failed: With ``resume``, run again the tasks that have failed runs.
+        limit: Run only the first ``limit`` rows of the design.
+        runs_per_task: Minimum runs per task (whole points); fixed when the folder is created.
+        progress: Show a progress bar (on stderr; hidden when it is not a terminal).
+        run_fn: The model as a function (see :data:`~computemarket.experiments.worker.RunFunction`).
+        log: Where to send one-line messages (start, interruption); default: nowhere.
+
+    Returns:
+        The sweep's report; ``report.exit_code`` is what a command line should exit with.
+
+    Raises:
+        ExperimentError: On invalid options, or an output folder that holds another sweep.
+    """
+    started = time.perf_counter()
+    log = log or (lambda message: None)
+    spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
+    out_dir = Path(out if out is not None else Path("results") / spec.name).absolute()
+    if resume and overwrite:
+        raise ExperimentError(
+            "--resume and --overwrite: give one of them (finish the sweep, or start it again)"
+        )
+    if retry_failed and not resume:
+        raise ExperimentError("--retry-failed: only with --resume")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExperimentError(f"--out {out_dir}: is a file, not a folder")
+    design = build_design(spec)
+    validate_points(design)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = SweepReport(name=spec.name, out=out_dir)
+    with sweep_lock(out_dir):
+        previous = _prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite)
+        if previous is not None:
+            runs_per_task = previous["chunk"]["runs_per_task"]
+        runs_per_task = runs_per_task or DEFAULT_RUNS_PER_TASK
+        tasks = plan_tasks(design, runs_per_task, limit)
+        (out_dir / TASKS_DIR).mkdir(exist_ok=True)
+        if not (out_dir / DESIGN).exists():
+            import pyarrow as pa
+
+            write_parquet_atomic(
+                pa.Table.from_pandas(design.table, preserve_index=False), out_dir / DESIGN
+            )
+        manifest = _Manifest(out_dir, _new_manifest(spec, design, runs_per_task, limit, previous))
+        to_run = _scan(out_dir, design, tasks, manifest, report, retry_failed=retry_failed)
+        report.runs_planned = sum(t.runs for t in tasks)
+        report.tasks_planned = len(tasks)
+        report.tasks_skipped = len(tasks) - len(to_run)
+        if not to_run:
+            report.executor = "nothing to run"
+            manifest.data["status"] = _status(manifest.data, report)
+            manifest.write(force=True)
+            report.wall_s = time.perf_counter() - started
+            return report
+        handle_cm = (
+            _given(executor)
+            if executor is not None
+            else open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
+        )
+        with handle_cm as handle, _sigterm_as_interrupt():
+            report.executor = handle.description
+            manifest.data["executor"] = handle.description
+            manifest.data["status"] = "running"
+            manifest.write(force=True)
+            runs_left = sum(t.runs for t in to_run)
+            log(
+                f"{spec.name}: {design.n_points} points x {spec.seeds} seeds, {spec.years} years; running "
+                f"{runs_left} of {report.runs_planned} runs in {len(to_run)} tasks on {handle.description} -> {out_dir}"
+            )
+            bar = tqdm(
+                total=report.runs_planned,
+                initial=report.runs_planned - runs_left,
+                unit="run",
+                desc=spec.name,
+                disable=not progress or None,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
+            driver = _Driver(design, out_dir, manifest, report, run_fn, bar, log)
+            try:
+                driver.run(
+                    handle, to_run, _window(handle, is_dask=scheduler is not None or dask_local)
+                )
+            finally:
+                bar.close()
+                manifest.data["status"] = _status(manifest.data, report)
+                manifest.data["totals"] = _totals(manifest.data)
+                manifest.write(force=True)
+    report.wall_s = time.perf_counter() - started
+    return report
+
+
+@contextlib.contextmanager
+def _given(executor: Executor) -> Iterator[ExecutorHandle]:
+    workers = getattr(executor, "_max_workers", 1)
+
+    def abort() -> None:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    yield ExecutorHandle(
+        executor, f"{executor.__class__.__name__} ({workers} workers)", workers, abort
+    )
+
+
+def _prepare_folder(
+    out: Path, spec: ExperimentSpec, design: Design, *, resume: bool, overwrite: bool
+) -> dict[str, Any] | None:
+    """Check what the folder holds; returns the previous manifest to resume from, or None to start."""
+    manifest = read_manifest(out)
+    has_results = (
+        manifest is not None
+        or (out / DESIGN).exists()
+        or any((out / TASKS_DIR).glob("task-*.parquet"))
+    )
+    if overwrite:
+        remove_sweep(out)
+        return None
+    if not has_results:
+        return None
+    if not resume:
+        done = (
+            ""
+            if manifest is None
+            else f" ({manifest.get('totals', {}).get('runs_ok', 0)} runs done)"
+        )
+        raise ExperimentError(
+            f"{out}: already holds a sweep{done}; pass --resume to finish it or --overwrite to start again"
+        )
+    if manifest is None:
+        raise ExperimentError(
+            f"{out}: has result files but no {MANIFEST}; pass --overwrite to start again"
+        )
+    differences = _spec_differences(manifest.get("spec", {}), _json_normal(spec.to_document()))
+    if differences:
+        raise ExperimentError(
+            f"{out}: holds a different experiment (differs in: {', '.join(differences)}); "
+            "resume with the same experiment and options, or pass --overwrite or another --out"
+        )
+    if manifest.get("design", {}).get("id") != design.design_id:
+        raise ExperimentError(
+            f"{out}: design.id: the stored design differs from the one this version builds "
+            "(a sampler or library changed); pass --overwrite or another --out"
+        )
+    remove_temporary(out)
+    return manifest
+
+
+def _new_manifest(
+    spec: ExperimentSpec,
+    design: Design,
+    runs_per_task: int,
+    limit: int | None,
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
+    data = {
+        "format": FORMAT_VERSION,
+        "experiment": spec.name,
+        "source": spec.source,
+        "spec": _json_normal(spec.to_document()),
+        "design": {
+            "id": design.design_id,
+            "points": design.n_points,
+            "seeds": spec.seeds,
+            "runs": design.n_runs,
+            "sampler": spec.sampler,
+            "factors": spec.factor_names,
+            "problem": design.problem,
+            "levels": spec.levels if spec.sampler == "morris" else None,
+            "second_order": spec.second_order if spec.sampler == "saltelli" else None,
+        },
+        "chunk": {"runs_per_task": runs_per_task},
+        "limit": limit,
+        "versions": versions(),
+        "created": (previous or {}).get("created", now()),
+        "updated": now(),
+        "status": "starting",
+        "tasks": {},
+    }
+    if previous is not None:
+        data["tasks"] = previous.get("tasks", {})
+        data["versions_history"] = [
+            *previous.get("versions_history", []),
+            previous.get("versions", {}),
+        ]
+    return data
+
+
+def _scan(
+    out: Path,
+    design: Design,
+    tasks: list[TaskRange],
+    manifest: _Manifest,
+    report: SweepReport,
+    *,
+    retry_failed: bool,
+) -> list[TaskRange]:
+    """Mark planned tasks whose file is complete as done; return the others, in order."""
+    entries = manifest.data["tasks"]
+    to_run = []
+    for task in tasks:
+        record = read_task_metadata(task_file(out, task.task))
+        complete = (
+            record is not None
+            and record.get("design_id") == design.design_id
+            and (record.get("start"), record.get("stop")) == (task.start, task.stop)
+        )
+        if complete and not (retry_failed and record["failures"]):
+            old = entries.get(str(task.task), {})
+            kept = {k: old[k] for k in ("wall_s", "bytes", "worker") if k in old}
+            entries[str(task.task)] = _task_entry(
+                task, "failed" if record["failures"] else "done", record, **kept
+            )
+            report.failures.extend(record["failures"])
+            report.runs_ok += task.runs - len(record["failures"])
+        else:
+            entries[str(task.task)] = _task_entry(task, "pending")
+            to_run.append(task)
+    return to_run
+
+
+def _totals(data: dict[str, Any]) -> dict[str, int]:
+    entries = data["tasks"].values()
+    return {
+        "tasks": len(data["tasks"]),
+        "tasks_done": sum(e["status"] in ("done", "failed") for e in entries),
+        "tasks_pending": sum(e["status"] == "pending" for e in entries),
+        "tasks_error": sum(e["status"] == "error" for e in entries),
+        "runs_ok": sum(
+            e["runs"] - e["failed_runs"] for e in entries if e["status"] in ("done", "failed")
+        ),
+        "runs_failed": sum(e["failed_runs"] for e in entries),
+    }
+
+
+def _status(data: dict[str, Any], report: SweepReport) -> str:
+    data["totals"] = _totals(data)
+    if report.interrupted:
+        return "interrupted"
+    if report.tasks_pending or report.task_errors:
+        return "incomplete"
+    if report.failures:
+        return "complete-with-failures"
+    return "complete" if data["limit"] is None else "complete-to-limit"

@@ -1,0 +1,1 @@
+"""Shipped experiment files (package data)."""

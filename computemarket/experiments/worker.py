@@ -1,0 +1,192 @@
+"""What runs in a worker: one task, i.e. a chunk of runs, written to its own Parquet file.
+
+Everything here must pickle by reference (module-level functions, frozen dataclasses), so the same
+task runs in a local process or on a Dask worker on another machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from computemarket.experiments.store import TASK_METADATA_KEY, write_parquet_atomic
+from computemarket.simulation.scenario import Scenario
+
+RunFunction = Callable[..., pd.DataFrame]
+"""``run_fn(scenario, *, years, seed) -> metrics`` with one row per quarter and a ``quarter`` column."""
+
+RUN_COLUMNS = ("row", "point", "replicate", "seed")
+
+
+def simulate(scenario: Scenario, *, years: int, seed: int) -> pd.DataFrame:
+    """Run the market model once and return its per-quarter metrics (the default run function)."""
+    from computemarket.simulation.runner import run
+
+    return run(scenario, years=years, seed=seed).metrics
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a task: its design row and the resolved scenario of its point."""
+
+    row: int
+    point: int
+    replicate: int
+    seed: int
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything a worker needs to run a task and write its file.
+
+    Attributes:
+        task: Task number.
+        path: Where the task's Parquet file goes (a path every worker can write to).
+        design_id: Digest of the design, written into the file's footer.
+        start: First design row of the task.
+        stop: One past the last design row.
+        runs: The runs, in row order.
+        years: Horizon of every run.
+        metrics: Metric columns to keep, or ``None`` for all.
+        every: ``"quarter"``, ``"year"`` or ``"final"``.
+        dtype: ``"float32"`` or ``"float64"`` for float metrics.
+        run_fn: The model, as a function (see :data:`RunFunction`).
+    """
+
+    task: int
+    path: str
+    design_id: str
+    start: int
+    stop: int
+    runs: tuple[RunSpec, ...]
+    years: int
+    metrics: tuple[str, ...] | None
+    every: str
+    dtype: str
+    run_fn: RunFunction = simulate
+
+
+@dataclass
+class TaskReport:
+    """What a finished task sends back to the driver (small: the data stays in the file).
+
+    Attributes:
+        task: Task number.
+        runs: Runs attempted.
+        failures: One dict per failed run: row, point, replicate, seed, error, traceback.
+        wall_s: Seconds the task took in the worker.
+        file_bytes: Size of the Parquet file.
+        table_rows: Rows written (runs x kept quarters).
+        worker: Host and process id of the worker.
+    """
+
+    task: int
+    runs: int
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    wall_s: float = 0.0
+    file_bytes: int = 0
+    table_rows: int = 0
+    worker: str = ""
+
+
+def keep_quarters(metrics: pd.DataFrame, every: str) -> pd.DataFrame:
+    """Keep every quarter, the start of each year (quarters 0, 4, 8, ...), or only the final quarter."""
+    if "quarter" not in metrics.columns:
+        raise ValueError(
+            f"the run function's metrics have no 'quarter' column (columns: {', '.join(metrics.columns)})"
+        )
+    if every == "year":
+        return metrics[metrics["quarter"] % 4 == 0]
+    if every == "final":
+        return metrics[metrics["quarter"] == metrics["quarter"].max()]
+    return metrics
+
+
+def _select(metrics: pd.DataFrame, task: TaskSpec, run: RunSpec) -> pd.DataFrame:
+    kept = keep_quarters(metrics, task.every)
+    if task.metrics is not None:
+        missing = [m for m in task.metrics if m not in kept.columns]
+        if missing:
+            raise KeyError(
+                f"metric {missing[0]!r} is not recorded by the model (recorded: {', '.join(kept.columns)})"
+            )
+        columns = ["quarter", *(["year"] if "year" in kept.columns else []), *task.metrics]
+        kept = kept[columns]
+    kept = kept.reset_index(drop=True)
+    if task.dtype == "float32":
+        floats = [c for c in kept.columns if kept[c].dtype == np.float64]
+        kept = kept.astype(dict.fromkeys(floats, np.float32))
+    ids = pd.DataFrame(
+        {
+            "row": np.full(len(kept), run.row, dtype=np.int64),
+            "point": np.full(len(kept), run.point, dtype=np.int64),
+            "replicate": np.full(len(kept), run.replicate, dtype=np.int64),
+            "seed": np.full(len(kept), run.seed, dtype=np.int64),
+        }
+    )
+    return pd.concat([ids, kept], axis=1)
+
+
+def execute_task(task: TaskSpec) -> TaskReport:
+    """Run a task's runs in order and write their kept metrics to the task's Parquet file.
+
+    A run that raises is recorded (row, point, seed, traceback) and the others go on. The file is
+    written atomically, with the failures in its footer, so a finished task is exactly one file.
+
+    Returns:
+        The task's report.
+    """
+    start = time.perf_counter()
+    frames: list[pd.DataFrame] = []
+    failures: list[dict[str, Any]] = []
+    for run in task.runs:
+        try:
+            metrics = task.run_fn(run.scenario, years=task.years, seed=run.seed)
+            frames.append(_select(metrics, task, run))
+        except Exception as err:
+            failures.append(
+                {
+                    "row": run.row,
+                    "point": run.point,
+                    "replicate": run.replicate,
+                    "seed": run.seed,
+                    "error": f"{err.__class__.__name__}: {err}",
+                    "traceback": traceback.format_exc(),
+                }
+            )
+    if frames:
+        data = pd.concat(frames, ignore_index=True)
+    else:
+        data = pd.DataFrame({name: pd.Series(dtype="int64") for name in (*RUN_COLUMNS, "quarter")})
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    record = {
+        "task": task.task,
+        "start": task.start,
+        "stop": task.stop,
+        "design_id": task.design_id,
+        "runs": len(task.runs),
+        "failures": failures,
+    }
+    metadata = {**(table.schema.metadata or {}), TASK_METADATA_KEY: json.dumps(record).encode()}
+    size = write_parquet_atomic(table.replace_schema_metadata(metadata), Path(task.path))
+    return TaskReport(
+        task=task.task,
+        runs=len(task.runs),
+        failures=failures,
+        wall_s=time.perf_counter() - start,
+        file_bytes=size,
+        table_rows=len(data),
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )

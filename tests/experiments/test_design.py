@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from computemarket.experiments import ExperimentError, build_design, load_experiment, run_seed
+from computemarket.experiments.design import plan_tasks, resolve_point
+
+RANGES = """
+description = "d"
+seeds = 2
+[design]
+sampler = "{sampler}"
+samples = {samples}
+[factors]
+"deals.commitment_multiple" = {{ low = 0.0, high = 18.0 }}
+"rules.switching_cost" = {{ low = 0.0, high = 1.0 }}
+"deals.discount" = {{ low = 0.0, high = 0.3 }}
+"""
+
+
+def test_grid_is_point_major_with_every_combination(small_spec):
+    design = build_design(small_spec)
+    assert (design.n_points, design.n_runs) == (6, 18)
+    table = design.table
+    assert table["row"].tolist() == list(range(18))
+    assert table["point"].tolist() == [p for p in range(6) for _ in range(3)]
+    assert table["replicate"].tolist() == [0, 1, 2] * 6
+    pairs = set(
+        zip(
+            design.points["deals.commitment_multiple"],
+            design.points["rules.switching_cost"],
+            strict=True,
+        )
+    )
+    assert pairs == {(c, s) for c in (0.0, 6.0, 12.0) for s in (0.0, 0.5)}
+
+
+def test_common_seeds_share_seeds_across_points_and_come_from_one_seed_sequence(small_spec):
+    table = build_design(small_spec).table
+    assert (table.groupby("replicate")["seed"].nunique() == 1).all()
+    expected = np.random.SeedSequence(7, spawn_key=(1, 2)).generate_state(1, np.uint64)[
+        0
+    ] >> np.uint64(1)
+    assert table.loc[2, "seed"] == int(expected) == run_seed(small_spec, 0, 2)
+    assert (table["seed"] >= 0).all()
+
+
+def test_independent_seeds_differ_per_run_and_do_not_depend_on_seed_count(write_spec, small_text):
+    spec = load_experiment(
+        write_spec(small_text.replace("seed = 7", "seed = 7\ncommon_seeds = false"))
+    )
+    table = build_design(spec).table
+    assert table["seed"].nunique() == len(table)
+    more = build_design(spec.replace(seeds=5)).table
+    # run (point 1, replicate 2) keeps its seed when more seeds are added
+    assert (
+        more.query("point == 1 and replicate == 2")["seed"].item()
+        == table.query("point == 1 and replicate == 2")["seed"].item()
+    )
+
+
+def test_integer_grid_ranges_are_rounded_and_unique(write_spec):
+    spec = load_experiment(
+        write_spec(
+            'description = "d"\n[factors]\n"deals.tranches" = { low = 0, high = 3, steps = 7 }\n'
+        )
+    )
+    assert build_design(spec).points["deals.tranches"].tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("sampler", "samples", "points"),
+    [("lhs", 10, 10), ("sobol", 16, 16), ("saltelli", 8, 8 * (3 + 2)), ("morris", 4, 4 * (3 + 1))],
+)
+def test_samplers_give_documented_sizes_within_bounds(write_spec, sampler, samples, points):
+    spec = load_experiment(write_spec(RANGES.format(sampler=sampler, samples=samples)))
+    design = build_design(spec)
+    assert design.n_points == points and design.n_runs == 2 * points
+    assert design.points["deals.commitment_multiple"].between(0.0, 18.0).all()
+    assert design.points["deals.discount"].between(0.0, 0.3).all()
+    assert build_design(spec).design_id == design.design_id  # same seed, same design
+    if sampler in ("saltelli", "morris"):
+        assert design.problem["names"] == [
+            "deals.commitment_multiple",
+            "rules.switching_cost",
+            "deals.discount",
+        ]
+        assert design.problem["bounds"][0] == [0.0, 18.0]
+
+
+def test_lhs_is_stratified_in_every_dimension(write_spec):
+    design = build_design(load_experiment(write_spec(RANGES.format(sampler="lhs", samples=10))))
+    strata = np.floor(design.points["rules.switching_cost"].to_numpy() * 10).astype(int)
+    assert sorted(strata) == list(range(10))
+
+
+def test_value_lists_are_crossed_with_sampled_ranges(write_spec):
+    text = RANGES.format(sampler="lhs", samples=4) + 'rules = ["laissez-faire", "no-exclusivity"]\n'
+    design = build_design(load_experiment(write_spec(text)))
+    assert design.n_points == 8
+    assert design.points["rules"].tolist() == ["laissez-faire"] * 4 + ["no-exclusivity"] * 4
+    assert (
+        design.points["deals.discount"].iloc[:4].tolist()
+        == design.points["deals.discount"].iloc[4:].tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    ("runs_per_task", "limit"), [(1, None), (3, None), (8, None), (5, 7), (100, 4)]
+)
+def test_tasks_cover_planned_rows_once_in_whole_points(small_spec, runs_per_task, limit):
+    design = build_design(small_spec)
+    tasks = plan_tasks(design, runs_per_task, limit)
+    rows = [r for t in tasks for r in range(t.start, t.stop)]
+    assert rows == list(range(limit or design.n_runs))
+    for task in tasks[:-1]:
+        assert task.start % 3 == 0 and task.stop % 3 == 0  # seeds = 3: whole points
+    with pytest.raises(ExperimentError, match="--limit: 0 is out of range"):
+        plan_tasks(design, 8, 0)
+
+
+def test_resolve_point_lays_factors_over_base_and_overrides(small_spec):
+    design = build_design(small_spec)
+    scenario = resolve_point(small_spec, design.points.iloc[3].to_dict())
+    assert scenario.deals.commitment_multiple == design.points.iloc[3]["deals.commitment_multiple"]
+    assert scenario.rules.switching_cost == design.points.iloc[3]["rules.switching_cost"]
