@@ -231,8 +231,8 @@ def summarize_command(args: argparse.Namespace) -> int:
         raise ExperimentError(
             f"--confidence: {args.confidence} is out of range (allowed: between 0 and 1)"
         )
-    results = load(args.directory)
     thresholds = [_parse_threshold(t) for t in args.threshold or []]
+    results = load(args.directory)
     summary = results.summary(args.metric, year=args.year, confidence=args.confidence)
     when = f"year {args.year:g}" if args.year is not None else f"year {results.years} (final)"
     status = results.design["status"].value_counts()

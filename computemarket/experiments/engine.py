@@ -32,7 +32,11 @@ from computemarket.experiments.design import (
     resolve_point,
     validate_points,
 )
-from computemarket.experiments.executors import ExecutorHandle, open_executor
+from computemarket.experiments.executors import (
+    ExecutorHandle,
+    check_executor_options,
+    open_executor,
+)
 from computemarket.experiments.spec import ExperimentError, ExperimentSpec, load_experiment
 from computemarket.experiments.store import (
     DESIGN,
@@ -374,6 +378,8 @@ def sweep(
         )
     if retry_failed and not resume:
         raise ExperimentError("--retry-failed: only with --resume")
+    if executor is None:
+        check_executor_options(workers=workers, scheduler=scheduler, dask_local=dask_local)
     if out_dir.exists() and not out_dir.is_dir():
         raise ExperimentError(f"--out {out_dir}: is a file, not a folder")
     design = build_design(spec)

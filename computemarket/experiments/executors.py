@@ -159,15 +159,8 @@ def dask_executor(
             executor.shutdown(wait=True)
 
 
-def open_executor(
-    *, workers: int | None = None, scheduler: str | None = None, dask_local: bool = False
-) -> contextlib.AbstractContextManager[ExecutorHandle]:
-    """Open the executor the options ask for: a process pool unless a Dask option is given.
-
-    Args:
-        workers: Worker processes (process pool, local Dask cluster); default: the CPUs available.
-        scheduler: Address of a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
-        dask_local: Start a Dask ``LocalCluster`` with ``workers`` single-threaded workers.
+def check_executor_options(*, workers: int | None, scheduler: str | None, dask_local: bool) -> None:
+    """Check the executor options before anything is written.
 
     Raises:
         ExperimentError: On conflicting or invalid options.
@@ -182,6 +175,22 @@ def open_executor(
         raise ExperimentError(
             "--workers: a Dask scheduler has its own workers; start them with `dask worker ADDRESS`"
         )
+
+
+def open_executor(
+    *, workers: int | None = None, scheduler: str | None = None, dask_local: bool = False
+) -> contextlib.AbstractContextManager[ExecutorHandle]:
+    """Open the executor the options ask for: a process pool unless a Dask option is given.
+
+    Args:
+        workers: Worker processes (process pool, local Dask cluster); default: the CPUs available.
+        scheduler: Address of a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
+        dask_local: Start a Dask ``LocalCluster`` with ``workers`` single-threaded workers.
+
+    Raises:
+        ExperimentError: On conflicting or invalid options.
+    """
+    check_executor_options(workers=workers, scheduler=scheduler, dask_local=dask_local)
     if scheduler or dask_local:
         return dask_executor(scheduler=scheduler, workers=workers)
     return process_pool(workers or default_workers())

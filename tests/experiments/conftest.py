@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from computemarket.experiments import load_experiment
@@ -49,9 +48,3 @@ def small_text() -> str:
 def small_spec(write_spec):
     """A 6-point x 3-seed grid over 2 years (18 runs)."""
     return load_experiment(write_spec())
-
-
-def assert_same_results(a, b) -> None:
-    """Two loaded sweeps have identical designs and metrics, row for row."""
-    pd.testing.assert_frame_equal(a.design, b.design)
-    pd.testing.assert_frame_equal(a.metrics, b.metrics)

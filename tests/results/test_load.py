@@ -1,0 +1,177 @@
+"""Loading a sweep, per-point summaries, threshold crossing and sensitivity indices."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from computemarket.experiments import ExperimentError, load_experiment, sweep
+from computemarket.experiments.synthetic import synthetic_run
+from computemarket.results.load import load
+from computemarket.results.summary import mean_interval, threshold_crossing, wilson_interval
+
+GRID = """
+description = "grid"
+years = 2
+seeds = 4
+seed = 3
+[factors]
+"deals.commitment_multiple" = [0.0, 18.0]
+[keep]
+metrics = ["cloud_hhi", "active_labs"]
+every = "{every}"
+"""
+
+SENSITIVITY = """
+description = "sensitivity of the synthetic model"
+years = 2
+seeds = 2
+[design]
+sampler = "{sampler}"
+samples = {samples}
+[factors]
+"deals.commitment_multiple" = {{ low = 0.0, high = 18.0 }}
+"rules.switching_cost" = {{ low = 0.0, high = 1.0 }}
+"rules.egress_fee" = {{ low = 0.0, high = 0.2 }}
+[keep]
+metrics = ["cloud_hhi"]
+every = "final"
+"""
+
+
+def run_sweep(tmp_path, text, name="s", **options):
+    spec_path = tmp_path / f"{name}.toml"
+    spec_path.write_text(textwrap.dedent(text), encoding="utf-8")
+    with ThreadPoolExecutor(2) as pool:
+        sweep(
+            load_experiment(spec_path),
+            tmp_path / name,
+            executor=pool,
+            run_fn=synthetic_run,
+            progress=False,
+            **options,
+        )
+    return load(tmp_path / name)
+
+
+def test_mean_interval_matches_hand_computation():
+    mean, sd, low, high = mean_interval(np.array([1.0, 2.0, 3.0]))
+    half = 4.302652729911275 / math.sqrt(3)  # t(0.975, 2) * sd / sqrt(n), sd = 1
+    assert (mean, sd) == (2.0, 1.0)
+    assert low == pytest.approx(2 - half) and high == pytest.approx(2 + half)
+    assert np.isnan(mean_interval(np.array([5.0]))[1])
+
+
+def test_wilson_interval_matches_hand_computation():
+    low, high = wilson_interval(0, 10)
+    assert low == 0.0 and high == pytest.approx(0.2775, abs=1e-4)
+    low, high = wilson_interval(5, 10)
+    assert (low, high) == (pytest.approx(0.2366, abs=1e-4), pytest.approx(0.7634, abs=1e-4))
+
+
+def test_threshold_crossing_on_a_hand_made_table():
+    # two runs of point 0: one crosses 100 at quarter 2 and stays; one crosses at 3 and falls back at 4
+    metrics = pd.DataFrame(
+        {
+            "row": [0] * 5 + [1] * 5,
+            "point": [0] * 10,
+            "quarter": list(range(5)) * 2,
+            "hhi": [90, 95, 110, 120, 130, 90, 95, 99, 101, 80],
+        }
+    )
+    points = pd.DataFrame({"point": [0], "x": [1.5]})
+    table = threshold_crossing(metrics, points, "hhi", 100, quarter=4)
+    row = table.iloc[0]
+    assert row["x"] == 1.5 and row["n"] == 2
+    assert row["p_at"] == 0.5 and row["p_by"] == 1.0 and row["n_crossed"] == 2
+    assert row["years_to_cross_mean"] == pytest.approx((0.5 + 0.75) / 2)
+    below = threshold_crossing(metrics, points, "hhi", 92, quarter=4, below=True).iloc[0]
+    assert below["p_at"] == 0.5 and below["years_to_cross_median"] == 0.0
+
+
+def test_load_gives_design_metrics_finals_and_summaries(tmp_path):
+    results = run_sweep(tmp_path, GRID.format(every="quarter"))
+    assert results.factors == ["deals.commitment_multiple"] and results.years == 2
+    assert list(results.design.columns) == [
+        "row",
+        "point",
+        "replicate",
+        "seed",
+        "deals.commitment_multiple",
+        "status",
+    ]
+    assert len(results.metrics) == 8 * 9 and (results.design["status"] == "ok").all()
+    finals = results.finals
+    assert len(finals) == 8 and set(finals.columns) >= {
+        "row",
+        "seed",
+        "deals.commitment_multiple",
+        "cloud_hhi",
+    }
+    summary = results.summary(["cloud_hhi"], year=1)
+    assert list(summary["n"]) == [4, 4]
+    at_year_1 = results.at(1.0).groupby("point")["cloud_hhi"].agg(["mean", "std"])
+    np.testing.assert_allclose(summary["mean"], at_year_1["mean"], rtol=1e-6)
+    np.testing.assert_allclose(summary["sd"], at_year_1["std"], rtol=1e-6)
+    # the synthetic model's concentration rises with the commitment multiple (common seeds: same noise)
+    assert summary["mean"].iloc[1] > summary["mean"].iloc[0]
+    crossing = results.crossing("cloud_hhi", 1600, year=2)
+    assert list(crossing["p_at"]) == sorted(crossing["p_at"])
+    assert "SweepResults('s', 8 runs" in repr(results)
+
+
+def test_load_refuses_years_and_metrics_that_were_not_kept(tmp_path):
+    results = run_sweep(tmp_path, GRID.format(every="year"))
+    assert sorted(results.metrics["quarter"].unique()) == [0, 4, 8]
+    with pytest.raises(
+        ExperimentError, match=r"year 1\.5: not kept by this sweep \(keep.every = 'year'"
+    ):
+        results.summary(year=1.5)
+    with pytest.raises(ExperimentError, match=r"year 3: expected a quarter .* from 0 to 2"):
+        results.at(3)
+    with pytest.raises(
+        ExperimentError,
+        match=r"metric 'model_hhi' is not in this sweep \(kept: cloud_hhi, active_labs\)",
+    ):
+        results.summary(["model_hhi"])
+    with pytest.raises(ExperimentError, match="not a sweep folder"):
+        load(tmp_path)
+
+
+def test_sobol_indices_find_the_factor_that_drives_the_output(tmp_path):
+    results = run_sweep(tmp_path, SENSITIVITY.format(sampler="saltelli", samples=32), name="sobol")
+    indices = results.sensitivity("cloud_hhi").set_index("factor")
+    assert list(indices.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
+    assert indices.loc["deals.commitment_multiple", "S1"] > 0.8
+    assert indices.loc["rules.egress_fee", "ST"] < 0.05  # the synthetic model ignores egress fees
+    from computemarket.experiments.commands import main
+
+    assert main(["sensitivity", str(tmp_path / "sobol"), "--metric", "cloud_hhi"]) == 0
+    written = pd.read_csv(tmp_path / "sobol" / "sensitivity-cloud_hhi.csv")
+    np.testing.assert_allclose(written["S1"], indices["S1"].to_numpy())
+
+
+def test_morris_effects_rank_the_factors(tmp_path):
+    results = run_sweep(tmp_path, SENSITIVITY.format(sampler="morris", samples=10), name="morris")
+    effects = results.sensitivity("cloud_hhi").set_index("factor")["mu_star"]
+    assert (
+        effects["deals.commitment_multiple"]
+        > effects["rules.switching_cost"]
+        > effects["rules.egress_fee"]
+    )
+
+
+def test_sensitivity_needs_a_sensitivity_design_and_every_point(tmp_path):
+    grid = run_sweep(tmp_path, GRID.format(every="quarter"), name="grid")
+    with pytest.raises(ExperimentError, match=r"design\.sampler is 'grid'; sensitivity needs"):
+        grid.sensitivity("cloud_hhi")
+    partial = run_sweep(
+        tmp_path, SENSITIVITY.format(sampler="saltelli", samples=4), name="part", limit=6
+    )
+    with pytest.raises(ExperimentError, match=r"17 of 20 design points have no finished run"):
+        partial.sensitivity("cloud_hhi")
