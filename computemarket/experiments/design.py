@@ -134,11 +134,12 @@ def design_digest(table: pd.DataFrame) -> str:
 
 
 def plan_tasks(design: Design, runs_per_task: int, limit: int | None = None) -> list[TaskRange]:
-    """Chunk the design's rows into tasks of whole points.
+    """Chunk the design's rows into tasks of about ``runs_per_task`` runs, in row order.
 
-    A task holds one point and its seeds, or several consecutive points when a point has fewer seeds
-    than ``runs_per_task``. With ``limit`` only the first ``limit`` rows are planned (the last task may
-    then hold part of a point).
+    A task holds one point and its seeds, or several whole consecutive points when a point has fewer
+    seeds than ``runs_per_task``, or an even share of one point's seeds when it has many more (so a
+    single point with 200 seeds still runs in parallel). With ``limit`` only the first ``limit`` rows
+    are planned, so the last task may hold part of what it would otherwise hold.
 
     Raises:
         ExperimentError: If ``runs_per_task`` or ``limit`` is not a positive integer.
@@ -150,11 +151,26 @@ def plan_tasks(design: Design, runs_per_task: int, limit: int | None = None) -> 
     if limit is not None and limit < 1:
         raise ExperimentError(f"--limit: {limit} is out of range (allowed: an integer >= 1)")
     seeds = design.spec.seeds
-    rows_per_task = max(1, math.ceil(runs_per_task / seeds)) * seeds
     n_rows = design.n_runs if limit is None else min(limit, design.n_runs)
+    if seeds <= runs_per_task:
+        rows_per_task = math.ceil(runs_per_task / seeds) * seeds
+        bounds = [
+            (k * rows_per_task, (k + 1) * rows_per_task)
+            for k in range(math.ceil(n_rows / rows_per_task))
+        ]
+    else:
+        pieces = math.ceil(seeds / runs_per_task)
+        size = math.ceil(seeds / pieces)
+        bounds = [
+            (p * seeds + j * size, min(p * seeds + (j + 1) * size, (p + 1) * seeds))
+            for p in range(math.ceil(n_rows / seeds))
+            for j in range(pieces)
+            if j * size < seeds
+        ]
     return [
-        TaskRange(task=k, start=k * rows_per_task, stop=min((k + 1) * rows_per_task, n_rows))
-        for k in range(math.ceil(n_rows / rows_per_task))
+        TaskRange(task=k, start=start, stop=min(stop, n_rows))
+        for k, (start, stop) in enumerate(bounds)
+        if start < n_rows
     ]
 
 

@@ -107,17 +107,30 @@ def test_value_lists_are_crossed_with_sampled_ranges(write_spec):
 
 
 @pytest.mark.parametrize(
-    ("runs_per_task", "limit"), [(1, None), (3, None), (8, None), (5, 7), (100, 4)]
+    ("runs_per_task", "limit"),
+    [(1, None), (2, None), (3, None), (8, None), (5, 7), (2, 8), (100, 4)],
 )
-def test_tasks_cover_planned_rows_once_in_whole_points(small_spec, runs_per_task, limit):
-    design = build_design(small_spec)
+def test_tasks_cover_planned_rows_once_and_never_span_a_point_split(
+    small_spec, runs_per_task, limit
+):
+    design = build_design(small_spec)  # 6 points x 3 seeds
     tasks = plan_tasks(design, runs_per_task, limit)
     rows = [r for t in tasks for r in range(t.start, t.stop)]
     assert rows == list(range(limit or design.n_runs))
-    for task in tasks[:-1]:
-        assert task.start % 3 == 0 and task.stop % 3 == 0  # seeds = 3: whole points
+    assert [t.task for t in tasks] == list(range(len(tasks)))
+    for task in tasks:
+        if runs_per_task >= 3:  # whole points
+            assert task.start % 3 == 0 and (task.stop % 3 == 0 or task.stop == limit)
+        else:  # a share of one point's seeds, at most runs_per_task of them
+            assert task.start // 3 == (task.stop - 1) // 3 and task.runs <= runs_per_task
     with pytest.raises(ExperimentError, match="--limit: 0 is out of range"):
         plan_tasks(design, 8, 0)
+
+
+def test_one_point_with_many_seeds_is_split_evenly(write_spec):
+    spec = load_experiment(write_spec('description = "d"\nseeds = 20\n'))
+    tasks = plan_tasks(build_design(spec), 8)
+    assert [t.runs for t in tasks] == [7, 7, 6]
 
 
 def test_resolve_point_lays_factors_over_base_and_overrides(small_spec):
