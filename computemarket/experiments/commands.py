@@ -18,6 +18,9 @@ import pandas as pd
 from computemarket.experiments.spec import SAMPLERS, ExperimentError
 from computemarket.simulation.scenario import ScenarioError
 
+USER_ERRORS = (ExperimentError,)
+"""Errors the command line reports as bad input (one line, exit code 2)."""
+
 _THRESHOLD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>])\s*([-+0-9.eE_,]+)\s*$")
 
 
@@ -144,11 +147,18 @@ def sweep_command(args: argparse.Namespace) -> int:
     """``computemarket sweep``: run (or resume) an experiment; exit 0 if every run finished."""
     from computemarket.experiments.engine import sweep
     from computemarket.experiments.spec import load_experiment
+    from computemarket.experiments.store import read_manifest
     from computemarket.experiments.worker import simulate
 
     spec = load_experiment(args.experiment)
     if args.years is not None or args.seeds is not None:
         spec = spec.replace(years=args.years, seeds=args.seeds)
+    elif args.resume:
+        # --years and --seeds are recorded with the sweep: resuming repeats them unless given again
+        stored = read_manifest(Path(args.out) if args.out else Path("results") / spec.name)
+        if stored is not None:
+            recorded = stored.get("spec", {})
+            spec = spec.replace(years=recorded.get("years"), seeds=recorded.get("seeds"))
     try:
         report = sweep(
             spec,

@@ -77,11 +77,13 @@ class SweepReport:
     Attributes:
         name: Experiment name.
         out: Output folder.
+        experiment: How to name the experiment on the command line (shipped name or file path).
         executor: Where the tasks ran.
         runs_planned: Runs in the planned rows (all rows, or the first ``--limit``).
         tasks_planned: Tasks covering the planned rows.
         tasks_skipped: Tasks already finished before this call (``--resume``).
         tasks_run: Tasks finished by this call.
+        runs_run: Runs executed by this call (finished or failed).
         runs_ok: Planned runs that have results (including skipped tasks).
         failures: Failed runs of planned tasks: row, point, replicate, seed, error (and traceback).
         task_errors: Tasks that did not finish: task number to error (e.g. a worker died).
@@ -91,11 +93,13 @@ class SweepReport:
 
     name: str
     out: Path
+    experiment: str = ""
     executor: str = ""
     runs_planned: int = 0
     tasks_planned: int = 0
     tasks_skipped: int = 0
     tasks_run: int = 0
+    runs_run: int = 0
     runs_ok: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     task_errors: dict[int, str] = field(default_factory=dict)
@@ -116,8 +120,11 @@ class SweepReport:
 
     def summary_lines(self, max_failures: int = 5) -> list[str]:
         """A few lines for the terminal: counts, then the first failures and what to do next."""
-        ran = self.runs_ok + len(self.failures)
-        rate = f" ({ran / self.wall_s:.1f} runs/s)" if self.wall_s > 0 and self.tasks_run else ""
+        rate = (
+            f" ({self.runs_run / self.wall_s:.1f} runs/s)"
+            if self.wall_s > 0 and self.runs_run
+            else ""
+        )
         lines = [
             f"{self.name}: {self.runs_ok}/{self.runs_planned} runs ok, {len(self.failures)} failed, "
             f"{self.tasks_pending} of {self.tasks_planned} tasks not finished; {self.wall_s:.1f} s{rate} -> {self.out}"
@@ -134,7 +141,7 @@ class SweepReport:
             lines.append(f"  task {task} did not finish: {error}")
         if self.interrupted or self.tasks_pending:
             lines.append(
-                f"  finish it with: computemarket sweep {self.name} --out {self.out} --resume"
+                f"  finish it with: computemarket sweep {self.experiment} --out {self.out} --resume"
             )
         elif self.failures:
             lines.append(
@@ -277,6 +284,7 @@ class _Driver:
         self.report.tasks_run += 1
         self.report.failures.extend(result.failures)
         self.report.runs_ok += result.runs - len(result.failures)
+        self.report.runs_run += result.runs
         entries[str(task.task)] = _task_entry(
             task,
             "failed" if result.failures else "done",
@@ -385,7 +393,11 @@ def sweep(
     design = build_design(spec)
     validate_points(design)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = SweepReport(name=spec.name, out=out_dir)
+    report = SweepReport(
+        name=spec.name,
+        out=out_dir,
+        experiment=spec.name if spec.source == "shipped" else spec.source,
+    )
     with sweep_lock(out_dir):
         previous = _prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite)
         if previous is not None:

@@ -187,3 +187,36 @@ def load_seed(spec, replicate):
     from computemarket.experiments import run_seed
 
     return run_seed(spec, 0, replicate)
+
+
+def test_cli_resume_repeats_the_recorded_years_and_seeds(write_spec, tmp_path, capsys):
+    from computemarket.experiments.commands import main
+
+    spec_path, out = write_spec(), tmp_path / "cli"
+    first = [
+        "sweep",
+        str(spec_path),
+        "--out",
+        str(out),
+        "--years",
+        "1",
+        "--seeds",
+        "2",
+        "--limit",
+        "3",
+    ]
+    assert main([*first, "--no-progress"], run_fn=synthetic_run) == 0
+    assert (
+        main(
+            ["sweep", str(spec_path), "--out", str(out), "--resume", "--no-progress"],
+            run_fn=synthetic_run,
+        )
+        == 0
+    )
+    results = load(out)
+    assert (
+        results.years == 1
+        and len(results.design) == 12
+        and (results.design["status"] == "ok").all()
+    )
+    assert "12/12 runs ok" in capsys.readouterr().out
