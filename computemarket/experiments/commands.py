@@ -77,7 +77,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--seeds", type=int, metavar="N", help="override the experiment's seeds per point"
     )
     sweep.add_argument(
-        "--chunk", type=int, metavar="RUNS", help="minimum runs per task (default 8; whole points)"
+        "--chunk",
+        type=int,
+        metavar="RUNS",
+        help="runs per task (default 8); fixed when DIR is created",
     )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(func=sweep_command)

@@ -139,7 +139,7 @@ class SweepReport:
             )
         for task, error in list(self.task_errors.items())[:max_failures]:
             lines.append(f"  task {task} did not finish: {error}")
-        if self.interrupted or self.tasks_pending:
+        if self.tasks_pending:
             lines.append(
                 f"  finish it with: computemarket sweep {self.experiment} --out {self.out} --resume"
             )
@@ -604,7 +604,7 @@ def _totals(data: dict[str, Any]) -> dict[str, int]:
 
 def _status(data: dict[str, Any], report: SweepReport) -> str:
     data["totals"] = _totals(data)
-    if report.interrupted:
+    if report.interrupted and report.tasks_pending:
         return "interrupted"
     if report.tasks_pending or report.task_errors:
         return "incomplete"

@@ -39,7 +39,7 @@ def start_sweep(spec_path: Path, out: Path, *extra: str, delay: float) -> subpro
         "--workers",
         "2",
     ]
-    command += ["--chunk", "3", "--no-progress", *extra]
+    command += ["--no-progress", *extra]
     env = {**os.environ, "SWEEP_DELAY": str(delay)}
     return subprocess.Popen(
         command,
@@ -71,7 +71,7 @@ def reference(spec_path: Path, out: Path):
             out,
             executor=pool,
             run_fn=synthetic_run,
-            runs_per_task=3,
+            runs_per_task=5,  # other chunks than the sweeps under test: same tables
             progress=False,
         )
     return load(out)
@@ -86,7 +86,7 @@ def assert_same(a, b) -> None:
 def test_sigkill_then_resume_gives_the_uninterrupted_tables(write_spec, tmp_path):
     spec_path = write_spec()
     out = tmp_path / "killed"
-    process = start_sweep(spec_path, out, delay=0.15)
+    process = start_sweep(spec_path, out, "--chunk", "3", delay=0.15)
     wait_for_task_files(out, 2, process)
     process.send_signal(signal.SIGKILL)  # the driver only, as the OOM killer would
     process.communicate(timeout=30)
@@ -107,7 +107,8 @@ def test_sigkill_then_resume_gives_the_uninterrupted_tables(write_spec, tmp_path
 def test_ctrl_c_stops_cleanly_and_resume_finishes(write_spec, tmp_path):
     spec_path = write_spec()
     out = tmp_path / "interrupted"
-    process = start_sweep(spec_path, out, delay=0.15)
+    # one run per task: most tasks are still queued in the driver when Ctrl-C comes
+    process = start_sweep(spec_path, out, "--chunk", "1", delay=0.15)
     wait_for_task_files(out, 1, process)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal sends: the driver and its workers
     stdout, stderr = process.communicate(timeout=60)
@@ -118,5 +119,6 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(write_spec, tmp_path):
 
     resumed = start_sweep(spec_path, out, "--resume", delay=0.0)
     _, stderr = resumed.communicate(timeout=60)
+    assert json.loads((out / "manifest.json").read_text())["chunk"]["runs_per_task"] == 1
     assert resumed.returncode == 0, stderr
     assert_same(load(out), reference(spec_path, tmp_path / "reference"))
