@@ -8,6 +8,7 @@ laptop (``ProcessPoolExecutor``), on a local Dask cluster (``--dask-local``) or 
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -112,6 +113,19 @@ def process_pool(workers: int) -> Iterator[ExecutorHandle]:
 
 
 @contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes start, so they inherit the ignoring (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def dask_executor(
     *, scheduler: str | None = None, workers: int | None = None
 ) -> Iterator[ExecutorHandle]:
@@ -130,11 +144,16 @@ def dask_executor(
     with contextlib.ExitStack() as stack:
         if scheduler is None:
             n = workers or default_workers()
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            with _sigint_ignored():  # inherited by the worker processes: Ctrl-C is the driver's
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=n,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,  # not the cancelled-task warnings of a Ctrl-C
+                    )
                 )
-            )
             where = f"Dask LocalCluster, {n} worker{'s' * (n != 1)}"
             target = cluster
         else:
