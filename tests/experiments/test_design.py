@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from computemarket.experiments import ExperimentError, build_design, load_experiment, run_seed
 from computemarket.experiments.design import plan_tasks, resolve_point
@@ -138,3 +142,23 @@ def test_resolve_point_lays_factors_over_base_and_overrides(small_spec):
     scenario = resolve_point(small_spec, design.points.iloc[3].to_dict())
     assert scenario.deals.commitment_multiple == design.points.iloc[3]["deals.commitment_multiple"]
     assert scenario.rules.switching_cost == design.points.iloc[3]["rules.switching_cost"]
+
+
+@given(
+    points=st.integers(1, 12),
+    seeds=st.integers(1, 25),
+    runs_per_task=st.integers(1, 40),
+    limit=st.none() | st.integers(1, 400),
+)
+def test_task_plan_invariants(points, seeds, runs_per_task, limit):
+    design = SimpleNamespace(spec=SimpleNamespace(seeds=seeds), n_runs=points * seeds)
+    tasks = plan_tasks(design, runs_per_task, limit)
+    planned = design.n_runs if limit is None else min(limit, design.n_runs)
+    assert [r for t in tasks for r in range(t.start, t.stop)] == list(range(planned))
+    assert all(t.runs >= 1 for t in tasks)
+    for task in tasks:
+        first_point, last_point = task.start // seeds, (task.stop - 1) // seeds
+        if seeds > runs_per_task:  # a share of one point, never more than asked
+            assert first_point == last_point and task.runs <= runs_per_task
+        else:  # whole points (the last may be cut by the limit), about runs_per_task runs
+            assert task.start % seeds == 0 and task.runs < runs_per_task + seeds
