@@ -116,7 +116,10 @@ class Hyperscaler(mesa.Agent):
         # An order is affordable if cash, debt room and asset-backed lending (`asset_financing` of
         # the new hardware) cover it on top of the capex already committed for earlier orders.
         own_share = 1.0 - hp.asset_financing
-        affordable = max(0.0, self.cash - reserve + debt_room - float(p.capex_due[i, t_col]) - own_share * committed)
+        affordable = max(
+            0.0,
+            self.cash - reserve + debt_room - float(p.capex_due[i, t_col]) - own_share * committed,
+        )
         if own_share > 0:
             order_gw = min(order_gw, affordable / (hp.capex_per_gw * own_share))
         if order_gw > 0:
@@ -131,7 +134,9 @@ class Hyperscaler(mesa.Agent):
         p.capex[i] = capex
         # Repay debt from cash beyond the reserve, but never with money just borrowed.
         if borrow == 0 and p.debt[i] > 0:
-            repay = min(float(p.debt[i]) * hp.debt_repayment_rate, max(0.0, self.cash - 2.0 * reserve))
+            repay = min(
+                float(p.debt[i]) * hp.debt_repayment_rate, max(0.0, self.cash - 2.0 * reserve)
+            )
             ledger.book(acct, EXTERNAL, repay, "debt_repayment")
             p.debt[i] -= max(repay, 0.0)
 
@@ -214,7 +219,11 @@ class Hyperscaler(mesa.Agent):
         amount = min(amount_sought, budget, cap)
         if amount < 0.01:
             return None
-        multiple = min(terms.commitment_multiple, rules.max_commitment_multiple) if rules.tied_investment else 0.0
+        multiple = (
+            min(terms.commitment_multiple, rules.max_commitment_multiple)
+            if rules.tied_investment
+            else 0.0
+        )
         exclusive = terms.exclusivity_quarters if rules.exclusivity else 0
         markup = float(m.providers.markup[self.index])
         margin = markup / (1.0 + markup)

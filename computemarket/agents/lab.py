@@ -59,7 +59,9 @@ class AILab(mesa.Agent):
         """False once the lab has exited."""
         return bool(self.model.labs.alive[self.index])
 
-    def choose_offers(self, offers: list[Offer], amount_sought: float, desperate: bool) -> list[Offer]:
+    def choose_offers(
+        self, offers: list[Offer], amount_sought: float, desperate: bool
+    ) -> list[Offer]:
         """Pick offers, best score per $ first, until the amount sought is covered.
 
         A lab scores an offer by the money it brings, plus the discount it earns on committed spend,
@@ -87,11 +89,15 @@ class AILab(mesa.Agent):
             strings = offer.commitment_multiple + offer.exclusivity_quarters / 4.0
             fair_stake = offer.amount / (valuation + offer.amount)
             extra_dilution = max(0.0, offer.stake - fair_stake) * (valuation + offer.amount)
-            score = offer.amount * (1.0 + offer.discount * offer.commitment_multiple - aversion * strings)
+            score = offer.amount * (
+                1.0 + offer.discount * offer.commitment_multiple - aversion * strings
+            )
             score -= extra_dilution
             if offer.investor >= 0 and total > 0:
                 elsewhere = 1.0 - float(allocation[offer.investor]) / total
-                tied_spend = offer.commitment_multiple * offer.amount + offer.exclusivity_quarters * spend
+                tied_spend = (
+                    offer.commitment_multiple * offer.amount + offer.exclusivity_quarters * spend
+                )
                 # Moving is paid once, on at most the spend that runs elsewhere now.
                 score -= switch_rate * elsewhere * min(tied_spend, spend * elsewhere * 4.0)
             if score > 0 or desperate:
@@ -107,7 +113,9 @@ class AILab(mesa.Agent):
 
 
 # ---------------------------------------------------------------------------- vectorised submodels
-def target_shares(quality: np.ndarray, outside_utility: float, weight: float) -> tuple[np.ndarray, float]:
+def target_shares(
+    quality: np.ndarray, outside_utility: float, weight: float
+) -> tuple[np.ndarray, float]:
     """Logit shares of the end-user market, with an outside option.
 
     Args:

@@ -73,7 +73,9 @@ class ClearingResult:
         return self.contract + self.committed + self.tied + self.open
 
 
-def ration(demand: np.ndarray, capacity: np.ndarray, affiliated: np.ndarray, self_preferencing: bool) -> np.ndarray:
+def ration(
+    demand: np.ndarray, capacity: np.ndarray, affiliated: np.ndarray, self_preferencing: bool
+) -> np.ndarray:
     """Serve demand (L x P) within capacity (P,), pro rata or affiliated labs first.
 
     Returns:
@@ -86,7 +88,9 @@ def ration(demand: np.ndarray, capacity: np.ndarray, affiliated: np.ndarray, sel
     first = np.where(affiliated, demand, 0.0)
     rest = demand - first
     first_total = first.sum(axis=0)
-    fill_first = np.divide(capacity, first_total, out=np.ones_like(first_total), where=first_total > capacity)
+    fill_first = np.divide(
+        capacity, first_total, out=np.ones_like(first_total), where=first_total > capacity
+    )
     fill_first = np.minimum(fill_first, 1.0)
     left = np.clip(capacity - first_total * fill_first, 0.0, None)
     rest_total = rest.sum(axis=0)
@@ -142,7 +146,9 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
     for _ in range(SPILL_ROUNDS):
         if remaining.sum() <= 0 or capacity.sum() <= 0:
             break
-        weights = _open_weights(inp.cost, np.broadcast_to(capacity > 0, inp.cost.shape), inp.price_sensitivity)
+        weights = _open_weights(
+            inp.cost, np.broadcast_to(capacity > 0, inp.cost.shape), inp.price_sensitivity
+        )
         open_served += serve(weights * remaining[:, None])
     return ClearingResult(contract, committed, tied, open_served, remaining, rationed)
 

@@ -56,6 +56,9 @@ class Ledger:
 
     Args:
         tolerance: Largest allowed absolute imbalance per account and quarter, in $B.
+
+    Attributes:
+        quarter: The quarter rows are booked in; the model sets it at the start of each step.
     """
 
     def __init__(self, tolerance: float = 1e-6) -> None:
@@ -74,7 +77,9 @@ class Ledger:
         self._open = np.append(self._open, 0.0)
         return self.cash.size - 1
 
-    def book(self, payer: int, payee: int, amount: float, kind: str, origin: int = NO_ORIGIN) -> None:
+    def book(
+        self, payer: int, payee: int, amount: float, kind: str, origin: int = NO_ORIGIN
+    ) -> None:
         """Book one transfer; a non-positive amount is skipped.
 
         Args:
@@ -175,7 +180,6 @@ class Ledger:
             self._rows.append((np.full(amount.size, quarter), payer, payee, amount, code, origin))
         self._quarter_rows, self._scalar_rows = [], []
         self._open = self.cash.copy()
-        self.quarter += 1
         self.last_imbalance = imbalance
         return imbalance
 
@@ -199,7 +203,9 @@ class Ledger:
         if not self._rows:
             cols = {"quarter": [], "payer": [], "payee": [], "amount": [], "kind": [], "origin": []}
             return pd.DataFrame(cols).astype({"amount": float, "quarter": "int32"})
-        quarter, payer, payee, amount, code, origin = (np.concatenate(c) for c in zip(*self._rows, strict=True))
+        quarter, payer, payee, amount, code, origin = (
+            np.concatenate(c) for c in zip(*self._rows, strict=True)
+        )
         return pd.DataFrame(
             {
                 "quarter": quarter,

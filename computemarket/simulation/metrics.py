@@ -88,7 +88,12 @@ def merger_hhi_change(values: ArrayLike, i: int, j: int) -> tuple[float, float]:
 
 
 def merger_presumed_harmful(
-    values: ArrayLike, i: int, j: int, *, threshold: float = HHI_HIGH, delta_threshold: float = HHI_DELTA_SIGNIFICANT
+    values: ArrayLike,
+    i: int,
+    j: int,
+    *,
+    threshold: float = HHI_HIGH,
+    delta_threshold: float = HHI_DELTA_SIGNIFICANT,
 ) -> bool:
     """Whether merging firms ``i`` and ``j`` is presumed harmful (post HHI > threshold and delta > delta_threshold)."""
     post, delta = merger_hhi_change(values, i, j)

@@ -76,6 +76,8 @@ BURN_SMOOTHING = 0.5
 """Weight of the newest quarter in a lab's smoothed cash burn."""
 DISTRESSED_PRICE = 0.5
 """An acquirer pays this fraction of a distressed lab's valuation."""
+ENTRY_GROWTH_CAP = 3.0
+"""Entry never runs faster than this multiple of the base rate, however fast the market grows."""
 
 
 class ComputeMarket(mesa.Model):
@@ -105,7 +107,11 @@ class ComputeMarket(mesa.Model):
     ) -> None:
         resolved = load_scenario(scenario, rules=rules, overrides=overrides)
         horizon = resolved.market.years if years is None else years
-        if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or not 1 <= horizon <= 100:
+        if (
+            isinstance(horizon, bool)
+            or not isinstance(horizon, int | np.integer)
+            or not 1 <= horizon <= 100
+        ):
             raise ValueError(f"years: expected an integer from 1 to 100, got {years!r}")
         if isinstance(rng, bool) or (isinstance(rng, int | np.integer) and rng < 0):
             raise ValueError(f"seed: expected a non-negative integer, got {rng!r}")
@@ -160,37 +166,44 @@ class ComputeMarket(mesa.Model):
         specs = list(s.hyperscalers)
         n_generated = s.population.hyperscalers - len(specs)
         sigma = hp.capacity_dispersion
-        draws = self.rng.lognormal(-0.5 * sigma**2, sigma, n_generated) if sigma > 0 else np.ones(n_generated)
+        draws = (
+            self.rng.lognormal(-0.5 * sigma**2, sigma, n_generated)
+            if sigma > 0
+            else np.ones(n_generated)
+        )
         for k in range(n_generated):
             neocloud = k >= n_generated - s.population.neoclouds
             letter = chr(ord("A") + k % 26) + (str(k // 26) if k >= 26 else "")
             if neocloud:
                 specs.append(
-                    dict(
-                        name=f"Neocloud {letter}",
-                        capacity_gw=hp.neocloud_capacity_gw,
-                        cash=hp.neocloud_cash,
-                        debt=hp.neocloud_debt,
-                        non_ai_revenue=0.0,
-                        other_cash_flow=0.0,
-                        interest_rate=hp.neocloud_interest_rate,
-                        neocloud=True,
-                    )
+                    {
+                        "name": f"Neocloud {letter}",
+                        "capacity_gw": hp.neocloud_capacity_gw,
+                        "cash": hp.neocloud_cash,
+                        "debt": hp.neocloud_debt,
+                        "non_ai_revenue": 0.0,
+                        "other_cash_flow": 0.0,
+                        "interest_rate": hp.neocloud_interest_rate,
+                        "neocloud": True,
+                        "markup": hp.neocloud_markup,
+                    }
                 )
             else:
                 specs.append(
-                    dict(
-                        name=f"Cloud {letter}",
-                        capacity_gw=hp.initial_capacity_gw * float(draws[k]),
-                        cash=hp.initial_cash,
-                        debt=0.0,
-                        non_ai_revenue=hp.non_ai_revenue,
-                        other_cash_flow=hp.other_cash_flow,
-                        interest_rate=hp.interest_rate,
-                        neocloud=False,
-                    )
+                    {
+                        "name": f"Cloud {letter}",
+                        "capacity_gw": hp.initial_capacity_gw * float(draws[k]),
+                        "cash": hp.initial_cash,
+                        "debt": 0.0,
+                        "non_ai_revenue": hp.non_ai_revenue,
+                        "other_cash_flow": hp.other_cash_flow,
+                        "interest_rate": hp.interest_rate,
+                        "neocloud": False,
+                    }
                 )
-        young = max(1, self.life_quarters // 2)  # the initial fleet is spread over the last half-life
+        young = max(
+            1, self.life_quarters // 2
+        )  # the initial fleet is spread over the last half-life
         growth = (1.0 + s.market.ai_revenue_growth) ** 0.25
         for i, spec in enumerate(specs):
             spec = spec if isinstance(spec, dict) else spec.__dict__
@@ -202,7 +215,7 @@ class ComputeMarket(mesa.Model):
             p.neocloud[i] = spec["neocloud"]
             p.non_ai_revenue[i] = spec["non_ai_revenue"]
             p.other_cash_flow[i] = spec["other_cash_flow"]
-            p.markup[i] = hp.initial_markup
+            p.markup[i] = spec.get("markup", hp.initial_markup)
             cap = spec["capacity_gw"]
             p.arrivals[i, self.life_quarters - young + 1 : self.life_quarters + 1] = cap / young
             # Orders already in flight when the run starts, growing with AI demand.
@@ -215,15 +228,28 @@ class ComputeMarket(mesa.Model):
         names = {h.name: i for i, h in enumerate(self.hyperscaler_list)}
         specs = [dict(lab.__dict__) for lab in s.labs]
         n_generated = s.population.labs - len(specs)
-        quality = self.rng.normal(0.0, lp.quality_dispersion, n_generated) if n_generated else np.zeros(0)
-        cash = lp.initial_cash * self.rng.lognormal(-0.125, 0.5, n_generated) if n_generated else np.zeros(0)
-        big = [i for i in np.argsort(-self.providers.capacity, kind="stable") if not self.providers.neocloud[i]]
+        quality = (
+            self.rng.normal(0.0, lp.quality_dispersion, n_generated) if n_generated else np.zeros(0)
+        )
+        weights = self.rng.lognormal(0.0, 0.5, n_generated)
+        cash = lp.total_initial_cash * weights / weights.sum() if n_generated else np.zeros(0)
+        big = [
+            i
+            for i in np.argsort(-self.providers.capacity, kind="stable")
+            if not self.providers.neocloud[i]
+        ]
         for k in range(n_generated):
             owner = ""
             if k < s.population.in_house_labs and big:
                 owner = self.hyperscaler_list[big[k % len(big)]].name
             specs.append(
-                dict(name=f"{'In-house' if owner else 'Lab'} {k + 1}", cash=float(cash[k]), quality=float(quality[k]), owner=owner, provider="")
+                {
+                    "name": f"{'In-house' if owner else 'Lab'} {k + 1}",
+                    "cash": float(cash[k]),
+                    "quality": float(quality[k]),
+                    "owner": owner,
+                    "provider": "",
+                }
             )
         rows = labs.add(len(specs))
         labs.productivity[rows] = self._draw_productivity(len(specs))
@@ -240,7 +266,9 @@ class ComputeMarket(mesa.Model):
                 home = owner
             elif home < 0:
                 home = int(self.rng.choice(capacity.size, p=capacity / capacity.sum()))
-            labs.allocation[row, home] = 1.0  # placeholder weight, scaled to the need in _start_market
+            labs.allocation[row, home] = (
+                1.0  # placeholder weight, scaled to the need in _start_market
+            )
             labs.independent_stake[row] = 0.0 if owner >= 0 else 0.3
         self.ledger.close_quarter()
 
@@ -256,7 +284,9 @@ class ComputeMarket(mesa.Model):
         labs.share[:] = shares * (1.0 - m.outside_share)
         labs.potential_revenue[:] = labs.share * self.ai_market
         labs.burn[:] = np.maximum(self.params.lab.fixed_opex, 0.5 * labs.potential_revenue)
-        budget = training_budget(self.ledger.cash[labs.account], labs.burn, labs.potential_revenue, self.params.lab)
+        budget = training_budget(
+            self.ledger.cash[labs.account], labs.burn, labs.potential_revenue, self.params.lab
+        )
         training_gw = budget / self.reference_price()
         # Scale the stock so that the initial training flow just replaces obsolescence.
         scale = max(float(training_gw.mean()) / max(m.quality_depreciation, 1e-9), 1e-9)
@@ -275,7 +305,9 @@ class ComputeMarket(mesa.Model):
         independent = labs.owner < 0
         home = labs.allocation.argmax(axis=1)
         labs.contract_provider[:] = np.where(independent, home, -1)
-        labs.contract_gw[:] = np.where(independent, self.params.contracts.reserved_fraction * labs.need, 0.0)
+        labs.contract_gw[:] = np.where(
+            independent, self.params.contracts.reserved_fraction * labs.need, 0.0
+        )
         price = self.providers.price[home] * (1.0 - self.params.contracts.reserved_discount)
         labs.contract_price[:] = np.where(independent, price, 0.0)
         labs.contract_end[:] = np.where(independent, self.rng.integers(1, term + 1, len(labs)), -1)
@@ -300,6 +332,7 @@ class ComputeMarket(mesa.Model):
     def step(self) -> None:
         """Advance the market by one quarter."""
         self.quarter += 1
+        self.ledger.quarter = self.quarter
         self._reset_counters()
         if self.providers.arrivals.shape[1] < self._arrival_columns(self.quarter + 1):
             extra = np.zeros((self.providers.arrivals.shape[0], 4 * self.years))
@@ -353,9 +386,14 @@ class ComputeMarket(mesa.Model):
             self.growth = m.demand_shock_growth
         else:
             decay = math.exp(-years / m.growth_decay_years)
-            self.growth = m.ai_revenue_growth_long_run + (m.ai_revenue_growth - m.ai_revenue_growth_long_run) * decay
+            self.growth = (
+                m.ai_revenue_growth_long_run
+                + (m.ai_revenue_growth - m.ai_revenue_growth_long_run) * decay
+            )
         self.ai_market *= (1.0 + self.growth) ** 0.25
-        self.compute_efficiency = 2.0 ** (years / m.hardware_doubling_years) * m.algorithmic_gain**years
+        self.compute_efficiency = (
+            2.0 ** (years / m.hardware_doubling_years) * m.algorithmic_gain**years
+        )
         self.inference_intensity = m.inference_gw_per_revenue / m.inference_efficiency_gain**years
         quarterly = (1.0 + m.non_ai_cloud_growth) ** 0.25
         self.providers.non_ai_revenue *= quarterly
@@ -363,7 +401,9 @@ class ComputeMarket(mesa.Model):
         cap = self.params.capital
         self.sentiment += cap.sentiment_recovery * (1.0 - self.sentiment)
         self.capital_pool = cap.pool_ratio * self.ai_market * self.sentiment
-        banned = rules.switching_charge_ban and self.calendar_year >= rules.switching_charge_ban_year
+        banned = (
+            rules.switching_charge_ban and self.calendar_year >= rules.switching_charge_ban_year
+        )
         self.egress_fee = 0.0 if banned else rules.egress_fee
 
     def _update_capacity(self) -> None:
@@ -375,7 +415,9 @@ class ComputeMarket(mesa.Model):
         """Capacity-weighted mean spot price, $B per GW-quarter (labs budget training with it)."""
         p = self.providers
         weight = p.capacity * p.alive
-        return float((p.price * weight).sum() / weight.sum()) if weight.sum() > 0 else self.unit_cost
+        return (
+            float((p.price * weight).sum() / weight.sum()) if weight.sum() > 0 else self.unit_cost
+        )
 
     def _pair_price(self) -> np.ndarray:
         """Price each lab pays at each provider for non-contract compute, $B per GW-quarter."""
@@ -410,10 +452,16 @@ class ComputeMarket(mesa.Model):
         alive = labs.alive
         quality = np.log(labs.stock[alive])
         if update_shares and quality.size:
-            outside_utility = m.quality_weight * (quality.max() - self.outside_gap) if m.outside_share > 0 else -np.inf
+            outside_utility = (
+                m.quality_weight * (quality.max() - self.outside_gap)
+                if m.outside_share > 0
+                else -np.inf
+            )
             target, outside = target_shares(quality, outside_utility, m.quality_weight)
             labs.share[alive] = inertial_shares(labs.share[alive], target, m.share_inertia)
-            self.outside_share = m.share_inertia * self.outside_share + (1.0 - m.share_inertia) * outside
+            self.outside_share = (
+                m.share_inertia * self.outside_share + (1.0 - m.share_inertia) * outside
+            )
         labs.potential_revenue[:] = np.where(alive, labs.share * self.ai_market, 0.0)
         labs.inference_need[:] = labs.potential_revenue * self.inference_intensity
         cash = np.clip(self.ledger.cash[labs.account], 0.0, None)
@@ -424,14 +472,18 @@ class ComputeMarket(mesa.Model):
         """Cost per GW of placing open demand at each provider, switching cost included."""
         labs = self.labs
         total = labs.allocation.sum(axis=1, keepdims=True)
-        home = np.divide(labs.allocation, total, out=np.zeros_like(labs.allocation), where=total > 0)
+        home = np.divide(
+            labs.allocation, total, out=np.zeros_like(labs.allocation), where=total > 0
+        )
         moving = np.where(total > 0, 1.0 - home, 0.0)
         return pair_price * (1.0 + (self.params.rules.switching_cost + self.egress_fee) * moving)
 
     def _sign_contracts(self) -> None:
         """Independent labs whose contract has expired reserve capacity at their cheapest provider."""
         labs, p, terms = self.labs, self.providers, self.params.contracts
-        signing = labs.alive & (labs.owner < 0) & (labs.contract_end <= self.quarter) & (labs.need > 0)
+        signing = (
+            labs.alive & (labs.owner < 0) & (labs.contract_end <= self.quarter) & (labs.need > 0)
+        )
         if not signing.any():
             return
         rows = np.flatnonzero(signing)
@@ -444,7 +496,9 @@ class ComputeMarket(mesa.Model):
         rows, choice = rows[ok], choice[ok]
         labs.contract_provider[rows] = choice
         labs.contract_gw[rows] = terms.reserved_fraction * labs.need[rows]
-        labs.contract_price[rows] = p.price[choice] * (1.0 - terms.reserved_discount) * (1.0 - labs.discount[rows, choice])
+        labs.contract_price[rows] = (
+            p.price[choice] * (1.0 - terms.reserved_discount) * (1.0 - labs.discount[rows, choice])
+        )
         labs.contract_end[rows] = self.quarter + terms.term_quarters
 
     def _commitment_due(self) -> np.ndarray:
@@ -505,7 +559,9 @@ class ComputeMarket(mesa.Model):
             cols_c = labs.contract_provider[rows_c]
             wanted = np.minimum(contract[rows_c, cols_c], labs.need[rows_c])
             shortfall = wanted - result.contract[rows_c, cols_c]
-            contract_pay[rows_c, cols_c] = (contract[rows_c, cols_c] - shortfall) * labs.contract_price[rows_c]
+            contract_pay[rows_c, cols_c] = (
+                contract[rows_c, cols_c] - shortfall
+            ) * labs.contract_price[rows_c]
         pay = contract_pay + (served - result.contract) * pair_price
         due = self._commitment_due()
         top_up = np.clip(due - pay, 0.0, None) * p.alive[None, :]
@@ -530,27 +586,53 @@ class ComputeMarket(mesa.Model):
             increase = np.clip(served - labs.allocation, 0.0, None)
             decrease = np.clip(labs.allocation - served, 0.0, None)
             inc_total = increase.sum(axis=1)
-            moved_price = np.divide((increase * pair_price).sum(axis=1), inc_total, out=np.zeros_like(inc_total), where=inc_total > 0)
+            moved_price = np.divide(
+                (increase * pair_price).sum(axis=1),
+                inc_total,
+                out=np.zeros_like(inc_total),
+                where=inc_total > 0,
+            )
             moved_spend = self.moved * moved_price
             dec_total = decrease.sum(axis=1, keepdims=True)
-            leaving = np.divide(decrease, dec_total, out=np.zeros_like(decrease), where=dec_total > 0)
-            self._book_matrix(labs.account, p.account, self.egress_fee * moved_spend[:, None] * leaving, "egress_fee")
-            ledger.book_many(labs.account, EXTERNAL, rules.switching_cost * moved_spend, "switching_cost")
+            leaving = np.divide(
+                decrease, dec_total, out=np.zeros_like(decrease), where=dec_total > 0
+            )
+            self._book_matrix(
+                labs.account,
+                p.account,
+                self.egress_fee * moved_spend[:, None] * leaving,
+                "egress_fee",
+            )
+            ledger.book_many(
+                labs.account, EXTERNAL, rules.switching_cost * moved_spend, "switching_cost"
+            )
         labs.allocation = served
 
         # Users pay for the inference the lab could serve; training gets the rest.
         served_total = served.sum(axis=1)
         inference_served = np.minimum(labs.inference_need, served_total)
-        fraction = np.divide(inference_served, labs.inference_need, out=np.ones_like(served_total), where=labs.inference_need > 0)
+        fraction = np.divide(
+            inference_served,
+            labs.inference_need,
+            out=np.ones_like(served_total),
+            where=labs.inference_need > 0,
+        )
         labs.revenue[:] = labs.potential_revenue * fraction
         ledger.book_many(EXTERNAL, labs.account, labs.revenue, "end_user_revenue")
         sharing = (labs.commit_end > self.quarter) & (labs.revenue_share > 0)
-        self._book_matrix(labs.account, p.account, np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0), "revenue_share")
+        self._book_matrix(
+            labs.account,
+            p.account,
+            np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0),
+            "revenue_share",
+        )
         opex = np.where(labs.alive, lp.opex_share * labs.revenue + lp.fixed_opex, 0.0)
         ledger.book_many(labs.account, EXTERNAL, opex, "lab_opex")
         training = served_total - inference_served
         gained = training * self.compute_efficiency * labs.productivity
-        labs.stock = np.where(labs.alive, (1.0 - market.quality_depreciation) * labs.stock + gained, labs.stock)
+        labs.stock = np.where(
+            labs.alive, (1.0 - market.quality_depreciation) * labs.stock + gained, labs.stock
+        )
         labs.served[:] = served_total
 
         spend = billed.sum(axis=1)
@@ -559,22 +641,42 @@ class ComputeMarket(mesa.Model):
         locked[in_house] = 0.0
         labs.locked_spend[:] = locked.sum(axis=1) + top_up.sum(axis=1)
         labs.spend[:] = spend
+        labs.contract_spend[:] = contract_pay.sum(axis=1)
         outflow = spend + opex - labs.revenue
         labs.burn[:] = np.where(
-            labs.alive, (1 - BURN_SMOOTHING) * labs.burn + BURN_SMOOTHING * np.maximum(lp.fixed_opex, outflow), 0.0
+            labs.alive,
+            (1 - BURN_SMOOTHING) * labs.burn + BURN_SMOOTHING * np.maximum(lp.fixed_opex, outflow),
+            0.0,
         )
         p.ai_revenue[:] = billed.sum(axis=0)
         p.served[:] = served.sum(axis=0)
         self.demand_seen = p.served + result.rationed
-        utilization = np.divide(p.served, p.capacity, out=np.zeros_like(p.served), where=p.capacity > 0)
-        p.markup[:] = np.where(p.alive, update_markups(p.markup, utilization, self.params.hyperscaler), p.markup)
+        utilization = np.divide(
+            p.served, p.capacity, out=np.zeros_like(p.served), where=p.capacity > 0
+        )
+        p.markup[:] = np.where(
+            p.alive, update_markups(p.markup, utilization, self.params.hyperscaler), p.markup
+        )
         self._unmet = float(result.unmet.sum())
 
-    def _book_matrix(self, payers: np.ndarray, payees: np.ndarray, amounts: np.ndarray, kind: str, origin: bool = False) -> None:
+    def _book_matrix(
+        self,
+        payers: np.ndarray,
+        payees: np.ndarray,
+        amounts: np.ndarray,
+        kind: str,
+        origin: bool = False,
+    ) -> None:
         """Book a labs x providers matrix of payments from labs to providers."""
         rows, cols = np.nonzero(amounts > 0)
         if rows.size:
-            self.ledger.book_many(payers[rows], payees[cols], amounts[rows, cols], kind, payees[cols] if origin else NO_ORIGIN)
+            self.ledger.book_many(
+                payers[rows],
+                payees[cols],
+                amounts[rows, cols],
+                kind,
+                payees[cols] if origin else NO_ORIGIN,
+            )
 
     # --------------------------------------------------------------------------- fundraising
     def lab_valuation(self, lab: int) -> float:
@@ -596,7 +698,12 @@ class ComputeMarket(mesa.Model):
         target = lp.raise_quarters * labs.burn - cash
         for lab in np.flatnonzero(short & (labs.owner >= 0)):
             owner = self.hyperscaler_list[labs.owner[lab]]
-            ledger.book(owner.account, labs.account[lab], min(float(target[lab]), max(owner.cash, 0.0)), "internal_funding")
+            ledger.book(
+                owner.account,
+                labs.account[lab],
+                min(float(target[lab]), max(owner.cash, 0.0)),
+                "internal_funding",
+            )
         seekers = np.flatnonzero(short & (labs.owner < 0))
         if seekers.size == 0:
             return
@@ -612,7 +719,11 @@ class ComputeMarket(mesa.Model):
             sought = float(target[lab])
             offers = []
             for h in self.hyperscaler_list:
-                offer = h.make_offer(int(lab), sought, budgets[h.index]) if budgets[h.index] > 0 else None
+                offer = (
+                    h.make_offer(int(lab), sought, budgets[h.index])
+                    if budgets[h.index] > 0
+                    else None
+                )
                 if offer is not None:
                     offers.append(offer)
             if pool > 0.01:
@@ -646,7 +757,13 @@ class ComputeMarket(mesa.Model):
         h = offer.investor
         tied = offer.commitment_multiple > 0
         upfront = offer.amount * (terms.upfront_share if terms.tranches > 0 else 1.0)
-        self.ledger.book(p.account[h], labs.account[lab], upfront, "investment", p.account[h] if tied else NO_ORIGIN)
+        self.ledger.book(
+            p.account[h],
+            labs.account[lab],
+            upfront,
+            "investment",
+            p.account[h] if tied else NO_ORIGIN,
+        )
         self._dilute(lab, offer.stake)
         labs.stake[lab, h] += offer.stake
         labs.pending[lab, h] += offer.amount - upfront
@@ -654,7 +771,9 @@ class ComputeMarket(mesa.Model):
         if tied:
             labs.tagged[lab, h] += upfront
             labs.commit_remaining[lab, h] += offer.commitment_multiple * offer.amount
-            labs.commit_end[lab, h] = max(labs.commit_end[lab, h], self.quarter + terms.commitment_quarters + 1)
+            labs.commit_end[lab, h] = max(
+                labs.commit_end[lab, h], self.quarter + terms.commitment_quarters + 1
+            )
         if offer.exclusivity_quarters > 0:
             labs.exclusive_end[lab, h] = self.quarter + offer.exclusivity_quarters + 1
         labs.discount[lab, h] = offer.discount
@@ -694,7 +813,9 @@ class ComputeMarket(mesa.Model):
         """Active labs' revenue and firm label (labs of one owner are one firm)."""
         labs = self.labs
         alive = np.flatnonzero(labs.alive)
-        firm = np.where(labs.owner[alive] >= 0, labs.owner[alive], len(self.hyperscaler_list) + alive)
+        firm = np.where(
+            labs.owner[alive] >= 0, labs.owner[alive], len(self.hyperscaler_list) + alive
+        )
         return labs.revenue[alive], firm
 
     def _try_acquisition(self, lab: int) -> bool:
@@ -718,8 +839,16 @@ class ComputeMarket(mesa.Model):
             sizes = np.bincount(inverse, weights=revenue)
             own = np.flatnonzero(groups == len(self.hyperscaler_list) + lab)
             acquirer = np.flatnonzero(groups == h)
-            if own.size and acquirer.size and mx.merger_presumed_harmful(
-                sizes, int(own[0]), int(acquirer[0]), threshold=rules.merger_hhi_threshold, delta_threshold=rules.merger_delta_threshold
+            if (
+                own.size
+                and acquirer.size
+                and mx.merger_presumed_harmful(
+                    sizes,
+                    int(own[0]),
+                    int(acquirer[0]),
+                    threshold=rules.merger_hhi_threshold,
+                    delta_threshold=rules.merger_delta_threshold,
+                )
             ):
                 return False
         acct = p.account[h]
@@ -731,13 +860,36 @@ class ComputeMarket(mesa.Model):
         outside_holders = max(0.0, 1.0 - other_stakes.sum() - labs.stake[lab, h])
         self.ledger.book(acct, EXTERNAL, price * outside_holders, "acquisition")
         labs.owner[lab] = h
-        for name in ("stake", "commit_remaining", "commit_end", "exclusive_end", "discount", "revenue_share", "tagged", "pending", "tranche"):
+        for name in (
+            "stake",
+            "commit_remaining",
+            "commit_end",
+            "exclusive_end",
+            "discount",
+            "revenue_share",
+            "tagged",
+            "pending",
+            "tranche",
+        ):
             getattr(labs, name)[lab] = 0.0
         labs.independent_stake[lab] = 0.0
         labs.contract_provider[lab], labs.contract_gw[lab], labs.contract_end[lab] = -1, 0.0, -1
         self.counters["acquisitions"] += 1
         self.deal_rows.append(
-            {"quarter": self.quarter, "kind": "acquisition", "investor": self.hyperscaler_list[h].name, "lab": self.lab_list[lab].name, "amount": price + hole, "upfront": price + hole, "stake": 1.0, "commitment": 0.0, "commitment_quarters": 0, "exclusivity_quarters": 0, "discount": 0.0, "revenue_share": 0.0}
+            {
+                "quarter": self.quarter,
+                "kind": "acquisition",
+                "investor": self.hyperscaler_list[h].name,
+                "lab": self.lab_list[lab].name,
+                "amount": price + hole,
+                "upfront": price + hole,
+                "stake": 1.0,
+                "commitment": 0.0,
+                "commitment_quarters": 0,
+                "exclusivity_quarters": 0,
+                "discount": 0.0,
+                "revenue_share": 0.0,
+            }
         )
         return True
 
@@ -745,11 +897,15 @@ class ComputeMarket(mesa.Model):
         """The lab closes: investors write off their stakes; providers it owes absorb the bad debt."""
         labs, p = self.labs, self.providers
         valuation = self.lab_valuation(lab)
-        self.counters["written_off"] += valuation * (float(labs.stake[lab].sum()) + float(labs.independent_stake[lab]))
+        self.counters["written_off"] += valuation * (
+            float(labs.stake[lab].sum()) + float(labs.independent_stake[lab])
+        )
         hole = -float(self.ledger.cash[labs.account[lab]])
         billed = labs.billed[lab] * p.alive
         if billed.sum() > 0:
-            self.ledger.book_many(p.account, labs.account[lab], hole * billed / billed.sum(), "bad_debt")
+            self.ledger.book_many(
+                p.account, labs.account[lab], hole * billed / billed.sum(), "bad_debt"
+            )
         else:
             self.ledger.book(EXTERNAL, labs.account[lab], hole, "unpaid_bills")
         self.counters["written_off"] += max(hole, 0.0)
@@ -760,7 +916,14 @@ class ComputeMarket(mesa.Model):
         if total > 0:
             labs.share[labs.alive] *= (total + released) / total
             self.outside_share *= (total + released) / total
-        for name in ("stake", "commit_remaining", "exclusive_end", "tagged", "pending", "allocation"):
+        for name in (
+            "stake",
+            "commit_remaining",
+            "exclusive_end",
+            "tagged",
+            "pending",
+            "allocation",
+        ):
             getattr(labs, name)[lab] = 0.0
         labs.contract_provider[lab], labs.contract_gw[lab], labs.contract_end[lab] = -1, 0.0, -1
         labs.need[lab] = labs.revenue[lab] = labs.potential_revenue[lab] = labs.burn[lab] = 0.0
@@ -778,11 +941,15 @@ class ComputeMarket(mesa.Model):
         p.alive[h] = False
         p.arrivals[h] = 0.0
         p.capex_due[h] = 0.0
-        p.capacity[h] = 0.0
+        p.capacity[h] = p.served[h] = p.capex[h] = p.ai_revenue[h] = 0.0
         for name in ("stake", "commit_remaining", "exclusive_end", "tagged", "pending", "tranche"):
             getattr(labs, name)[:, h] = 0.0
         ended = labs.contract_provider == h
-        labs.contract_provider[ended], labs.contract_gw[ended], labs.contract_end[ended] = -1, 0.0, -1
+        labs.contract_provider[ended], labs.contract_gw[ended], labs.contract_end[ended] = (
+            -1,
+            0.0,
+            -1,
+        )
         labs.owner[labs.owner == h] = -1
         self.counters["hyperscaler_failures"] += 1
         self.hyperscaler_list[h].remove()
@@ -791,8 +958,9 @@ class ComputeMarket(mesa.Model):
     def _enter(self) -> None:
         """New labs enter at a Poisson rate that rises with market growth and investor sentiment."""
         e, labs = self.params.entry, self.labs
-        base = max(self.params.market.ai_revenue_growth, 1e-9)
-        rate = e.rate * max(self.growth, 0.0) / base * self.sentiment
+        # Entry follows growth relative to the initial growth, within [0, ENTRY_GROWTH_CAP] x the base rate.
+        base = max(self.params.market.ai_revenue_growth, 0.01)
+        rate = e.rate * min(max(self.growth / base, 0.0), ENTRY_GROWTH_CAP) * self.sentiment
         n = int(self.rng.poisson(rate)) if rate > 0 else 0
         if n == 0:
             return
@@ -813,7 +981,9 @@ class ComputeMarket(mesa.Model):
     def contracted_revenue(self, provider: int) -> float:
         """$B a provider is still owed under reserved contracts and take-or-pay commitments."""
         labs = self.labs
-        active = (labs.contract_provider == provider) & (labs.contract_end >= self.quarter) & labs.alive
+        active = (
+            (labs.contract_provider == provider) & (labs.contract_end >= self.quarter) & labs.alive
+        )
         left = labs.contract_end[active] - self.quarter + 1
         contracts = float((labs.contract_gw[active] * labs.contract_price[active] * left).sum())
         return contracts + float(labs.commit_remaining[labs.alive, provider].sum())
@@ -821,8 +991,12 @@ class ComputeMarket(mesa.Model):
     def backlog_gw(self, provider: int, quarter: int) -> float:
         """GW a provider is contracted or committed to supply in ``quarter``, plus its in-house labs' need."""
         labs = self.labs
-        contracted = labs.contract_gw[(labs.contract_provider == provider) & (labs.contract_end >= quarter)].sum()
-        committed = self._commitment_due()[:, provider][labs.commit_end[:, provider] > quarter].sum()
+        contracted = labs.contract_gw[
+            (labs.contract_provider == provider) & (labs.contract_end >= quarter)
+        ].sum()
+        committed = self._commitment_due()[:, provider][
+            labs.commit_end[:, provider] > quarter
+        ].sum()
         in_house = labs.need[labs.owner == provider].sum()
         return float(contracted + committed / max(self.providers.price[provider], 1e-12) + in_house)
 
@@ -836,11 +1010,13 @@ class ComputeMarket(mesa.Model):
         independent = labs.alive & (labs.owner < 0)
         spend = labs.spend[independent]
         total_spend = float(spend.sum())
-        contract_spend = (labs.contract_gw * labs.contract_price)[independent & (labs.contract_end >= self.quarter)].sum()
+        contract_spend = labs.contract_spend[independent].sum()
         # Cost of leaving every current provider: switching charges on a quarter's spend, plus the
         # take-or-pay and reserved-contract obligations still to pay; relative to annual spend.
         left = np.clip(labs.contract_end - self.quarter, 0, None)
-        obligations = labs.commit_remaining.sum(axis=1) + labs.contract_gw * labs.contract_price * left
+        obligations = (
+            labs.commit_remaining.sum(axis=1) + labs.contract_gw * labs.contract_price * left
+        )
         leaving = (self.params.rules.switching_cost + self.egress_fee) * labs.spend + obligations
         served_total = float(p.served.sum())
         capacity_total = float(p.capacity.sum())
@@ -862,10 +1038,18 @@ class ComputeMarket(mesa.Model):
             "locked_share": mx.locked_share(labs.locked_spend[independent], spend),
             "contracted_share": float(contract_spend) / total_spend if total_spend > 0 else 0.0,
             "max_provider_share": mx.max_provider_share(labs.billed[independent]),
-            "switching_rate": 4.0 * float(self.moved.sum()) / served_total if served_total > 0 else 0.0,
-            "switching_cost_ratio": float(leaving[independent].sum()) / (4.0 * total_spend) if total_spend > 0 else 0.0,
-            "roundtrip_ratio": mx.roundtrip_ratio(float(p.circular_revenue.sum()), float(p.invested.sum())),
-            "circular_revenue_share": c["circular_revenue"] / float(revenue.sum()) if revenue.sum() > 0 else 0.0,
+            "switching_rate": 4.0 * float(self.moved.sum()) / served_total
+            if served_total > 0
+            else 0.0,
+            "switching_cost_ratio": float(leaving[independent].sum()) / (4.0 * total_spend)
+            if total_spend > 0
+            else 0.0,
+            "roundtrip_ratio": mx.roundtrip_ratio(
+                float(p.circular_revenue.sum()), float(p.invested.sum())
+            ),
+            "circular_revenue_share": c["circular_revenue"] / float(revenue.sum())
+            if revenue.sum() > 0
+            else 0.0,
             "utilization": served_total / capacity_total if capacity_total > 0 else 0.0,
             "unmet_share": getattr(self, "_unmet", 0.0) / need_total if need_total > 0 else 0.0,
             "written_off": c["written_off"],
@@ -903,15 +1087,42 @@ class ComputeMarket(mesa.Model):
                 "debt": np.concatenate([p.debt, nan_l]),
                 "capacity_gw": np.concatenate([p.capacity, nan_l]),
                 "price": np.concatenate([p.price, nan_l]),
-                "utilization": np.concatenate([np.divide(p.served, p.capacity, out=np.zeros(n_p), where=p.capacity > 0), nan_l]),
+                "utilization": np.concatenate(
+                    [
+                        np.divide(p.served, p.capacity, out=np.zeros(n_p), where=p.capacity > 0),
+                        nan_l,
+                    ]
+                ),
                 "quality": np.concatenate([nan_p, np.log(labs.stock[shown])]),
                 "revenue": np.concatenate([revenue, lab_rev]),
-                "share": np.concatenate([revenue / total if total > 0 else np.zeros(n_p), lab_rev / lab_total if lab_total > 0 else np.zeros(n_l)]),
+                "share": np.concatenate(
+                    [
+                        revenue / total if total > 0 else np.zeros(n_p),
+                        lab_rev / lab_total if lab_total > 0 else np.zeros(n_l),
+                    ]
+                ),
                 "compute_spend": np.concatenate([nan_p, lab_spend]),
-                "locked_share": np.concatenate([nan_p, np.divide(labs.locked_spend[shown], lab_spend, out=np.zeros(n_l), where=lab_spend > 0)]),
+                "locked_share": np.concatenate(
+                    [
+                        nan_p,
+                        np.divide(
+                            labs.locked_spend[shown],
+                            lab_spend,
+                            out=np.zeros(n_l),
+                            where=lab_spend > 0,
+                        ),
+                    ]
+                ),
                 "invested": np.concatenate([p.invested, nan_l]),
                 "circular_revenue": np.concatenate([p.circular_revenue, nan_l]),
-                "roundtrip_ratio": np.concatenate([np.divide(p.circular_revenue, p.invested, out=np.zeros(n_p), where=p.invested > 0), nan_l]),
+                "roundtrip_ratio": np.concatenate(
+                    [
+                        np.divide(
+                            p.circular_revenue, p.invested, out=np.zeros(n_p), where=p.invested > 0
+                        ),
+                        nan_l,
+                    ]
+                ),
                 "owner": np.concatenate([np.full(n_p, -1), labs.owner[shown]]),
                 "alive": np.concatenate([p.alive, labs.alive[shown]]),
             }
@@ -920,8 +1131,20 @@ class ComputeMarket(mesa.Model):
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run's tables: ``metrics``, ``agents``, ``ledger`` and ``deals`` (see ``docs/model.md``)."""
         metrics = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        metrics = metrics.astype({"quarter": "int32", "active_labs": "int32", "lab_entries": "int32", "lab_exits": "int32", "acquisitions": "int32", "hyperscaler_failures": "int32"})
-        columns = {key: np.concatenate([rows[key] for rows in self._agent_rows]) for key in self._agent_rows[0]}
+        metrics = metrics.astype(
+            {
+                "quarter": "int32",
+                "active_labs": "int32",
+                "lab_entries": "int32",
+                "lab_exits": "int32",
+                "acquisitions": "int32",
+                "hyperscaler_failures": "int32",
+            }
+        )
+        columns = {
+            key: np.concatenate([rows[key] for rows in self._agent_rows])
+            for key in self._agent_rows[0]
+        }
         row, is_lab = columns.pop("row"), columns.pop("is_lab")
         p_names = np.array([h.name for h in self.hyperscaler_list], dtype=object)
         l_names = np.array([lab.name for lab in self.lab_list], dtype=object)
@@ -932,9 +1155,15 @@ class ComputeMarket(mesa.Model):
         agents = pd.DataFrame(
             {
                 "quarter": columns.pop("quarter"),
-                "agent_id": np.where(is_lab, l_ids[np.where(is_lab, row, 0)], p_ids[np.where(is_lab, 0, row)]),
-                "name": np.where(is_lab, l_names[np.where(is_lab, row, 0)], p_names[np.where(is_lab, 0, row)]),
-                "kind": pd.Categorical(np.where(is_lab, "lab", "hyperscaler"), categories=["hyperscaler", "lab"]),
+                "agent_id": np.where(
+                    is_lab, l_ids[np.where(is_lab, row, 0)], p_ids[np.where(is_lab, 0, row)]
+                ),
+                "name": np.where(
+                    is_lab, l_names[np.where(is_lab, row, 0)], p_names[np.where(is_lab, 0, row)]
+                ),
+                "kind": pd.Categorical(
+                    np.where(is_lab, "lab", "hyperscaler"), categories=["hyperscaler", "lab"]
+                ),
                 **columns,
                 "owner": owner_name,
             }
@@ -942,6 +1171,24 @@ class ComputeMarket(mesa.Model):
         names = [""] * self.ledger.cash.size
         for agent in [*self.hyperscaler_list, *self.lab_list]:
             names[agent.account] = agent.name
-        deal_columns = ["quarter", "kind", "investor", "lab", "amount", "upfront", "stake", "commitment", "commitment_quarters", "exclusivity_quarters", "discount", "revenue_share"]
+        deal_columns = [
+            "quarter",
+            "kind",
+            "investor",
+            "lab",
+            "amount",
+            "upfront",
+            "stake",
+            "commitment",
+            "commitment_quarters",
+            "exclusivity_quarters",
+            "discount",
+            "revenue_share",
+        ]
         deals = pd.DataFrame(self.deal_rows, columns=deal_columns)
-        return {"metrics": metrics, "agents": agents, "ledger": self.ledger.to_frame(names), "deals": deals}
+        return {
+            "metrics": metrics,
+            "agents": agents,
+            "ledger": self.ledger.to_frame(names),
+            "deals": deals,
+        }

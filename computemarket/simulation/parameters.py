@@ -18,7 +18,9 @@ SRC_SYNERGY_Q4_2025 = "Synergy Research via TechTarget, Q4 2025 (cloud market $1
 SRC_DEPRECIATION = "10-K server lives: Microsoft, Alphabet, CoreWeave 6 years; Amazon, Meta 5 years"
 SRC_BUILD = "JLL 2026: data-center shell to commissioning 18-24 months"
 SRC_CAPEX_GW = "Altman (Reuters, Oct 2025) >$40B/GW; industry $20-25B/GW; Stargate Abilene ~$32B/GW"
-SRC_AMZN_OPENAI = "Amazon-OpenAI, 27 Feb 2026 (Tom's Hardware): $15B upfront + $35B conditional, $138B AWS"
+SRC_AMZN_OPENAI = (
+    "Amazon-OpenAI, 27 Feb 2026 (Tom's Hardware): $15B upfront + $35B conditional, $138B AWS"
+)
 SRC_MERGER_GUIDELINES = "US 2023 Merger Guidelines, Guideline 1 (DOJ/FTC)"
 SRC_EU_DATA_ACT = "Regulation (EU) 2023/2854 Art. 29: no switching charges from 12 January 2027"
 
@@ -47,7 +49,14 @@ def param(
     Returns:
         A dataclass field carrying the metadata.
     """
-    meta = {"unit": unit, "doc": doc, "low": low, "high": high, "source": source, "choices": choices}
+    meta = {
+        "unit": unit,
+        "doc": doc,
+        "low": low,
+        "high": high,
+        "source": source,
+        "choices": choices,
+    }
     return field(default=default, metadata=meta)
 
 
@@ -55,9 +64,15 @@ def param(
 class MarketParams:
     """The end-user AI market, technology trends and the calendar."""
 
-    start_year: int = param(2026, unit="year", doc="Calendar year of the first quarter.", low=2000, high=2100)
-    start_quarter: int = param(1, unit="quarter of year", doc="Quarter (1-4) of the first step.", low=1, high=4)
-    years: int = param(20, unit="years", doc="Default horizon of a run (one step is one quarter).", low=1, high=100)
+    start_year: int = param(
+        2026, unit="year", doc="Calendar year of the first quarter.", low=2000, high=2100
+    )
+    start_quarter: int = param(
+        1, unit="quarter of year", doc="Quarter (1-4) of the first step.", low=1, high=4
+    )
+    years: int = param(
+        20, unit="years", doc="Default horizon of a run (one step is one quarter).", low=1, high=100
+    )
     ai_revenue: float = param(
         15.0,
         unit="$B per quarter",
@@ -75,10 +90,18 @@ class MarketParams:
         source="OpenAI revenue $3.7B (2024) to ~$13B (2025); cloud market +$89B in 2025 (Synergy)",
     )
     ai_revenue_growth_long_run: float = param(
-        0.08, unit="per year", doc="Long-run annual growth of end-user AI spending.", low=-0.9, high=10.0
+        0.08,
+        unit="per year",
+        doc="Long-run annual growth of end-user AI spending.",
+        low=-0.9,
+        high=10.0,
     )
     growth_decay_years: float = param(
-        4.0, unit="years", doc="e-folding time of the decay from initial to long-run growth.", low=0.1, high=100.0
+        4.0,
+        unit="years",
+        doc="e-folding time of the decay from initial to long-run growth.",
+        low=0.1,
+        high=100.0,
     )
     demand_shock: bool = param(
         False, unit="-", doc="If true, AI spending growth collapses at `demand_shock_year`."
@@ -167,13 +190,28 @@ class HyperscalerParams:
     """Behaviour and cost structure shared by all cloud providers, and defaults for generated ones."""
 
     capex_per_gw: float = param(
-        35.0, unit="$B per GW", doc="Capital cost of one GW of AI data-center capacity.", low=1.0, high=200.0, source=SRC_CAPEX_GW
+        35.0,
+        unit="$B per GW",
+        doc="Capital cost of one GW of AI data-center capacity.",
+        low=1.0,
+        high=200.0,
+        source=SRC_CAPEX_GW,
     )
     build_lag_quarters: int = param(
-        8, unit="quarters", doc="Time from ordering capacity to its arrival.", low=0, high=40, source=SRC_BUILD
+        8,
+        unit="quarters",
+        doc="Time from ordering capacity to its arrival.",
+        low=0,
+        high=40,
+        source=SRC_BUILD,
     )
     hardware_life_years: int = param(
-        6, unit="years", doc="Capacity retires this many years after it arrives.", low=1, high=20, source=SRC_DEPRECIATION
+        6,
+        unit="years",
+        doc="Capacity retires this many years after it arrives.",
+        low=1,
+        high=20,
+        source=SRC_DEPRECIATION,
     )
     operating_cost_per_gw: float = param(
         0.3,
@@ -184,10 +222,18 @@ class HyperscalerParams:
         source="~1 GW x 8,760 h x $0.08/kWh = $0.7B/yr of power, plus upkeep",
     )
     target_utilization: float = param(
-        0.8, unit="fraction", doc="Utilization at which the markup stays constant.", low=0.1, high=1.0
+        0.8,
+        unit="fraction",
+        doc="Utilization at which the markup stays constant.",
+        low=0.1,
+        high=1.0,
     )
     initial_markup: float = param(
-        0.5, unit="fraction of unit cost", doc="Markup of price over unit cost at the start.", low=0.0, high=5.0
+        0.5,
+        unit="fraction of unit cost",
+        doc="Markup of price over unit cost at the start.",
+        low=0.0,
+        high=5.0,
     )
     markup_adjustment: float = param(
         0.5,
@@ -196,13 +242,29 @@ class HyperscalerParams:
         low=0.0,
         high=10.0,
     )
-    min_markup: float = param(0.0, unit="fraction", doc="Floor of the markup (price never below unit cost).", low=0.0, high=5.0)
-    max_markup: float = param(2.0, unit="fraction", doc="Ceiling of the markup.", low=0.0, high=20.0)
+    min_markup: float = param(
+        0.0,
+        unit="fraction",
+        doc="Floor of the markup (price never below unit cost).",
+        low=0.0,
+        high=5.0,
+    )
+    max_markup: float = param(
+        2.0, unit="fraction", doc="Ceiling of the markup.", low=0.0, high=20.0
+    )
     forecast_smoothing: float = param(
-        0.3, unit="fraction", doc="Weight of the newest quarter in the demand forecast (exponential smoothing).", low=0.01, high=1.0
+        0.3,
+        unit="fraction",
+        doc="Weight of the newest quarter in the demand forecast (exponential smoothing).",
+        low=0.01,
+        high=1.0,
     )
     leverage_limit: float = param(
-        3.0, unit="x annual operating cash flow", doc="Debt ceiling relative to annualised operating cash flow.", low=0.0, high=50.0
+        3.0,
+        unit="x annual operating cash flow",
+        doc="Debt ceiling relative to annualised operating cash flow.",
+        low=0.0,
+        high=50.0,
     )
     backlog_lending: float = param(
         0.8,
@@ -213,7 +275,11 @@ class HyperscalerParams:
         source="CoreWeave S-1 (2025): GPU-backed debt secured by customer contracts",
     )
     interest_rate: float = param(
-        0.06, unit="per year", doc="Interest rate on debt (generated hyperscalers).", low=0.0, high=1.0
+        0.06,
+        unit="per year",
+        doc="Interest rate on debt (generated hyperscalers).",
+        low=0.0,
+        high=1.0,
     )
     neocloud_interest_rate: float = param(
         0.14,
@@ -239,13 +305,25 @@ class HyperscalerParams:
         high=1.0,
     )
     debt_repayment_rate: float = param(
-        0.05, unit="per quarter", doc="Share of debt repaid each quarter when cash allows.", low=0.0, high=1.0
+        0.05,
+        unit="per quarter",
+        doc="Share of debt repaid each quarter when cash allows.",
+        low=0.0,
+        high=1.0,
     )
     non_ai_margin: float = param(
-        0.35, unit="fraction", doc="Operating margin of the non-AI cloud business.", low=0.0, high=1.0
+        0.35,
+        unit="fraction",
+        doc="Operating margin of the non-AI cloud business.",
+        low=0.0,
+        high=1.0,
     )
     aggressiveness: float = param(
-        1.0, unit="-", doc="Scales the budget a hyperscaler puts into lab deals (0 = never invests).", low=0.0, high=10.0
+        1.0,
+        unit="-",
+        doc="Scales the budget a hyperscaler puts into lab deals (0 = never invests).",
+        low=0.0,
+        high=10.0,
     )
     equity_return: float = param(
         1.2,
@@ -262,12 +340,22 @@ class HyperscalerParams:
         high=5.0,
     )
     initial_capacity_gw: float = param(
-        1.5, unit="GW", doc="Mean initial AI capacity of a generated hyperscaler.", low=0.0, high=1e4
+        1.5,
+        unit="GW",
+        doc="Mean initial AI capacity of a generated hyperscaler.",
+        low=0.0,
+        high=1e4,
     )
     capacity_dispersion: float = param(
-        0.4, unit="log-sd", doc="Log-normal spread of initial capacity across generated hyperscalers (0 = symmetric).", low=0.0, high=3.0
+        0.4,
+        unit="log-sd",
+        doc="Log-normal spread of initial capacity across generated hyperscalers (0 = symmetric).",
+        low=0.0,
+        high=3.0,
     )
-    initial_cash: float = param(40.0, unit="$B", doc="Initial cash of a generated hyperscaler.", low=0.0, high=1e5)
+    initial_cash: float = param(
+        40.0, unit="$B", doc="Initial cash of a generated hyperscaler.", low=0.0, high=1e5
+    )
     non_ai_revenue: float = param(
         15.0,
         unit="$B per quarter",
@@ -286,9 +374,24 @@ class HyperscalerParams:
     neocloud_capacity_gw: float = param(
         0.6, unit="GW", doc="Initial AI capacity of a generated neocloud.", low=0.0, high=1e4
     )
-    neocloud_cash: float = param(3.0, unit="$B", doc="Initial cash of a generated neocloud.", low=0.0, high=1e5)
+    neocloud_markup: float = param(
+        0.2,
+        unit="fraction of unit cost",
+        doc="Initial markup of a generated neocloud (neoclouds undercut the hyperscalers).",
+        low=0.0,
+        high=5.0,
+        source="CostNimbus (late 2025): H100 $1.49-2.99/h at boutique clouds vs $3.00-3.90/h at hyperscalers",
+    )
+    neocloud_cash: float = param(
+        3.0, unit="$B", doc="Initial cash of a generated neocloud.", low=0.0, high=1e5
+    )
     neocloud_debt: float = param(
-        10.0, unit="$B", doc="Initial debt of a generated neocloud.", low=0.0, high=1e5, source="CoreWeave 10-K 2024: debt-financed GPU fleet"
+        10.0,
+        unit="$B",
+        doc="Initial debt of a generated neocloud.",
+        low=0.0,
+        high=1e5,
+        source="CoreWeave 10-K 2024: debt-financed GPU fleet",
     )
 
 
@@ -297,10 +400,18 @@ class LabParams:
     """Behaviour shared by all AI labs, and defaults for generated ones."""
 
     runway_quarters: float = param(
-        4.0, unit="quarters", doc="A lab raises capital when cash covers fewer quarters of burn than this.", low=0.0, high=40.0
+        4.0,
+        unit="quarters",
+        doc="A lab raises capital when cash covers fewer quarters of burn than this.",
+        low=0.0,
+        high=40.0,
     )
     raise_quarters: float = param(
-        8.0, unit="quarters", doc="A raise aims to cover this many quarters of burn.", low=0.5, high=40.0
+        8.0,
+        unit="quarters",
+        doc="A raise aims to cover this many quarters of burn.",
+        low=0.5,
+        high=40.0,
     )
     training_budget_share: float = param(
         0.15,
@@ -310,12 +421,22 @@ class LabParams:
         high=1.0,
     )
     training_revenue_share: float = param(
-        0.6, unit="fraction of revenue", doc="Share of quarterly revenue spent on training.", low=0.0, high=2.0
+        0.6,
+        unit="fraction of revenue",
+        doc="Share of quarterly revenue spent on training.",
+        low=0.0,
+        high=2.0,
     )
     opex_share: float = param(
-        0.25, unit="fraction of revenue", doc="Non-compute operating costs (staff, sales) per $ of revenue.", low=0.0, high=2.0
+        0.25,
+        unit="fraction of revenue",
+        doc="Non-compute operating costs (staff, sales) per $ of revenue.",
+        low=0.0,
+        high=2.0,
     )
-    fixed_opex: float = param(0.05, unit="$B per quarter", doc="Fixed operating cost of a lab.", low=0.0, high=100.0)
+    fixed_opex: float = param(
+        0.05, unit="$B per quarter", doc="Fixed operating cost of a lab.", low=0.0, high=100.0
+    )
     valuation_multiple: float = param(
         30.0,
         unit="x annualised revenue",
@@ -324,7 +445,9 @@ class LabParams:
         high=1000.0,
         source="OpenAI $730B pre-money (Feb 2026) on >$20B ARR; Anthropic $183B on ~$5B ARR (Sep 2025)",
     )
-    min_valuation: float = param(1.0, unit="$B", doc="Floor of a lab's pre-money valuation.", low=0.0, high=1e4)
+    min_valuation: float = param(
+        1.0, unit="$B", doc="Floor of a lab's pre-money valuation.", low=0.0, high=1e4
+    )
     string_aversion: float = param(
         0.1,
         unit="fraction of amount per unit of strings",
@@ -346,9 +469,19 @@ class LabParams:
         low=0.0,
         high=3.0,
     )
-    initial_cash: float = param(3.0, unit="$B", doc="Mean initial cash of a generated lab.", low=0.0, high=1e5)
+    total_initial_cash: float = param(
+        60.0,
+        unit="$B",
+        doc="Cash of all generated labs together at the start, split with random weights (so more labs do not mean more money).",
+        low=0.0,
+        high=1e6,
+    )
     quality_dispersion: float = param(
-        1.0, unit="log compute", doc="Spread (sd) of initial quality across generated labs (0 = symmetric).", low=0.0, high=10.0
+        1.0,
+        unit="log compute",
+        doc="Spread (sd) of initial quality across generated labs (0 = symmetric).",
+        low=0.0,
+        high=10.0,
     )
 
 
@@ -365,19 +498,41 @@ class DealTerms:
         source="Derived: Amazon-OpenAI (38+100)/50 = 2.8x; Microsoft-Anthropic 6x; Microsoft-OpenAI ~18x",
     )
     upfront_share: float = param(
-        0.3, unit="fraction", doc="Share of the investment paid at signing; the rest comes in conditional tranches.", low=0.0, high=1.0, source=SRC_AMZN_OPENAI
+        0.3,
+        unit="fraction",
+        doc="Share of the investment paid at signing; the rest comes in conditional tranches.",
+        low=0.0,
+        high=1.0,
+        source=SRC_AMZN_OPENAI,
     )
     tranches: int = param(
-        4, unit="quarters", doc="Number of quarterly conditional tranches after signing.", low=0, high=40
+        4,
+        unit="quarters",
+        doc="Number of quarterly conditional tranches after signing.",
+        low=0,
+        high=40,
     )
     commitment_quarters: int = param(
-        28, unit="quarters", doc="Term over which the committed spend must be used.", low=1, high=80, source="AWS-OpenAI: $38B over 7 years (Nov 2025)"
+        28,
+        unit="quarters",
+        doc="Term over which the committed spend must be used.",
+        low=1,
+        high=80,
+        source="AWS-OpenAI: $38B over 7 years (Nov 2025)",
     )
     exclusivity_quarters: int = param(
-        8, unit="quarters", doc="Quarters during which the lab buys all compute from the investor.", low=0, high=80
+        8,
+        unit="quarters",
+        doc="Quarters during which the lab buys all compute from the investor.",
+        low=0,
+        high=80,
     )
     discount: float = param(
-        0.1, unit="fraction of price", doc="Price discount the investor gives the lab on its compute.", low=0.0, high=0.9
+        0.1,
+        unit="fraction of price",
+        doc="Price discount the investor gives the lab on its compute.",
+        low=0.0,
+        high=0.9,
     )
     revenue_share: float = param(
         0.05,
@@ -393,12 +548,22 @@ class DealTerms:
 class ContractTerms:
     """Reserved-capacity contracts (the backlog that drives capex)."""
 
-    term_quarters: int = param(12, unit="quarters", doc="Length of a reserved-capacity contract.", low=1, high=80)
+    term_quarters: int = param(
+        12, unit="quarters", doc="Length of a reserved-capacity contract.", low=1, high=80
+    )
     reserved_discount: float = param(
-        0.1, unit="fraction of spot price", doc="Discount of the locked contract price under the spot price.", low=0.0, high=0.9
+        0.1,
+        unit="fraction of spot price",
+        doc="Discount of the locked contract price under the spot price.",
+        low=0.0,
+        high=0.9,
     )
     reserved_fraction: float = param(
-        0.5, unit="fraction of demand", doc="Share of its current compute need a lab reserves when it signs.", low=0.0, high=1.0
+        0.5,
+        unit="fraction of demand",
+        doc="Share of its current compute need a lab reserves when it signs.",
+        low=0.0,
+        high=1.0,
     )
 
 
@@ -407,18 +572,30 @@ class RulesParams:
     """The regulatory knobs. Presets in ``simulation/rules/`` overlay these."""
 
     hyperscaler_equity: bool = param(
-        True, unit="-", doc="Hyperscalers may hold equity in labs and own in-house labs (false = structural separation)."
+        True,
+        unit="-",
+        doc="Hyperscalers may hold equity in labs and own in-house labs (false = structural separation).",
     )
     tied_investment: bool = param(
-        True, unit="-", doc="Investments may carry compute commitments (false = no tied investment)."
+        True,
+        unit="-",
+        doc="Investments may carry compute commitments (false = no tied investment).",
     )
     exclusivity: bool = param(True, unit="-", doc="Deals may carry exclusivity.")
     max_equity_stake: float = param(
-        0.49, unit="fraction", doc="Largest stake a hyperscaler may hold in a lab.", low=0.0, high=1.0,
+        0.49,
+        unit="fraction",
+        doc="Largest stake a hyperscaler may hold in a lab.",
+        low=0.0,
+        high=1.0,
         source="Google's Anthropic stake capped at 15% (NYT via Sherwood 2025); Microsoft 27% of OpenAI",
     )
     max_commitment_multiple: float = param(
-        100.0, unit="x investment", doc="Cap on the commitment multiple of a deal.", low=0.0, high=100.0
+        100.0,
+        unit="x investment",
+        doc="Cap on the commitment multiple of a deal.",
+        low=0.0,
+        high=100.0,
     )
     switching_cost: float = param(
         0.15,
@@ -436,23 +613,46 @@ class RulesParams:
         source="Egress $0.05-0.12/GB (CloudToolStack 2025-26)",
     )
     switching_charge_ban: bool = param(
-        False, unit="-", doc="If true, egress fees are banned from `switching_charge_ban_year`.", source=SRC_EU_DATA_ACT
+        False,
+        unit="-",
+        doc="If true, egress fees are banned from `switching_charge_ban_year`.",
+        source=SRC_EU_DATA_ACT,
     )
     switching_charge_ban_year: float = param(
-        2027.03, unit="calendar year", doc="When the ban on switching charges starts (2027.03 = 12 Jan 2027).", low=2000.0, high=2200.0, source=SRC_EU_DATA_ACT
+        2027.03,
+        unit="calendar year",
+        doc="When the ban on switching charges starts (2027.03 = 12 Jan 2027).",
+        low=2000.0,
+        high=2200.0,
+        source=SRC_EU_DATA_ACT,
     )
     acquisitions: bool = param(True, unit="-", doc="Hyperscalers may acquire distressed labs.")
     merger_control: bool = param(
-        False, unit="-", doc="Block acquisitions that raise HHI above the thresholds.", source=SRC_MERGER_GUIDELINES
+        False,
+        unit="-",
+        doc="Block acquisitions that raise HHI above the thresholds.",
+        source=SRC_MERGER_GUIDELINES,
     )
     merger_hhi_threshold: float = param(
-        1800.0, unit="HHI points", doc="Post-merger HHI above which an acquisition is presumed harmful.", low=0.0, high=10000.0, source=SRC_MERGER_GUIDELINES
+        1800.0,
+        unit="HHI points",
+        doc="Post-merger HHI above which an acquisition is presumed harmful.",
+        low=0.0,
+        high=10000.0,
+        source=SRC_MERGER_GUIDELINES,
     )
     merger_delta_threshold: float = param(
-        100.0, unit="HHI points", doc="HHI increase above which an acquisition is presumed harmful.", low=0.0, high=10000.0, source=SRC_MERGER_GUIDELINES
+        100.0,
+        unit="HHI points",
+        doc="HHI increase above which an acquisition is presumed harmful.",
+        low=0.0,
+        high=10000.0,
+        source=SRC_MERGER_GUIDELINES,
     )
     self_preferencing: bool = param(
-        True, unit="-", doc="A rationing provider serves its affiliated labs (stake or in-house) first."
+        True,
+        unit="-",
+        doc="A rationing provider serves its affiliated labs (stake or in-house) first.",
     )
 
 
@@ -468,13 +668,25 @@ class CapitalParams:
         high=100.0,
     )
     valuation_haircut: float = param(
-        0.25, unit="fraction", doc="Independent investors value a lab this much lower (more dilution).", low=0.0, high=0.95
+        0.25,
+        unit="fraction",
+        doc="Independent investors value a lab this much lower (more dilution).",
+        low=0.0,
+        high=0.95,
     )
     failure_sentiment_hit: float = param(
-        0.15, unit="fraction per failure", doc="Fall of investor sentiment (pool multiplier) per lab failure.", low=0.0, high=1.0
+        0.15,
+        unit="fraction per failure",
+        doc="Fall of investor sentiment (pool multiplier) per lab failure.",
+        low=0.0,
+        high=1.0,
     )
     sentiment_recovery: float = param(
-        0.1, unit="per quarter", doc="Share of the gap to full sentiment recovered each quarter.", low=0.0, high=1.0
+        0.1,
+        unit="per quarter",
+        doc="Share of the gap to full sentiment recovered each quarter.",
+        low=0.0,
+        high=1.0,
     )
 
 
@@ -483,11 +695,21 @@ class EntryParams:
     """Entry of new labs."""
 
     rate: float = param(
-        0.4, unit="labs per quarter", doc="Poisson entry rate at initial growth and full sentiment.", low=0.0, high=100.0
+        0.4,
+        unit="labs per quarter",
+        doc="Poisson entry rate at initial growth and full sentiment.",
+        low=0.0,
+        high=100.0,
     )
-    seed_cash: float = param(0.5, unit="$B", doc="Seed money of an entrant, from independent capital.", low=0.0, high=1e4)
+    seed_cash: float = param(
+        0.5, unit="$B", doc="Seed money of an entrant, from independent capital.", low=0.0, high=1e4
+    )
     quality_gap: float = param(
-        1.5, unit="log compute", doc="An entrant's quality is this far below the mean of active labs.", low=0.0, high=20.0
+        1.5,
+        unit="log compute",
+        doc="An entrant's quality is this far below the mean of active labs.",
+        low=0.0,
+        high=20.0,
     )
 
 
@@ -495,13 +717,29 @@ class EntryParams:
 class PopulationParams:
     """How many firms a scenario has; firms not listed explicitly are generated."""
 
-    hyperscalers: int = param(5, unit="firms", doc="Number of cloud providers (listed plus generated).", low=1, high=100)
-    neoclouds: int = param(
-        1, unit="firms", doc="How many of the generated providers are neoclouds (no other business, debt-financed).", low=0, high=100
+    hyperscalers: int = param(
+        5, unit="firms", doc="Number of cloud providers (listed plus generated).", low=1, high=100
     )
-    labs: int = param(20, unit="firms", doc="Number of AI labs at the start (listed plus generated).", low=1, high=100_000)
+    neoclouds: int = param(
+        1,
+        unit="firms",
+        doc="How many of the generated providers are neoclouds (no other business, debt-financed).",
+        low=0,
+        high=100,
+    )
+    labs: int = param(
+        20,
+        unit="firms",
+        doc="Number of AI labs at the start (listed plus generated).",
+        low=1,
+        high=100_000,
+    )
     in_house_labs: int = param(
-        2, unit="firms", doc="How many generated labs are owned by the largest hyperscalers.", low=0, high=100
+        2,
+        unit="firms",
+        doc="How many generated labs are owned by the largest hyperscalers.",
+        low=0,
+        high=100,
     )
 
 
@@ -513,9 +751,15 @@ class HyperscalerSpec:
     capacity_gw: float = param(1.0, unit="GW", doc="Initial AI capacity.", low=0.0, high=1e4)
     cash: float = param(40.0, unit="$B", doc="Initial cash.", low=0.0, high=1e5)
     debt: float = param(0.0, unit="$B", doc="Initial debt.", low=0.0, high=1e5)
-    non_ai_revenue: float = param(15.0, unit="$B per quarter", doc="Initial non-AI cloud revenue.", low=0.0, high=1e5)
-    other_cash_flow: float = param(12.0, unit="$B per quarter", doc="Cash flow from other businesses.", low=0.0, high=1e5)
-    interest_rate: float = param(0.06, unit="per year", doc="Interest rate on its debt.", low=0.0, high=1.0)
+    non_ai_revenue: float = param(
+        15.0, unit="$B per quarter", doc="Initial non-AI cloud revenue.", low=0.0, high=1e5
+    )
+    other_cash_flow: float = param(
+        12.0, unit="$B per quarter", doc="Cash flow from other businesses.", low=0.0, high=1e5
+    )
+    interest_rate: float = param(
+        0.06, unit="per year", doc="Interest rate on its debt.", low=0.0, high=1.0
+    )
     neocloud: bool = param(False, unit="-", doc="A neocloud has no other business and can fail.")
 
 
@@ -525,9 +769,23 @@ class LabSpec:
 
     name: str = param("", unit="-", doc="Name of the lab.")
     cash: float = param(3.0, unit="$B", doc="Initial cash.", low=0.0, high=1e5)
-    quality: float = param(0.0, unit="log compute", doc="Initial quality relative to the generated mean.", low=-50.0, high=50.0)
-    owner: str = param("", unit="-", doc="Name of the hyperscaler that owns it (in-house lab); empty if independent.")
-    provider: str = param("", unit="-", doc="Provider where its workloads run at the start; empty = drawn by capacity.")
+    quality: float = param(
+        0.0,
+        unit="log compute",
+        doc="Initial quality relative to the generated mean.",
+        low=-50.0,
+        high=50.0,
+    )
+    owner: str = param(
+        "",
+        unit="-",
+        doc="Name of the hyperscaler that owns it (in-house lab); empty if independent.",
+    )
+    provider: str = param(
+        "",
+        unit="-",
+        doc="Provider where its workloads run at the start; empty = drawn by capacity.",
+    )
 
 
 SECTIONS: dict[str, type] = {
@@ -559,6 +817,11 @@ def parameter_table() -> list[dict[str, Any]]:
         prefix = f"{section}[]" if section in FIRM_LISTS else section
         for f in dataclasses.fields(cls):
             rows.append(
-                {"path": f"{prefix}.{f.name}", "type": type(f.default).__name__, "default": f.default, **f.metadata}
+                {
+                    "path": f"{prefix}.{f.name}",
+                    "type": type(f.default).__name__,
+                    "default": f.default,
+                    **f.metadata,
+                }
             )
     return rows

@@ -12,7 +12,7 @@ import dataclasses
 import math
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,15 +57,15 @@ class Scenario:
     name: str = DEFAULT_SCENARIO
     description: str = ""
     rules_preset: str = ""
-    market: MarketParams = MarketParams()
-    hyperscaler: HyperscalerParams = HyperscalerParams()
-    lab: LabParams = LabParams()
-    deals: DealTerms = DealTerms()
-    contracts: ContractTerms = ContractTerms()
-    rules: RulesParams = RulesParams()
-    capital: CapitalParams = CapitalParams()
-    entry: EntryParams = EntryParams()
-    population: PopulationParams = PopulationParams()
+    market: MarketParams = field(default_factory=MarketParams)
+    hyperscaler: HyperscalerParams = field(default_factory=HyperscalerParams)
+    lab: LabParams = field(default_factory=LabParams)
+    deals: DealTerms = field(default_factory=DealTerms)
+    contracts: ContractTerms = field(default_factory=ContractTerms)
+    rules: RulesParams = field(default_factory=RulesParams)
+    capital: CapitalParams = field(default_factory=CapitalParams)
+    entry: EntryParams = field(default_factory=EntryParams)
+    population: PopulationParams = field(default_factory=PopulationParams)
     hyperscalers: tuple[HyperscalerSpec, ...] = ()
     labs: tuple[LabSpec, ...] = ()
     overrides: tuple[tuple[str, Any], ...] = ()
@@ -73,17 +73,14 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain data (JSON- and TOML-friendly)."""
         data = dataclasses.asdict(self)
-        data["overrides"] = {k: v for k, v in self.overrides}
+        data["overrides"] = dict(self.overrides)
         return data
 
 
 # --------------------------------------------------------------------------------------- discovery
 def _package_files(package: str) -> dict[str, Any]:
-    return {
-        p.name.removesuffix(".toml"): p
-        for p in resources.files(package).iterdir()
-        if p.name.endswith(".toml")
-    }
+    files = (p for p in resources.files(package).iterdir() if p.name.endswith(".toml"))
+    return {p.name.removesuffix(".toml"): p for p in sorted(files, key=lambda p: p.name)}
 
 
 def _description(path: Any) -> str:
@@ -116,7 +113,9 @@ def _read_toml(source: str | Path, package: str, kind: str) -> tuple[str, str, d
         looks_like_file = path.suffix == ".toml" or path.parent != Path(".") or path.exists()
         if not looks_like_file:
             allowed = ", ".join(shipped)
-            raise ScenarioError(f"unknown {kind} '{text_source}' (shipped: {allowed}; or give a path to a .toml file)")
+            raise ScenarioError(
+                f"unknown {kind} '{text_source}' (shipped: {allowed}; or give a path to a .toml file)"
+            )
         label, name = str(path), path.stem
         try:
             text = path.read_text(encoding="utf-8")
@@ -125,7 +124,9 @@ def _read_toml(source: str | Path, package: str, kind: str) -> tuple[str, str, d
         except IsADirectoryError:
             raise ScenarioError(f"{path}: is a directory, not a .toml file") from None
         except (OSError, UnicodeDecodeError) as err:
-            raise ScenarioError(f"{path}: cannot read file ({err.__class__.__name__}: {err})") from None
+            raise ScenarioError(
+                f"{path}: cannot read file ({err.__class__.__name__}: {err})"
+            ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -149,7 +150,9 @@ def _check_value(label: str, path: str, f: dataclasses.Field, value: Any) -> Any
         if not isinstance(value, str):
             raise ScenarioError(f"{label}: {path}: expected a string, got {value!r}")
         if meta.get("choices") and value not in meta["choices"]:
-            raise ScenarioError(f"{label}: {path}: {value!r} is not one of {', '.join(meta['choices'])}")
+            raise ScenarioError(
+                f"{label}: {path}: {value!r} is not one of {', '.join(meta['choices'])}"
+            )
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "an integer" if expected is int else "a number"
@@ -165,7 +168,9 @@ def _check_value(label: str, path: str, f: dataclasses.Field, value: Any) -> Any
             raise ScenarioError(f"{label}: {path}: must be a finite number, got {value!r}")
     low, high = meta.get("low"), meta.get("high")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ScenarioError(f"{label}: {path}: {value!r} is out of range [{low:g}, {high:g}] ({meta['unit']})")
+        raise ScenarioError(
+            f"{label}: {path}: {value!r} is out of range [{low:g}, {high:g}] ({meta['unit']})"
+        )
     return value
 
 
@@ -185,12 +190,16 @@ def _build(cls: type, table: Any, label: str, prefix: str) -> Any:
 
 def _build_firms(cls: type, items: Any, label: str, section: str) -> tuple[Any, ...]:
     if not isinstance(items, list | tuple):
-        raise ScenarioError(f"{label}: {section}: expected an array of tables ([[{section}]]), got {items!r}")
+        raise ScenarioError(
+            f"{label}: {section}: expected an array of tables ([[{section}]]), got {items!r}"
+        )
     firms = tuple(_build(cls, item, label, f"{section}[{i}]") for i, item in enumerate(items))
     names = [firm.name for firm in firms]
     for i, name in enumerate(names):
         if not name:
-            raise ScenarioError(f"{label}: {section}[{i}].name: every listed firm needs a non-empty name")
+            raise ScenarioError(
+                f"{label}: {section}[{i}].name: every listed firm needs a non-empty name"
+            )
         if names.index(name) != i:
             raise ScenarioError(f"{label}: {section}[{i}].name: duplicate name {name!r}")
     return firms
@@ -248,14 +257,18 @@ def _check_consistency(s: Scenario, label: str) -> None:
             f"{pop.labs - len(s.labs)} generated labs"
         )
     if s.hyperscaler.min_markup > s.hyperscaler.max_markup:
-        raise ScenarioError(f"{label}: hyperscaler.min_markup: {s.hyperscaler.min_markup} exceeds max_markup {s.hyperscaler.max_markup}")
+        raise ScenarioError(
+            f"{label}: hyperscaler.min_markup: {s.hyperscaler.min_markup} exceeds max_markup {s.hyperscaler.max_markup}"
+        )
     names = {h.name for h in s.hyperscalers}
     for i, lab in enumerate(s.labs):
         for key in ("owner", "provider"):
             ref = getattr(lab, key)
             if ref and ref not in names:
                 allowed = ", ".join(sorted(names)) or "none listed"
-                raise ScenarioError(f"{label}: labs[{i}].{key}: unknown hyperscaler {ref!r} (listed: {allowed})")
+                raise ScenarioError(
+                    f"{label}: labs[{i}].{key}: unknown hyperscaler {ref!r} (listed: {allowed})"
+                )
 
 
 # ----------------------------------------------------------------------------------------- overrides
@@ -282,7 +295,9 @@ def _apply_override(data: dict[str, Any], path: str, value: Any, label: str) -> 
         section, key = parts
         fields = [f.name for f in dataclasses.fields(SECTIONS[section])]
         if key not in fields:
-            raise ScenarioError(f"{label}: {path}: unknown parameter (allowed in {section}: {', '.join(fields)})")
+            raise ScenarioError(
+                f"{label}: {path}: unknown parameter (allowed in {section}: {', '.join(fields)})"
+            )
         return _merge(data, {section: {key: value}})
     if len(parts) == 3 and parts[0] in FIRM_LISTS:
         section, which, key = parts
@@ -290,11 +305,15 @@ def _apply_override(data: dict[str, Any], path: str, value: Any, label: str) -> 
         names = [item.get("name") for item in firms]
         index = int(which) if which.isdigit() else (names.index(which) if which in names else None)
         if index is None or index >= len(firms):
-            raise ScenarioError(f"{label}: {path}: no firm {which!r} in [[{section}]] (listed: {', '.join(map(str, names)) or 'none'})")
+            raise ScenarioError(
+                f"{label}: {path}: no firm {which!r} in [[{section}]] (listed: {', '.join(map(str, names)) or 'none'})"
+            )
         firms[index][key] = value
         return {**data, section: firms}
     allowed = ", ".join([*SECTIONS, *(f"{s}.<name>" for s in FIRM_LISTS)])
-    raise ScenarioError(f"{label}: {path}: unknown parameter path (expected SECTION.NAME with SECTION one of {allowed})")
+    raise ScenarioError(
+        f"{label}: {path}: unknown parameter path (expected SECTION.NAME with SECTION one of {allowed})"
+    )
 
 
 # -------------------------------------------------------------------------------------------- public
@@ -320,7 +339,11 @@ def load_scenario(
     """
     if isinstance(scenario, Scenario):
         name, label = scenario.name, f"scenario '{scenario.name}'"
-        data = {k: v for k, v in scenario.to_dict().items() if k in ("description", *SECTIONS, *FIRM_LISTS)}
+        data = {
+            k: v
+            for k, v in scenario.to_dict().items()
+            if k in ("description", *SECTIONS, *FIRM_LISTS)
+        }
         preset = scenario.rules_preset
         previous = scenario.overrides
     else:
@@ -335,7 +358,9 @@ def load_scenario(
     items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
     for path, value in items:
         if not isinstance(path, str):
-            raise ScenarioError(f"override key {path!r}: expected a dotted string such as rules.switching_cost")
+            raise ScenarioError(
+                f"override key {path!r}: expected a dotted string such as rules.switching_cost"
+            )
         data = _apply_override(data, path, value, "--set")
         _validate(data, "--set")
     kwargs = _validate(data, label)

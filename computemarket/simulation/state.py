@@ -74,6 +74,7 @@ LAB_VECTORS: dict[str, tuple[type, float]] = {
     "burn": (float, 0.0),
     "spend": (float, 0.0),
     "locked_spend": (float, 0.0),
+    "contract_spend": (float, 0.0),
     "contract_provider": (np.int64, -1),
     "contract_gw": (float, 0.0),
     "contract_price": (float, 0.0),
@@ -113,7 +114,9 @@ class LabState:
         """Append ``n`` rows with fill values and return their indices."""
         start = len(self)
         for name, (dtype, fill) in LAB_VECTORS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.full(n, fill, dtype=dtype)]))
+            setattr(
+                self, name, np.concatenate([getattr(self, name), np.full(n, fill, dtype=dtype)])
+            )
         for name in LAB_MATRICES:
             setattr(self, name, np.vstack([getattr(self, name), np.zeros((n, self.n_providers))]))
         return np.arange(start, start + n)

@@ -1,0 +1,1 @@
+"""Shipped rules presets (TOML), laid over any scenario: see docs/parameters.md."""

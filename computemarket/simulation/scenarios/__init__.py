@@ -1,0 +1,1 @@
+"""Shipped scenarios (TOML): see docs/parameters.md."""

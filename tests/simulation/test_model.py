@@ -1,0 +1,370 @@
+"""ComputeMarket: Mesa conventions, determinism, and each mechanism with numbers."""
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from computemarket.agents.hyperscaler import Offer
+from computemarket.simulation.ledger import EXTERNAL
+from computemarket.simulation.model import METRIC_COLUMNS, ComputeMarket
+from computemarket.simulation.runner import run
+
+REQUIRED = [
+    "quarter", "year", "cloud_hhi", "capacity_hhi", "cloud_market_hhi", "model_hhi", "cloud_cr1", "cloud_cr3",
+    "model_cr1", "effective_clouds", "active_labs", "lab_entries", "lab_exits", "locked_share",
+    "max_provider_share", "switching_rate", "switching_cost_ratio", "roundtrip_ratio",
+    "circular_revenue_share", "utilization", "written_off", "ledger_imbalance",
+]  # fmt: skip
+
+
+# ------------------------------------------------------------------------------- Mesa conventions
+def test_default_model_is_the_baseline_scenario():
+    model = ComputeMarket()
+    assert model.params.name == "baseline"
+    assert len(model.hyperscaler_list) == 5
+    assert len(model.lab_list) == 20
+    assert model.running
+    assert isinstance(model.datacollector, mesa.DataCollector)
+
+
+def test_init_is_keyword_only():
+    with pytest.raises(TypeError):
+        ComputeMarket("classroom")  # type: ignore[misc]
+
+
+def test_runs_the_horizon_then_stops():
+    model = ComputeMarket(scenario="classroom", years=2, rng=3)
+    model.run_model()
+    assert model.quarter == 8 and model.steps == 8 and not model.running
+    metrics = model.datacollector.get_model_vars_dataframe()
+    assert len(metrics) == 9  # quarter 0 plus 8 quarters
+    assert set(REQUIRED) <= set(metrics.columns)
+    assert list(metrics.columns) == list(METRIC_COLUMNS)
+    np.testing.assert_allclose(np.diff(metrics["year"]), 0.25)
+
+
+@pytest.mark.parametrize("years", [0, 101, 2.5, True, "3"])
+def test_bad_years(years):
+    with pytest.raises(ValueError, match="years"):
+        ComputeMarket(years=years)
+
+
+def test_negative_seed():
+    with pytest.raises(ValueError, match="seed"):
+        ComputeMarket(rng=-1)
+
+
+def test_runs_under_mesa_batch_run():
+    results = mesa.batch_run(
+        ComputeMarket,
+        parameters={"scenario": "classroom", "years": 1},
+        rng=[1, 2],
+        max_steps=4,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert len(results) == 2
+    assert {row["Step"] for row in results} == {4}
+    assert results[0]["cloud_hhi"] != results[1]["cloud_hhi"]
+
+
+def test_same_seed_gives_identical_tables_and_other_seed_differs():
+    first, second, other = (run("baseline", years=3, seed=s) for s in (11, 11, 12))
+    for name in ("metrics", "agents", "ledger", "deals"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name), check_exact=True)
+    assert not first.metrics["cloud_hhi"].equals(other.metrics["cloud_hhi"])
+
+
+def test_tables_have_the_documented_columns():
+    result = run("classroom", years=1, seed=1)
+    assert {
+        "quarter",
+        "agent_id",
+        "name",
+        "kind",
+        "cash",
+        "capacity_gw",
+        "quality",
+        "revenue",
+        "share",
+    } <= set(result.agents)
+    assert list(result.ledger.columns) == ["quarter", "payer", "payee", "amount", "kind", "origin"]
+    per_quarter = result.agents.groupby("quarter")["kind"].value_counts().unstack()
+    assert (per_quarter["hyperscaler"] == 3).all()
+
+
+# -------------------------------------------------------------------------------------- hyperscalers
+def test_price_is_unit_cost_times_markup():
+    model = ComputeMarket(scenario="classroom", rng=1)
+    hp = model.params.hyperscaler
+    unit_cost = hp.capex_per_gw / (4 * hp.hardware_life_years) + hp.operating_cost_per_gw
+    assert model.unit_cost == pytest.approx(35 / 24 + 0.3)
+    np.testing.assert_allclose(model.providers.price, unit_cost * (1 + hp.initial_markup))
+
+
+def test_capacity_arrives_after_the_lag_and_retires_after_its_life():
+    model = ComputeMarket(
+        scenario="classroom", years=10, rng=1, overrides={"hyperscaler.build_lag_quarters": 2}
+    )
+    p, life = model.providers, model.life_quarters
+    p.arrivals[:] = 0.0
+    p.arrivals[0, life + 3] = 2.0  # arrives in quarter 3
+    for quarter, expected in [(2, 0.0), (3, 2.0), (3 + life - 1, 2.0), (3 + life, 0.0)]:
+        model.quarter = quarter
+        model._update_capacity()
+        assert p.capacity[0] == pytest.approx(expected), quarter
+
+
+def test_orders_go_to_the_build_lag_and_capex_is_spread():
+    model = ComputeMarket(scenario="classroom", years=5, rng=1)
+    hp, p = model.params.hyperscaler, model.providers
+    model.step()
+    ordered = p.capex_due[:, model.quarter + model.life_quarters].sum()
+    assert ordered >= 0
+    # Whatever was ordered in quarter 1 arrives in quarter 1 + lag, and its capex is spread evenly.
+    column = 1 + hp.build_lag_quarters + model.life_quarters
+    gw = p.arrivals[:, column]
+    spread = p.capex_due[
+        :, 1 + model.life_quarters : 1 + model.life_quarters + hp.build_lag_quarters
+    ]
+    assert gw.sum() > 0
+    np.testing.assert_allclose(
+        spread.sum(axis=1)[gw > 0] >= gw[gw > 0] * hp.capex_per_gw * (1 - 1e-9), True
+    )
+
+
+def test_markup_rises_with_utilization_above_target():
+    from computemarket.agents.hyperscaler import update_markups
+
+    model = ComputeMarket(scenario="classroom", rng=1)
+    hp = model.params.hyperscaler
+    new = update_markups(np.array([0.5, 0.5, 0.0]), np.array([1.0, 0.6, 0.0]), hp)
+    np.testing.assert_allclose(new, [0.5 + 0.5 * 0.2, 0.5 - 0.5 * 0.2, 0.0])  # floor at min_markup
+
+
+def test_neocloud_fails_when_it_cannot_pay():
+    model = ComputeMarket(years=2, rng=1)
+    neo = next(h for h in model.hyperscaler_list if h.neocloud)
+    model.ledger.book(neo.account, EXTERNAL, neo.cash + 1e6, "capex")
+    neo.debt_room = 0.0
+    model._resolve_distress()
+    assert not neo.alive
+    assert model.providers.capacity[neo.index] == 0.0
+    assert neo.cash == pytest.approx(0.0, abs=1e-6)
+    assert model.counters["hyperscaler_failures"] == 1
+    assert model.counters["written_off"] >= 1e6
+    model.ledger.close_quarter()  # the books still balance
+
+
+# -------------------------------------------------------------------------------------------- labs
+def test_lab_shares_and_outside_option_sum_to_one():
+    model = ComputeMarket(rng=5)
+    for _ in range(6):
+        model.step()
+        labs = model.labs
+        assert labs.share[labs.alive].sum() + model.outside_share == pytest.approx(1.0)
+
+
+def test_initial_outside_share_matches_the_scenario():
+    model = ComputeMarket(rng=2)
+    assert model.outside_share == pytest.approx(model.params.market.outside_share)
+    model._lab_demand()  # one more quarter at the initial qualities keeps it
+    assert model.outside_share == pytest.approx(model.params.market.outside_share, rel=1e-9)
+
+
+def test_quality_stock_depreciates_and_grows_with_training():
+    model = ComputeMarket(scenario="classroom", rng=1)
+    stock = model.labs.stock.copy()
+    model.step()
+    labs = model.labs
+    delta = model.params.market.quality_depreciation
+    training = labs.served - np.minimum(labs.inference_need, labs.served)
+    expected = (1 - delta) * stock + training * model.compute_efficiency * labs.productivity
+    np.testing.assert_allclose(labs.stock, expected)
+
+
+def test_revenue_is_lost_when_inference_is_not_served():
+    model = ComputeMarket(scenario="classroom", rng=1)
+    model.providers.arrivals[:] = 0.0  # every provider loses all capacity
+    model.step()
+    assert model.labs.revenue.sum() == 0.0
+    assert model.datacollector.get_model_vars_dataframe()["unmet_share"].iloc[-1] == pytest.approx(
+        1.0
+    )
+
+
+# ------------------------------------------------------------------------------------------- deals
+def sign(model, lab=0, investor=0, amount=4.0, multiple=3.0, exclusive=4):
+    offer = Offer(
+        investor=investor,
+        amount=amount,
+        stake=0.1,
+        commitment_multiple=multiple,
+        exclusivity_quarters=exclusive,
+        discount=0.1,
+        revenue_share=0.05,
+    )
+    model._sign_deal(lab, offer)
+    return offer
+
+
+def test_deal_pays_upfront_then_conditional_tranches():
+    overrides = {
+        "deals.upfront_share": 0.25,
+        "deals.tranches": 3,
+        "hyperscaler.aggressiveness": 0.0,
+    }
+    model = ComputeMarket(scenario="classroom", rng=1, overrides=overrides)
+    lab, cloud = model.lab_list[0], model.hyperscaler_list[1]
+    before = lab.cash
+    sign(model, lab=0, investor=1, amount=4.0)
+    assert lab.cash - before == pytest.approx(1.0)
+    labs = model.labs
+    assert labs.pending[0, 1] == pytest.approx(3.0) and labs.tranche[0, 1] == pytest.approx(1.0)
+    assert labs.commit_remaining[0, 1] == pytest.approx(12.0)
+    assert labs.stake[0, 1] == pytest.approx(0.1)
+    assert cloud.model.providers.invested[1] == pytest.approx(1.0)
+    model.ledger.close_quarter()
+    for _ in range(3):
+        model.step()
+    assert labs.pending[0, 1] == pytest.approx(0.0)
+    assert model.providers.invested[1] == pytest.approx(4.0)
+
+
+def test_tied_money_comes_back_as_circular_revenue():
+    model = ComputeMarket(scenario="classroom", rng=1, overrides={"deals.tranches": 0})
+    sign(model, lab=0, investor=2, amount=2.0, multiple=3.0, exclusive=8)
+    model.ledger.close_quarter()
+    model.step()
+    ledger = model.tables()["ledger"]
+    circular = ledger[(ledger.origin != "") & ledger.kind.isin(["compute_payment", "take_or_pay"])]
+    returned = model.providers.circular_revenue[2]
+    assert returned > 0
+    assert circular.amount.sum() == pytest.approx(returned)
+    # The lab spends at least the quarter's take-or-pay share of its commitment at the investor.
+    assert model.labs.billed[0, 2] >= 6.0 / model.params.deals.commitment_quarters - 1e-9
+    metrics = model.datacollector.get_model_vars_dataframe()
+    assert metrics["roundtrip_ratio"].iloc[-1] == pytest.approx(
+        returned / model.providers.invested.sum()
+    )
+
+
+def test_exclusivity_sends_all_demand_to_the_investor():
+    model = ComputeMarket(
+        scenario="classroom", rng=1, overrides={"hyperscaler.initial_capacity_gw": 50.0}
+    )
+    model.labs.contract_end[:] = -1
+    model.labs.contract_provider[:] = -1
+    sign(model, lab=0, investor=1, amount=1.0, multiple=0.0, exclusive=8)
+    model.ledger.close_quarter()
+    model.step()
+    served = model.labs.allocation[0]
+    assert served[1] == pytest.approx(served.sum())
+
+
+def test_take_or_pay_charges_the_shortfall():
+    model = ComputeMarket(scenario="classroom", rng=1)
+    sign(
+        model, lab=0, investor=0, amount=10.0, multiple=10.0, exclusive=0
+    )  # $100B over 28 quarters
+    model.ledger.close_quarter()
+    model.step()
+    ledger = model.tables()["ledger"]
+    lab, investor = model.lab_list[0].name, model.hyperscaler_list[0].name
+    compute = ledger.kind.isin(["compute_payment", "take_or_pay"])
+    paid = ledger[
+        compute & (ledger.payer == lab) & (ledger.payee == investor) & (ledger.quarter == 1)
+    ]
+    # The lab needs far less than $100B / 28 quarters of compute: it pays the rest as take-or-pay.
+    assert paid.amount.sum() == pytest.approx(100.0 / 28)
+    assert paid[paid.kind == "take_or_pay"].amount.sum() > 0
+
+
+# ------------------------------------------------------------------------------- distress & entry
+def test_insolvent_lab_exits_with_write_offs_and_bad_debt():
+    model = ComputeMarket(scenario="classroom", rng=1, overrides={"rules.acquisitions": False})
+    model.step()
+    lab = model.lab_list[0]
+    model.labs.stake[0, 1] = 0.2
+    billed = model.labs.billed[0].copy()
+    provider_cash = model.ledger.cash[model.providers.account].copy()
+    model.ledger.book(lab.account, EXTERNAL, lab.cash + 2.0, "lab_opex")  # two $B short
+    model._resolve_distress()
+    assert not lab.alive and lab.cash == pytest.approx(0.0, abs=1e-9)
+    loss = provider_cash - model.ledger.cash[model.providers.account]
+    np.testing.assert_allclose(loss, 2.0 * billed / billed.sum())
+    valuation = model.lab_valuation(0)
+    assert model.counters["written_off"] >= 2.0 + 0.2 * valuation * 0.999
+    assert model.counters["exits"] == 1
+    labs = model.labs
+    assert labs.share[labs.alive].sum() + model.outside_share == pytest.approx(1.0)
+    assert lab not in model.agents
+    model.ledger.close_quarter()
+
+
+def test_merger_control_blocks_a_concentrating_acquisition():
+    overrides = {
+        "lab.quality_dispersion": 0.0,
+        "lab.productivity_dispersion": 0.0,
+        "population.labs": 3,
+        "hyperscaler.initial_cash": 2000.0,
+    }
+    kwargs = {"scenario": "classroom", "rng": 1, "overrides": overrides}
+    for control, acquired in [(False, True), (True, False)]:
+        model = ComputeMarket(rules="merger-control" if control else "laissez-faire", **kwargs)
+        model.step()
+        lab = model.lab_list[0]
+        model.ledger.book(lab.account, EXTERNAL, lab.cash + 0.1, "lab_opex")
+        model.labs.owner[1] = (
+            0  # the acquirer already owns another lab: 3 equal labs, post-merger HHI ~5,500
+        )
+        model.labs.stake[0, 0] = 0.1  # and holds a stake in the distressed one, so it is the buyer
+        model.labs.stock[:] = (
+            model.labs.stock.max()
+        )  # the lab is worth buying (not below median quality)
+        model._resolve_distress()
+        assert bool(model.labs.owner[0] == 0) is acquired
+        assert lab.alive is acquired
+        model.ledger.close_quarter()
+
+
+def test_entry_adds_seeded_labs():
+    model = ComputeMarket(scenario="classroom", years=3, rng=4, overrides={"entry.rate": 5.0})
+    model.run_model()
+    metrics = model.datacollector.get_model_vars_dataframe()
+    entries = int(metrics["lab_entries"].sum())
+    assert entries > 10
+    ledger = model.ledger.to_frame([""] * model.ledger.cash.size)
+    seed = ledger[ledger.kind == "seed_capital"]
+    assert len(seed) == entries
+    assert seed.amount.sum() == pytest.approx(entries * model.params.entry.seed_cash)
+
+
+# ------------------------------------------------------------------------------------------- rules
+def test_eu_data_act_bans_egress_fees_from_2027():
+    model = ComputeMarket(rules="eu-data-act", years=3, rng=1)
+    fees = []
+    while model.running:
+        model.step()
+        fees.append((model.calendar_year, model.egress_fee))
+    assert all(fee == model.params.rules.egress_fee for year, fee in fees if year < 2027.03)
+    assert all(fee == 0.0 for year, fee in fees if year >= 2027.03)
+    ledger = run("baseline", rules="eu-data-act", years=3, seed=1).ledger
+    egress_quarters = ledger[ledger.kind == "egress_fee"].quarter
+    assert egress_quarters.empty or egress_quarters.max() < 5  # 2027Q2 is quarter 5
+
+
+def test_structural_separation_has_no_equity_links():
+    result = run("baseline", rules="structural-separation", years=5, seed=3)
+    assert result.deals.empty
+    assert (result.agents.owner == "").all()
+    assert not result.ledger.kind.isin(["investment", "internal_funding", "acquisition"]).any()
+
+
+def test_switching_cost_is_charged_on_moved_spend():
+    result = run("baseline", years=3, seed=2, overrides={"rules.switching_cost": 0.5})
+    charges = result.ledger[result.ledger.kind == "switching_cost"]
+    moved = result.metrics["switching_rate"].iloc[1:]
+    assert (moved > 0).any() == (len(charges) > 0)
+    assert (charges.payee == "world").all()
