@@ -43,8 +43,9 @@ format: $(STAMP)  ## apply ruff format and safe fixes
 docs: $(STAMP)  ## regenerate docs/parameters.md from the scenario schema
 	$(PY) -m computemarket.simulation.parameters_doc > docs/parameters.md
 
-bench: $(STAMP)  ## print speed ratios against Mesa's Boltzmann wealth example
+bench: $(STAMP)  ## print speed, efficiency and memory ratios (benchmarks/README.md)
 	$(PY) benchmarks/run_speed.py
+	$(PY) benchmarks/sweep_speed.py
 
 clean:  ## remove .venv and results
 	rm -rf $(VENV) results .pytest_cache .ruff_cache .hypothesis

@@ -78,7 +78,7 @@ def timed_batch_run(runs: int, years: int, seeds: list[int]) -> float:
     start = time.perf_counter()
     results = mesa.batch_run(
         ComputeMarket,
-        parameters={"scenario": "baseline", "years": years},
+        parameters={"market_scenario": "baseline", "years": years},
         number_processes=2,
         rng=seeds,
         data_collection_period=1,

@@ -24,6 +24,16 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
     __version__ = "0.0.0"
 
+
+def __getattr__(name: str):
+    # `sweep` pulls in scipy and the executors: import it only when asked for.
+    if name == "sweep":
+        from computemarket.experiments import sweep
+
+        return sweep
+    raise AttributeError(f"module 'computemarket' has no attribute {name!r}")
+
+
 __all__ = [
     "ComputeMarket",
     "RunResult",
@@ -32,4 +42,5 @@ __all__ = [
     "__version__",
     "load_scenario",
     "run",
+    "sweep",
 ]

@@ -83,8 +83,12 @@ ENTRY_GROWTH_CAP = 3.0
 class ComputeMarket(mesa.Model):
     """Hyperscalers and AI labs trading capital for compute, one quarter per step.
 
+    The keyword is ``market_scenario``, not ``scenario``: Mesa reserves ``scenario`` (and
+    ``model.scenario``) for its own experimental scenario class, which SolaraViz's Reset passes in.
+    The resolved scenario is ``model.params``.
+
     Args:
-        scenario: Shipped scenario name, path to a scenario TOML file, or a :class:`Scenario`.
+        market_scenario: Shipped scenario name, path to a scenario TOML file, or a :class:`Scenario`.
         rules: Rules preset name or path laid over the scenario (``None`` keeps the scenario's rules).
         overrides: Dotted-path parameter overrides, e.g. ``{"rules.switching_cost": 0.3}``.
         years: Horizon in years (1-100); defaults to the scenario's ``market.years``. The model stops
@@ -99,13 +103,13 @@ class ComputeMarket(mesa.Model):
     def __init__(
         self,
         *,
-        scenario: str | Path | Scenario = DEFAULT_SCENARIO,
+        market_scenario: str | Path | Scenario = DEFAULT_SCENARIO,
         rules: str | Path | None = None,
         overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
         years: int | None = None,
         rng: Any = None,
     ) -> None:
-        resolved = load_scenario(scenario, rules=rules, overrides=overrides)
+        resolved = load_scenario(market_scenario, rules=rules, overrides=overrides)
         horizon = resolved.market.years if years is None else years
         if (
             isinstance(horizon, bool)

@@ -65,7 +65,7 @@ def run(
     """
     start = time.perf_counter()
     resolved = load_scenario(scenario, rules=rules, overrides=overrides)
-    model = ComputeMarket(scenario=resolved, years=years, rng=seed)
+    model = ComputeMarket(market_scenario=resolved, years=years, rng=seed)
     model.run_model()
     tables = model.tables()
     return RunResult(

@@ -34,7 +34,7 @@ def test_init_is_keyword_only():
 
 
 def test_runs_the_horizon_then_stops():
-    model = ComputeMarket(scenario="classroom", years=2, rng=3)
+    model = ComputeMarket(market_scenario="classroom", years=2, rng=3)
     model.run_model()
     assert model.quarter == 8 and model.steps == 8 and not model.running
     metrics = model.datacollector.get_model_vars_dataframe()
@@ -58,7 +58,7 @@ def test_negative_seed():
 def test_runs_under_mesa_batch_run():
     results = mesa.batch_run(
         ComputeMarket,
-        parameters={"scenario": "classroom", "years": 1},
+        parameters={"market_scenario": "classroom", "years": 1},
         rng=[1, 2],
         max_steps=4,
         number_processes=1,
@@ -96,7 +96,7 @@ def test_tables_have_the_documented_columns():
 
 # -------------------------------------------------------------------------------------- hyperscalers
 def test_price_is_unit_cost_times_markup():
-    model = ComputeMarket(scenario="classroom", rng=1)
+    model = ComputeMarket(market_scenario="classroom", rng=1)
     hp = model.params.hyperscaler
     unit_cost = hp.capex_per_gw / (4 * hp.hardware_life_years) + hp.operating_cost_per_gw
     assert model.unit_cost == pytest.approx(35 / 24 + 0.3)
@@ -105,7 +105,10 @@ def test_price_is_unit_cost_times_markup():
 
 def test_capacity_arrives_after_the_lag_and_retires_after_its_life():
     model = ComputeMarket(
-        scenario="classroom", years=10, rng=1, overrides={"hyperscaler.build_lag_quarters": 2}
+        market_scenario="classroom",
+        years=10,
+        rng=1,
+        overrides={"hyperscaler.build_lag_quarters": 2},
     )
     p, life = model.providers, model.life_quarters
     p.arrivals[:] = 0.0
@@ -117,7 +120,7 @@ def test_capacity_arrives_after_the_lag_and_retires_after_its_life():
 
 
 def test_orders_go_to_the_build_lag_and_capex_is_spread():
-    model = ComputeMarket(scenario="classroom", years=5, rng=1)
+    model = ComputeMarket(market_scenario="classroom", years=5, rng=1)
     hp, p = model.params.hyperscaler, model.providers
     model.step()
     ordered = p.capex_due[:, model.quarter + model.life_quarters].sum()
@@ -137,7 +140,7 @@ def test_orders_go_to_the_build_lag_and_capex_is_spread():
 def test_markup_rises_with_utilization_above_target():
     from computemarket.agents.hyperscaler import update_markups
 
-    model = ComputeMarket(scenario="classroom", rng=1)
+    model = ComputeMarket(market_scenario="classroom", rng=1)
     hp = model.params.hyperscaler
     new = update_markups(np.array([0.5, 0.5, 0.0]), np.array([1.0, 0.6, 0.0]), hp)
     np.testing.assert_allclose(new, [0.5 + 0.5 * 0.2, 0.5 - 0.5 * 0.2, 0.0])  # floor at min_markup
@@ -174,7 +177,7 @@ def test_initial_outside_share_matches_the_scenario():
 
 
 def test_quality_stock_depreciates_and_grows_with_training():
-    model = ComputeMarket(scenario="classroom", rng=1)
+    model = ComputeMarket(market_scenario="classroom", rng=1)
     stock = model.labs.stock.copy()
     model.step()
     labs = model.labs
@@ -185,7 +188,7 @@ def test_quality_stock_depreciates_and_grows_with_training():
 
 
 def test_revenue_is_lost_when_inference_is_not_served():
-    model = ComputeMarket(scenario="classroom", rng=1)
+    model = ComputeMarket(market_scenario="classroom", rng=1)
     model.providers.arrivals[:] = 0.0  # every provider loses all capacity
     model.step()
     assert model.labs.revenue.sum() == 0.0
@@ -215,7 +218,7 @@ def test_deal_pays_upfront_then_conditional_tranches():
         "deals.tranches": 3,
         "hyperscaler.aggressiveness": 0.0,
     }
-    model = ComputeMarket(scenario="classroom", rng=1, overrides=overrides)
+    model = ComputeMarket(market_scenario="classroom", rng=1, overrides=overrides)
     lab, cloud = model.lab_list[0], model.hyperscaler_list[1]
     before = lab.cash
     sign(model, lab=0, investor=1, amount=4.0)
@@ -233,7 +236,7 @@ def test_deal_pays_upfront_then_conditional_tranches():
 
 
 def test_tied_money_comes_back_as_circular_revenue():
-    model = ComputeMarket(scenario="classroom", rng=1, overrides={"deals.tranches": 0})
+    model = ComputeMarket(market_scenario="classroom", rng=1, overrides={"deals.tranches": 0})
     sign(model, lab=0, investor=2, amount=2.0, multiple=3.0, exclusive=8)
     model.ledger.close_quarter()
     model.step()
@@ -252,7 +255,7 @@ def test_tied_money_comes_back_as_circular_revenue():
 
 def test_exclusivity_sends_all_demand_to_the_investor():
     model = ComputeMarket(
-        scenario="classroom", rng=1, overrides={"hyperscaler.initial_capacity_gw": 50.0}
+        market_scenario="classroom", rng=1, overrides={"hyperscaler.initial_capacity_gw": 50.0}
     )
     model.labs.contract_end[:] = -1
     model.labs.contract_provider[:] = -1
@@ -264,7 +267,7 @@ def test_exclusivity_sends_all_demand_to_the_investor():
 
 
 def test_take_or_pay_charges_the_shortfall():
-    model = ComputeMarket(scenario="classroom", rng=1)
+    model = ComputeMarket(market_scenario="classroom", rng=1)
     sign(
         model, lab=0, investor=0, amount=10.0, multiple=10.0, exclusive=0
     )  # $100B over 28 quarters
@@ -283,7 +286,9 @@ def test_take_or_pay_charges_the_shortfall():
 
 # ------------------------------------------------------------------------------- distress & entry
 def test_insolvent_lab_exits_with_write_offs_and_bad_debt():
-    model = ComputeMarket(scenario="classroom", rng=1, overrides={"rules.acquisitions": False})
+    model = ComputeMarket(
+        market_scenario="classroom", rng=1, overrides={"rules.acquisitions": False}
+    )
     model.step()
     lab = model.lab_list[0]
     model.labs.stake[0, 1] = 0.2
@@ -310,7 +315,7 @@ def test_merger_control_blocks_a_concentrating_acquisition():
         "population.labs": 3,
         "hyperscaler.initial_cash": 2000.0,
     }
-    kwargs = {"scenario": "classroom", "rng": 1, "overrides": overrides}
+    kwargs = {"market_scenario": "classroom", "rng": 1, "overrides": overrides}
     for control, acquired in [(False, True), (True, False)]:
         model = ComputeMarket(rules="merger-control" if control else "laissez-faire", **kwargs)
         model.step()
@@ -330,7 +335,9 @@ def test_merger_control_blocks_a_concentrating_acquisition():
 
 
 def test_entry_adds_seeded_labs():
-    model = ComputeMarket(scenario="classroom", years=3, rng=4, overrides={"entry.rate": 5.0})
+    model = ComputeMarket(
+        market_scenario="classroom", years=3, rng=4, overrides={"entry.rate": 5.0}
+    )
     model.run_model()
     metrics = model.datacollector.get_model_vars_dataframe()
     entries = int(metrics["lab_entries"].sum())
@@ -368,3 +375,27 @@ def test_switching_cost_is_charged_on_moved_spend():
     moved = result.metrics["switching_rate"].iloc[1:]
     assert (moved > 0).any() == (len(charges) > 0)
     assert (charges.payee == "world").all()
+
+
+def test_runs_under_solaraviz_controls_step_and_reset():
+    import ipyvuetify as v
+    import solara
+    from mesa.visualization.solara_viz import ModelController
+
+    model = solara.reactive(ComputeMarket(market_scenario="classroom", years=5, rng=1))
+    params = solara.reactive({"market_scenario": "classroom", "years": 5, "rng": 2})
+    controller = ModelController(
+        model,
+        model_parameters=params,
+        play_interval=solara.reactive(100),
+        render_interval=solara.reactive(1),
+        use_threads=solara.reactive(False),
+    )
+    _, rendered = solara.render(controller, handle_error=False)
+    rendered.find(v.Btn, children=["Step"]).widget.click()
+    assert model.value.quarter == 1
+    assert len(model.value.datacollector.get_model_vars_dataframe()) == 2
+    rendered.find(v.Btn, children=["Reset"]).widget.click()
+    # Reset rebuilds the model from the keyword parameters alone (SolaraViz's contract).
+    assert model.value.quarter == 0
+    assert model.value.params.name == "classroom" and len(model.value.hyperscaler_list) == 3
