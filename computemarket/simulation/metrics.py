@@ -55,6 +55,24 @@ def hhi(values: ArrayLike) -> float:
     return float(np.sum((100.0 * s) ** 2))
 
 
+def hhi_with_fringe(values: ArrayLike, fringe: float) -> float:
+    """HHI of a market whose ``fringe`` is made of firms too small to count (atomistic).
+
+    The fringe adds to the market's size, so it lowers every modelled firm's share, but adds
+    nothing to the sum of squares.
+
+    Args:
+        values: Sizes of the modelled firms.
+        fringe: Combined size of the fringe (same unit).
+
+    Returns:
+        HHI on the 0-10,000 scale; 0.0 for an empty market.
+    """
+    v = np.asarray(values, dtype=float)
+    total = v.sum() + fringe
+    return float(np.sum((100.0 * v / total) ** 2)) if total > 0 else 0.0
+
+
 def concentration_ratio(values: ArrayLike, n: int) -> float:
     """CR-n: combined share (0-1) of the ``n`` largest firms.
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from computemarket.agents.lab import AILab, inertial_shares, target_shares, trai
 from computemarket.simulation import metrics as mx
 from computemarket.simulation.clearing import ClearingInput, ClearingResult, clear_market
 from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN, Ledger
+from computemarket.simulation.parameters import AgreementSpec
 from computemarket.simulation.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from computemarket.simulation.state import LabState, provider_state
 
@@ -142,6 +144,7 @@ class ComputeMarket(mesa.Model):
         self.capital_pool = 0.0
         self.egress_fee = resolved.rules.egress_fee
         self.outside_share = resolved.market.outside_share
+        self.fringe_revenue = resolved.market.fringe_cloud_revenue
         self.outside_gap = 0.0
 
         # Per-quarter results of the submodels.
@@ -158,7 +161,9 @@ class ComputeMarket(mesa.Model):
 
         self._build_providers()
         self._build_labs()
+        self._named_agreements(0)
         self._start_market()
+        self.ledger.close_quarter()
         self._record()
 
     # =========================================================================== initialisation
@@ -219,7 +224,10 @@ class ComputeMarket(mesa.Model):
             p.neocloud[i] = spec["neocloud"]
             p.non_ai_revenue[i] = spec["non_ai_revenue"]
             p.other_cash_flow[i] = spec["other_cash_flow"]
-            p.markup[i] = spec.get("markup", hp.initial_markup)
+            p.captive[i] = spec.get("captive", False)
+            default_markup = hp.neocloud_markup if spec["neocloud"] else hp.initial_markup
+            markup = spec.get("markup", -1.0)
+            p.markup[i] = default_markup if markup < 0 else markup
             cap = spec["capacity_gw"]
             p.arrivals[i, self.life_quarters - young + 1 : self.life_quarters + 1] = cap / young
             # Orders already in flight when the run starts, growing with AI demand.
@@ -237,10 +245,9 @@ class ComputeMarket(mesa.Model):
         )
         weights = self.rng.lognormal(0.0, 0.5, n_generated)
         cash = lp.total_initial_cash * weights / weights.sum() if n_generated else np.zeros(0)
+        p = self.providers
         big = [
-            i
-            for i in np.argsort(-self.providers.capacity, kind="stable")
-            if not self.providers.neocloud[i]
+            i for i in np.argsort(-p.capacity, kind="stable") if not (p.neocloud[i] or p.captive[i])
         ]
         for k in range(n_generated):
             owner = ""
@@ -253,11 +260,15 @@ class ComputeMarket(mesa.Model):
                     "quality": float(quality[k]),
                     "owner": owner,
                     "provider": "",
+                    "revenue": 0.0,
                 }
             )
         rows = labs.add(len(specs))
-        labs.productivity[rows] = self._draw_productivity(len(specs))
-        capacity = self.providers.capacity
+        listed = len(s.labs)
+        labs.productivity[rows[:listed]] = [lab.productivity for lab in s.labs]
+        labs.productivity[rows[listed:]] = self._draw_productivity(n_generated)
+        self._initial_revenue = np.array([spec["revenue"] for spec in specs])
+        capacity = np.where(p.captive, 0.0, p.capacity)
         for row, spec in zip(rows, specs, strict=True):
             agent = AILab(self, int(row), spec["name"])
             self.lab_list.append(agent)
@@ -274,7 +285,25 @@ class ComputeMarket(mesa.Model):
                 1.0  # placeholder weight, scaled to the need in _start_market
             )
             labs.independent_stake[row] = 0.0 if owner >= 0 else 0.3
-        self.ledger.close_quarter()
+
+    def _initial_shares(self) -> np.ndarray:
+        """Starting market shares: listed labs' revenue over the market; the rest by the logit.
+
+        Generated labs share what listed labs and the outside option (``market.outside_share``)
+        leave, in proportion to ``exp(quality_weight * quality)``; with no listed revenue that is
+        the plain logit. When listed revenue leaves nothing, the outside option shrinks instead and
+        generated labs start with a token share.
+        """
+        m = self.params.market
+        logit, _ = target_shares(np.log(self.labs.stock), -np.inf, m.quality_weight)
+        listed = self._initial_revenue > 0
+        shares = np.where(listed, self._initial_revenue / self.ai_market, 0.0)
+        generated = ~listed
+        if generated.any():
+            rest = max(1.0 - m.outside_share - float(shares.sum()), 1e-6 * generated.sum())
+            weight = np.where(generated, logit, 0.0)
+            shares += rest * weight / weight.sum()
+        return shares
 
     def _draw_productivity(self, n: int) -> np.ndarray:
         sigma = self.params.lab.productivity_dispersion
@@ -283,9 +312,11 @@ class ComputeMarket(mesa.Model):
     def _start_market(self) -> None:
         """Set the starting quality scale, outside option, contracts and allocation (no money moves)."""
         m, labs = self.params.market, self.labs
-        relative_quality = np.log(labs.stock)
-        shares, _ = target_shares(relative_quality, -np.inf, m.quality_weight)
-        labs.share[:] = shares * (1.0 - m.outside_share)
+        labs.share[:] = self._initial_shares()
+        self.outside_share = 1.0 - float(labs.share.sum())
+        if m.quality_weight > 0:
+            # Quality consistent with the shares under the logit (it is defined up to a constant).
+            labs.stock[:] = np.exp(np.log(np.maximum(labs.share, 1e-12)) / m.quality_weight)
         labs.potential_revenue[:] = labs.share * self.ai_market
         labs.burn[:] = np.maximum(self.params.lab.fixed_opex, 0.5 * labs.potential_revenue)
         budget = training_budget(
@@ -297,9 +328,10 @@ class ComputeMarket(mesa.Model):
         labs.stock[:] = scale * labs.stock
         quality = np.log(labs.stock)
         # The outside option trails the frontier by a fixed gap that gives the initial outside share.
-        if m.outside_share > 0:
+        if self.outside_share > 0:
             lab_mass = np.exp(m.quality_weight * (quality - quality.max())).sum()
-            outside_utility = math.log(m.outside_share / (1.0 - m.outside_share) * lab_mass)
+            odds = self.outside_share / (1.0 - self.outside_share)
+            outside_utility = math.log(odds * lab_mass)
             self.outside_gap = -outside_utility / m.quality_weight if m.quality_weight > 0 else 0.0
         self._lab_demand(update_shares=False)
         weights = labs.allocation / labs.allocation.sum(axis=1, keepdims=True)
@@ -345,6 +377,7 @@ class ComputeMarket(mesa.Model):
         self._update_environment()
         self._update_capacity()
         self._pay_tranches()
+        self._named_agreements(self.quarter)
         self._lab_demand()
         self._sign_contracts()
         result = clear_market(self._clearing_input())
@@ -402,6 +435,7 @@ class ComputeMarket(mesa.Model):
         quarterly = (1.0 + m.non_ai_cloud_growth) ** 0.25
         self.providers.non_ai_revenue *= quarterly
         self.providers.other_cash_flow *= quarterly
+        self.fringe_revenue *= quarterly
         cap = self.params.capital
         self.sentiment += cap.sentiment_recovery * (1.0 - self.sentiment)
         self.capital_pool = cap.pool_ratio * self.ai_market * self.sentiment
@@ -442,7 +476,7 @@ class ComputeMarket(mesa.Model):
         rows, cols = np.nonzero(due)
         amount = np.minimum(labs.tranche[rows, cols], labs.pending[rows, cols])
         amount = np.minimum(amount, np.clip(self.ledger.cash[p.account[cols]], 0.0, None))
-        tied = labs.commit_remaining[rows, cols] > 0
+        tied = labs.tied[rows, cols] > 0
         origin = np.where(tied, p.account[cols], NO_ORIGIN)
         self.ledger.book_many(p.account[cols], labs.account[rows], amount, "investment", origin)
         labs.pending[rows, cols] -= amount
@@ -480,7 +514,13 @@ class ComputeMarket(mesa.Model):
             labs.allocation, total, out=np.zeros_like(labs.allocation), where=total > 0
         )
         moving = np.where(total > 0, 1.0 - home, 0.0)
-        return pair_price * (1.0 + (self.params.rules.switching_cost + self.egress_fee) * moving)
+        cost = pair_price * (1.0 + (self.params.rules.switching_cost + self.egress_fee) * moving)
+        captive = self.providers.captive
+        if captive.any():
+            # A captive provider (e.g. Meta) sells to no one but its own labs.
+            own = labs.owner[:, None] == np.arange(captive.size)[None, :]
+            cost = np.where(captive[None, :] & ~own, np.inf, cost)
+        return cost
 
     def _sign_contracts(self) -> None:
         """Independent labs whose contract has expired reserve capacity at their cheapest provider."""
@@ -509,7 +549,7 @@ class ComputeMarket(mesa.Model):
         """$B each lab must spend at each investor this quarter (take-or-pay), labs x providers."""
         labs = self.labs
         left = labs.commit_end - self.quarter
-        active = (left > 0) & (labs.commit_remaining > 0)
+        active = (left > 0) & (labs.commit_start <= self.quarter) & (labs.commit_remaining > 0)
         return np.where(active, labs.commit_remaining / np.maximum(left, 1), 0.0)
 
     def _contract_matrix(self) -> np.ndarray:
@@ -573,7 +613,11 @@ class ComputeMarket(mesa.Model):
         circular_pay = np.minimum(pay, labs.tagged)
         circular_top = np.minimum(top_up, labs.tagged - circular_pay)
         labs.tagged -= circular_pay + circular_top
-        labs.commit_remaining = np.clip(labs.commit_remaining - pay - top_up, 0.0, None)
+        # Spending counts towards a commitment once its obligation has started.
+        started = labs.commit_start <= self.quarter
+        labs.commit_remaining = np.where(
+            started, np.clip(labs.commit_remaining - pay - top_up, 0.0, None), labs.commit_remaining
+        )
         self._book_matrix(labs.account, p.account, circular_pay, "compute_payment", origin=True)
         self._book_matrix(labs.account, p.account, pay - circular_pay, "compute_payment")
         self._book_matrix(labs.account, p.account, circular_top, "take_or_pay", origin=True)
@@ -756,11 +800,39 @@ class ComputeMarket(mesa.Model):
         self.counters["independent_investment"] += offer.amount
 
     def _sign_deal(self, lab: int, offer: Offer) -> None:
-        """A hyperscaler invests in a lab: upfront now, the rest in conditional tranches."""
-        labs, p, terms = self.labs, self.providers, self.params.deals
-        h = offer.investor
-        tied = offer.commitment_multiple > 0
-        upfront = offer.amount * (terms.upfront_share if terms.tranches > 0 else 1.0)
+        """A hyperscaler accepts an endogenous offer: the scenario's deal terms apply."""
+        terms = self.params.deals
+        amount = offer.amount
+        agreement = AgreementSpec(
+            investor=self.hyperscaler_list[offer.investor].name,
+            lab=self.lab_list[lab].name,
+            quarter=self.quarter,
+            amount=amount,
+            upfront=amount * (terms.upfront_share if terms.tranches > 0 else 1.0),
+            tranches=terms.tranches,
+            stake=offer.stake,
+            commitment=offer.commitment_multiple * amount,
+            commitment_quarters=terms.commitment_quarters,
+            exclusivity_quarters=offer.exclusivity_quarters,
+            discount=offer.discount,
+            revenue_share=offer.revenue_share,
+            tied=offer.commitment_multiple > 0,
+        )
+        self._enter_agreement(lab, offer.investor, agreement, kind="investment")
+
+    def _enter_agreement(
+        self, lab: int, h: int, deal: AgreementSpec, kind: str, dilute: bool = True
+    ) -> None:
+        """Put an agreement between provider ``h`` and ``lab`` into force from this quarter.
+
+        The upfront part is paid now (tagged with the investor when the deal is tied), the rest of
+        the amount in conditional quarterly tranches; the stake dilutes the other holders; the
+        commitment's obligation starts ``commitment_start`` quarters from now and lasts
+        ``commitment_quarters``.
+        """
+        labs, p = self.labs, self.providers
+        tied = deal.tied and deal.commitment > 0
+        upfront = deal.upfront if deal.tranches > 0 else deal.amount
         self.ledger.book(
             p.account[h],
             labs.account[lab],
@@ -768,38 +840,73 @@ class ComputeMarket(mesa.Model):
             "investment",
             p.account[h] if tied else NO_ORIGIN,
         )
-        self._dilute(lab, offer.stake)
-        labs.stake[lab, h] += offer.stake
-        labs.pending[lab, h] += offer.amount - upfront
-        labs.tranche[lab, h] = labs.pending[lab, h] / terms.tranches if terms.tranches > 0 else 0.0
+        if deal.stake > 0:
+            if dilute:
+                self._dilute(lab, deal.stake)
+            labs.stake[lab, h] += deal.stake
+        labs.pending[lab, h] += deal.amount - upfront
+        labs.tranche[lab, h] = labs.pending[lab, h] / deal.tranches if deal.tranches > 0 else 0.0
         if tied:
+            labs.tied[lab, h] = 1.0
             labs.tagged[lab, h] += upfront
-            labs.commit_remaining[lab, h] += offer.commitment_multiple * offer.amount
-            labs.commit_end[lab, h] = max(
-                labs.commit_end[lab, h], self.quarter + terms.commitment_quarters + 1
+        if deal.commitment > 0:
+            start = self.quarter + 1 + deal.commitment_start
+            labs.commit_remaining[lab, h] += deal.commitment
+            labs.commit_start[lab, h] = (
+                start
+                if labs.commit_end[lab, h] <= self.quarter
+                else min(labs.commit_start[lab, h], start)
             )
-        if offer.exclusivity_quarters > 0:
-            labs.exclusive_end[lab, h] = self.quarter + offer.exclusivity_quarters + 1
-        labs.discount[lab, h] = offer.discount
-        labs.revenue_share[lab, h] = offer.revenue_share
+            labs.commit_end[lab, h] = max(labs.commit_end[lab, h], start + deal.commitment_quarters)
+        if deal.exclusivity_quarters > 0:
+            labs.exclusive_end[lab, h] = max(
+                labs.exclusive_end[lab, h], self.quarter + deal.exclusivity_quarters + 1
+            )
+        if deal.discount > 0:
+            labs.discount[lab, h] = deal.discount
+        if deal.revenue_share > 0:
+            labs.revenue_share[lab, h] = deal.revenue_share
         p.invested[h] += upfront
         self.counters["hyperscaler_investment"] += upfront
         self.deal_rows.append(
             {
                 "quarter": self.quarter,
-                "kind": "investment",
-                "investor": self.hyperscaler_list[h].name,
-                "lab": self.lab_list[lab].name,
-                "amount": offer.amount,
+                "kind": kind,
+                "investor": deal.investor,
+                "lab": deal.lab,
+                "amount": deal.amount,
                 "upfront": upfront,
-                "stake": offer.stake,
-                "commitment": offer.commitment_multiple * offer.amount,
-                "commitment_quarters": terms.commitment_quarters if tied else 0,
-                "exclusivity_quarters": offer.exclusivity_quarters,
-                "discount": offer.discount,
-                "revenue_share": offer.revenue_share,
+                "stake": deal.stake,
+                "commitment": deal.commitment,
+                "commitment_quarters": deal.commitment_quarters if deal.commitment > 0 else 0,
+                "exclusivity_quarters": deal.exclusivity_quarters,
+                "discount": deal.discount,
+                "revenue_share": deal.revenue_share,
             }
         )
+
+    def _named_agreements(self, quarter: int) -> None:
+        """Enter the scenario's ``[[agreements]]`` of this quarter (rules apply to later ones)."""
+        rules = self.params.rules
+        providers = {h.name: h.index for h in self.hyperscaler_list}
+        labs = {lab.name: lab.index for lab in self.lab_list}
+        for deal in self.params.agreements:
+            if deal.quarter != quarter:
+                continue
+            h, lab = providers[deal.investor], labs[deal.lab]
+            if not (self.providers.alive[h] and self.labs.alive[lab]):
+                continue
+            if quarter > 0:
+                # Deals signed after the start obey the rules in force; deals in place are grandfathered.
+                if not rules.hyperscaler_equity:
+                    deal = replace(deal, amount=0.0, upfront=0.0, stake=0.0, tied=False)
+                if not rules.tied_investment and deal.amount > 0:
+                    deal = replace(deal, commitment=0.0, tied=False)
+                if not rules.exclusivity:
+                    deal = replace(deal, exclusivity_quarters=0)
+                deal = replace(deal, stake=min(deal.stake, rules.max_equity_stake))
+            kind = "investment" if deal.amount > 0 or deal.stake > 0 else "compute_commitment"
+            self._enter_agreement(lab, h, deal, kind=kind, dilute=quarter > 0)
 
     # -------------------------------------------------------------------------------- distress
     def _resolve_distress(self) -> None:
@@ -1030,7 +1137,9 @@ class ComputeMarket(mesa.Model):
             "year": self.calendar_year,
             "cloud_hhi": cloud_hhi,
             "capacity_hhi": mx.hhi(p.capacity),
-            "cloud_market_hhi": mx.hhi(revenue + p.non_ai_revenue * p.alive),
+            "cloud_market_hhi": mx.hhi_with_fringe(
+                revenue + p.non_ai_revenue * p.alive, self.fringe_revenue
+            ),
             "model_hhi": mx.hhi(mx.grouped_sum(lab_revenue, firm)),
             "cloud_cr1": mx.concentration_ratio(revenue, 1),
             "cloud_cr3": mx.concentration_ratio(revenue, 3),
@@ -1076,6 +1185,8 @@ class ComputeMarket(mesa.Model):
         n_p = p.alive.size
         revenue = p.ai_revenue * p.alive
         total = revenue.sum()
+        cloud_revenue = revenue + p.non_ai_revenue * p.alive
+        cloud_total = float(cloud_revenue.sum()) + self.fringe_revenue
         shown = np.flatnonzero(labs.alive)
         lab_rev = labs.revenue[shown]
         lab_total = lab_rev.sum()
@@ -1090,6 +1201,10 @@ class ComputeMarket(mesa.Model):
                 "cash": np.concatenate([cash[p.account], cash[labs.account[shown]]]),
                 "debt": np.concatenate([p.debt, nan_l]),
                 "capacity_gw": np.concatenate([p.capacity, nan_l]),
+                "non_ai_revenue": np.concatenate([p.non_ai_revenue * p.alive, nan_l]),
+                "cloud_market_share": np.concatenate(
+                    [cloud_revenue / cloud_total if cloud_total > 0 else np.zeros(n_p), nan_l]
+                ),
                 "price": np.concatenate([p.price, nan_l]),
                 "utilization": np.concatenate(
                     [

@@ -124,6 +124,13 @@ class MarketParams:
         high=2.0,
         source="Synergy: cloud market $330B (2024) to $419B (2025), about half of growth from GenAI",
     )
+    fringe_cloud_revenue: float = param(
+        0.0,
+        unit="$B per quarter",
+        doc="Cloud revenue of providers not modelled as agents (an atomistic fringe): counts in the whole cloud market's size, adds nothing to its HHI; grows like the non-AI business.",
+        low=0.0,
+        high=1e6,
+    )
     hardware_doubling_years: float = param(
         2.07,
         unit="years",
@@ -761,6 +768,18 @@ class HyperscalerSpec:
         0.06, unit="per year", doc="Interest rate on its debt.", low=0.0, high=1.0
     )
     neocloud: bool = param(False, unit="-", doc="A neocloud has no other business and can fail.")
+    captive: bool = param(
+        False,
+        unit="-",
+        doc="A captive provider builds capacity only for its own in-house labs and sells to no one else (e.g. Meta).",
+    )
+    markup: float = param(
+        -1.0,
+        unit="fraction of unit cost",
+        doc="Initial markup; -1 takes hyperscaler.initial_markup (or neocloud_markup for a neocloud).",
+        low=-1.0,
+        high=5.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -781,10 +800,111 @@ class LabSpec:
         unit="-",
         doc="Name of the hyperscaler that owns it (in-house lab); empty if independent.",
     )
+    revenue: float = param(
+        0.0,
+        unit="$B per quarter",
+        doc="End-user revenue at the start; if positive it sets the lab's initial market share (revenue / market.ai_revenue) and its quality follows from the logit.",
+        low=0.0,
+        high=1e4,
+    )
+    productivity: float = param(
+        1.0,
+        unit="-",
+        doc="Research productivity (effective compute per GW of training) relative to 1.",
+        low=0.01,
+        high=100.0,
+    )
     provider: str = param(
         "",
         unit="-",
         doc="Provider where its workloads run at the start; empty = drawn by capacity.",
+    )
+
+
+@dataclass(frozen=True)
+class AgreementSpec:
+    """A deal or compute commitment named in the scenario (``[[agreements]]``): in place at the start, or signed later.
+
+    A pure compute contract (a take-or-pay commitment with no equity, like AWS-OpenAI's $38B) has
+    ``amount = 0``. Rules presets do not undo deals in place at the start (they are signed contracts);
+    they do apply to deals signed later.
+    """
+
+    investor: str = param("", unit="-", doc="Name of the hyperscaler (investor or provider).")
+    lab: str = param("", unit="-", doc="Name of the lab.")
+    quarter: int = param(
+        0,
+        unit="quarters from start",
+        doc="0: in place at the start; k > 0: signed in quarter k.",
+        low=0,
+        high=400,
+    )
+    amount: float = param(
+        0.0,
+        unit="$B",
+        doc="Investment still to be paid (at signing and in tranches); 0 for a pure compute contract.",
+        low=0.0,
+        high=1e5,
+    )
+    upfront: float = param(
+        0.0,
+        unit="$B",
+        doc="Part of `amount` paid at signing (for a deal in place at the start: paid in its first quarter).",
+        low=0.0,
+        high=1e5,
+    )
+    tranches: int = param(
+        4,
+        unit="quarters",
+        doc="Quarterly conditional tranches for the rest of `amount`.",
+        low=0,
+        high=80,
+    )
+    stake: float = param(
+        0.0,
+        unit="fraction",
+        doc="Equity stake of the investor after the deal (0 for none).",
+        low=0.0,
+        high=1.0,
+    )
+    commitment: float = param(
+        0.0,
+        unit="$B",
+        doc="Compute the lab must still buy from the investor (take-or-pay).",
+        low=0.0,
+        high=1e5,
+    )
+    commitment_start: int = param(
+        0,
+        unit="quarters from signing",
+        doc="When the commitment's spending obligation begins.",
+        low=0,
+        high=400,
+    )
+    commitment_quarters: int = param(
+        28,
+        unit="quarters",
+        doc="Quarters over which the commitment is spent, from its start.",
+        low=1,
+        high=400,
+    )
+    exclusivity_quarters: int = param(
+        0, unit="quarters", doc="Quarters of exclusivity from signing.", low=0, high=400
+    )
+    discount: float = param(
+        0.0, unit="fraction of price", doc="Price discount at the investor.", low=0.0, high=0.9
+    )
+    revenue_share: float = param(
+        0.0,
+        unit="fraction of lab revenue",
+        doc="Share of lab revenue paid to the investor during the commitment.",
+        low=0.0,
+        high=0.9,
+    )
+    tied: bool = param(
+        True,
+        unit="-",
+        doc="Whether the investment obliges spending at the investor (its money is then tagged and counts as circular when it comes back).",
     )
 
 
@@ -801,8 +921,12 @@ SECTIONS: dict[str, type] = {
 }
 """Scenario sections holding one table of parameters each, by their TOML name."""
 
-FIRM_LISTS: dict[str, type] = {"hyperscalers": HyperscalerSpec, "labs": LabSpec}
-"""Scenario sections holding a list of firms (``[[hyperscalers]]``, ``[[labs]]``)."""
+FIRM_LISTS: dict[str, type] = {
+    "hyperscalers": HyperscalerSpec,
+    "labs": LabSpec,
+    "agreements": AgreementSpec,
+}
+"""Scenario sections holding a list of tables (``[[hyperscalers]]``, ``[[labs]]``, ``[[agreements]]``)."""
 
 
 def parameter_table() -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 from computemarket.simulation.parameters import (
     FIRM_LISTS,
     SECTIONS,
+    AgreementSpec,
     CapitalParams,
     ContractTerms,
     DealTerms,
@@ -68,6 +69,7 @@ class Scenario:
     population: PopulationParams = field(default_factory=PopulationParams)
     hyperscalers: tuple[HyperscalerSpec, ...] = ()
     labs: tuple[LabSpec, ...] = ()
+    agreements: tuple[AgreementSpec, ...] = ()
     overrides: tuple[tuple[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,6 +196,8 @@ def _build_firms(cls: type, items: Any, label: str, section: str) -> tuple[Any, 
             f"{label}: {section}: expected an array of tables ([[{section}]]), got {items!r}"
         )
     firms = tuple(_build(cls, item, label, f"{section}[{i}]") for i, item in enumerate(items))
+    if not any(f.name == "name" for f in dataclasses.fields(cls)):
+        return firms
     names = [firm.name for firm in firms]
     for i, name in enumerate(names):
         if not name:
@@ -269,6 +273,28 @@ def _check_consistency(s: Scenario, label: str) -> None:
                 raise ScenarioError(
                     f"{label}: labs[{i}].{key}: unknown hyperscaler {ref!r} (listed: {allowed})"
                 )
+    listed_revenue = sum(lab.revenue for lab in s.labs)
+    if listed_revenue >= s.market.ai_revenue:
+        raise ScenarioError(
+            f"{label}: labs[].revenue: listed labs' revenue {listed_revenue:g} must be below "
+            f"market.ai_revenue {s.market.ai_revenue:g} ($B per quarter)"
+        )
+    lab_names = {lab.name for lab in s.labs}
+    for i, deal in enumerate(s.agreements):
+        if deal.investor not in names:
+            allowed = ", ".join(sorted(names)) or "none listed"
+            raise ScenarioError(
+                f"{label}: agreements[{i}].investor: unknown hyperscaler {deal.investor!r} (listed: {allowed})"
+            )
+        if deal.lab not in lab_names:
+            allowed = ", ".join(sorted(lab_names)) or "none listed"
+            raise ScenarioError(
+                f"{label}: agreements[{i}].lab: unknown lab {deal.lab!r} (listed: {allowed})"
+            )
+        if deal.upfront > deal.amount:
+            raise ScenarioError(
+                f"{label}: agreements[{i}].upfront: {deal.upfront:g} exceeds the amount {deal.amount:g}"
+            )
 
 
 # ----------------------------------------------------------------------------------------- overrides

@@ -45,6 +45,7 @@ class ProviderState:
     debt: np.ndarray
     interest_rate: np.ndarray
     neocloud: np.ndarray
+    captive: np.ndarray
     non_ai_revenue: np.ndarray
     other_cash_flow: np.ndarray
     demand_level: np.ndarray
@@ -86,11 +87,13 @@ LAB_MATRICES: tuple[str, ...] = (
     "allocation",  # GW served last quarter, where the lab's workloads run
     "stake",  # provider's equity stake in the lab
     "commit_remaining",  # $B still to spend at the investor under take-or-pay
+    "commit_start",  # first quarter the commitment's spending obligation applies
     "commit_end",  # quarter the commitment term ends
     "exclusive_end",  # quarter exclusivity ends
     "discount",  # price discount at the investor
     "revenue_share",  # share of lab revenue paid to the investor
     "tagged",  # $B of the investor's tied money the lab still holds
+    "tied",  # 1 where the investor's money obliges spending at the investor (tagged when paid)
     "pending",  # $B of conditional tranches still to be paid
     "tranche",  # $B per conditional tranche
     "billed",  # $B billed this quarter (for bad-debt sharing)
@@ -128,6 +131,7 @@ def provider_state(n: int, columns: int) -> ProviderState:
     values["account"] = np.full(n, -1, dtype=np.int64)
     values["alive"] = np.ones(n, dtype=bool)
     values["neocloud"] = np.zeros(n, dtype=bool)
+    values["captive"] = np.zeros(n, dtype=bool)
     values["arrivals"] = np.zeros((n, columns))
     values["capex_due"] = np.zeros((n, columns))
     return ProviderState(**values)

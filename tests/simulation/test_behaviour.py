@@ -48,7 +48,13 @@ def test_higher_switching_cost_lowers_switching_rate():
 
 @pytest.mark.parametrize(("scenario", "clouds"), [("classroom", 3), ("baseline", 5)])
 def test_symmetric_providers_without_deals_stay_unconcentrated(scenario, clouds):
-    overrides = {"hyperscaler.capacity_dispersion": 0.0, "population.neoclouds": 0}
+    # Thirty labs, so that one lab's move does not swing a provider's share by a sixth.
+    overrides = {
+        "hyperscaler.capacity_dispersion": 0.0,
+        "population.neoclouds": 0,
+        "population.labs": 30,
+        "population.in_house_labs": 0,
+    }
     final = np.array(
         [
             run(scenario, rules="structural-separation", years=10, seed=s, overrides=overrides)
@@ -58,10 +64,10 @@ def test_symmetric_providers_without_deals_stay_unconcentrated(scenario, clouds)
         ]
     )
     symmetric = 10_000 / clouds
-    # The 95% interval of the mean stays within [-5%, +15%] of 10,000/n (random share differences
+    # The 95% interval of the mean stays within [-5%, +10%] of 10,000/n (random share differences
     # bias a finite market's HHI upwards by n * var(shares)), and no seed tips into a dominant firm.
     low, high = stats.t.interval(0.95, len(final) - 1, loc=final.mean(), scale=stats.sem(final))
-    assert symmetric * 0.95 <= low and high <= symmetric * 1.15
-    assert final.max() < symmetric * 1.4
+    assert symmetric * 0.95 <= low and high <= symmetric * 1.10
+    assert final.max() < symmetric * 1.3
     if clouds >= 5:
         assert final.max() < HHI_HIGH * 1.3

@@ -1,0 +1,173 @@
+"""Named firms and agreements: listed revenue, captive providers, deals in place and signed later."""
+
+import numpy as np
+import pytest
+
+from computemarket.simulation import metrics as mx
+from computemarket.simulation.model import ComputeMarket
+from computemarket.simulation.parameters import (
+    AgreementSpec,
+    HyperscalerParams,
+    HyperscalerSpec,
+    LabSpec,
+    MarketParams,
+    PopulationParams,
+)
+from computemarket.simulation.scenario import Scenario, ScenarioError, load_scenario
+
+
+def market(agreements=(), rules=None, **market):
+    scenario = Scenario(
+        name="named",
+        hyperscaler=HyperscalerParams(aggressiveness=0.0),  # only the named deals
+        market=MarketParams(
+            ai_revenue=10.0, outside_share=0.2, fringe_cloud_revenue=market.get("fringe", 0.0)
+        ),
+        population=PopulationParams(hyperscalers=3, neoclouds=0, labs=3, in_house_labs=0),
+        hyperscalers=(
+            HyperscalerSpec(name="Big", capacity_gw=3.0),
+            HyperscalerSpec(name="Small", capacity_gw=1.0),
+            HyperscalerSpec(name="Social", capacity_gw=1.0, captive=True, non_ai_revenue=0.0),
+        ),
+        labs=(
+            LabSpec(name="Frontier", revenue=4.0, cash=20.0, provider="Big"),
+            LabSpec(name="Challenger", revenue=2.0, cash=10.0, provider="Small"),
+            LabSpec(name="Social AI", revenue=1.0, cash=5.0, owner="Social"),
+        ),
+        agreements=tuple(agreements),
+    )
+    return ComputeMarket(market_scenario=load_scenario(scenario, rules=rules), years=10, rng=1)
+
+
+def test_listed_revenue_sets_initial_shares():
+    model = market()
+    np.testing.assert_allclose(model.labs.share, [0.4, 0.2, 0.1])
+    assert model.outside_share == pytest.approx(0.3)
+    # Quality follows from the logit: share ratios equal exp(weight * quality differences).
+    weight = model.params.market.quality_weight
+    quality = np.log(model.labs.stock)
+    assert np.exp(weight * (quality[0] - quality[1])) == pytest.approx(2.0)
+
+
+def test_listed_revenue_cannot_exceed_the_market():
+    scenario = Scenario(
+        market=MarketParams(ai_revenue=1.0), labs=(LabSpec(name="Giant", revenue=1.5),)
+    )
+    with pytest.raises(ScenarioError, match=r"labs\[\]\.revenue"):
+        load_scenario(scenario)
+
+
+def test_captive_provider_serves_only_its_own_lab():
+    model = market()
+    for _ in range(4):
+        model.step()
+        served = model.labs.allocation
+        assert served[:2, 2].sum() == 0.0  # Frontier and Challenger never run at Social
+        assert served[2, 2] > 0
+
+
+def test_deal_in_place_sets_stake_and_commitment_without_dilution():
+    deal = AgreementSpec(
+        investor="Big",
+        lab="Frontier",
+        stake=0.27,
+        commitment=40.0,
+        commitment_quarters=20,
+        tranches=0,
+    )
+    model = market([deal])
+    labs = model.labs
+    assert labs.stake[0, 0] == pytest.approx(0.27)
+    assert labs.commit_remaining[0, 0] == pytest.approx(40.0)
+    assert labs.commit_start[0, 0] == 1 and labs.commit_end[0, 0] == 21
+    model.step()
+    # Take-or-pay: at least 40 / 20 = 2 $B at Big in the first quarter.
+    assert labs.billed[0, 0] >= 2.0 - 1e-9
+    assert labs.commit_remaining[0, 0] == pytest.approx(40.0 - labs.billed[0, 0])
+
+
+def test_commitment_with_a_later_start_is_not_due_before_it():
+    deal = AgreementSpec(
+        investor="Small",
+        lab="Frontier",
+        commitment=50.0,
+        commitment_start=4,
+        commitment_quarters=10,
+    )
+    model = market([deal])
+    for _ in range(4):
+        model.step()
+        assert model.labs.commit_remaining[0, 1] == pytest.approx(50.0)  # quarters 1-4: not yet due
+    model.step()
+    assert model.labs.billed[0, 1] >= 5.0 - 1e-9  # quarter 5: 50 / 10 due
+    assert model.labs.commit_remaining[0, 1] < 50.0
+
+
+def test_deal_signed_later_pays_upfront_then_tranches_and_is_circular():
+    deal = AgreementSpec(
+        investor="Big",
+        lab="Challenger",
+        quarter=2,
+        amount=8.0,
+        upfront=2.0,
+        tranches=3,
+        stake=0.1,
+        commitment=20.0,
+        commitment_quarters=8,
+    )
+    model = market([deal])
+    model.step()
+    assert model.providers.invested[0] == 0.0
+    model.step()  # quarter 2: signed, 2 upfront
+    assert model.providers.invested[0] == pytest.approx(2.0)
+    assert model.labs.pending[1, 0] == pytest.approx(6.0)
+    for _ in range(3):
+        model.step()
+    assert model.providers.invested[0] == pytest.approx(8.0)
+    deals = model.tables()["deals"]
+    signed = deals[(deals.investor == "Big") & (deals.lab == "Challenger")]
+    assert len(signed) == 1 and signed.quarter.iloc[0] == 2 and signed.commitment.iloc[0] == 20.0
+    assert model.providers.circular_revenue[0] > 0
+
+
+@pytest.mark.parametrize(
+    ("rules", "stake", "commitment"),
+    [
+        ("laissez-faire", 0.1, 20.0),
+        ("no-tied-investment", 0.1, 0.0),
+        ("structural-separation", 0.0, 20.0),
+    ],
+)
+def test_rules_apply_to_deals_signed_after_the_start(rules, stake, commitment):
+    deal = AgreementSpec(
+        investor="Big",
+        lab="Challenger",
+        quarter=1,
+        amount=8.0,
+        upfront=8.0,
+        stake=0.1,
+        commitment=20.0,
+    )
+    model = market([deal], rules=rules)
+    model.step()
+    signed = model.tables()["deals"].iloc[-1]
+    assert signed.stake == pytest.approx(stake) and signed.commitment == pytest.approx(commitment)
+
+
+def test_deals_in_place_are_grandfathered_under_new_rules():
+    deal = AgreementSpec(investor="Big", lab="Frontier", stake=0.27, commitment=40.0)
+    model = market([deal], rules="structural-separation")
+    assert model.labs.stake[0, 0] == pytest.approx(0.27)
+
+
+def test_fringe_lowers_whole_market_hhi():
+    assert mx.hhi_with_fringe([30, 30], 40) == pytest.approx(1800.0)
+    assert mx.hhi_with_fringe([30, 30], 0) == pytest.approx(mx.hhi([30, 30]))
+    assert mx.hhi_with_fringe([], 0.0) == 0.0
+    with_fringe = market(fringe=100.0)
+    model = market()
+    first = with_fringe.datacollector.get_model_vars_dataframe()["cloud_market_hhi"].iloc[0]
+    assert first < model.datacollector.get_model_vars_dataframe()["cloud_market_hhi"].iloc[0]
+    agents = with_fringe.tables()["agents"]
+    clouds = agents[agents.kind == "hyperscaler"]
+    assert clouds.cloud_market_share.sum() < 1.0
