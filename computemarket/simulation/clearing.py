@@ -58,6 +58,8 @@ class ClearingResult:
         open: Served by choice of effective cost.
         unmet: GW no provider could serve, (L,).
         rationed: GW providers turned away (before spill), (P,): demand they saw but could not serve.
+        committed_requested: Commitment GW asked for in the commitment tier (within need), (L, P);
+            minus ``committed`` it is what providers failed to deliver.
     """
 
     contract: np.ndarray
@@ -66,6 +68,7 @@ class ClearingResult:
     open: np.ndarray
     unmet: np.ndarray
     rationed: np.ndarray
+    committed_requested: np.ndarray
 
     @property
     def served(self) -> np.ndarray:
@@ -135,7 +138,8 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
     contract_demand = _cap_rows(inp.contract_gw, remaining)
     contract = serve(contract_demand)
     # 2. Commitments at the investor.
-    committed = serve(_cap_rows(inp.commit_gw, remaining))
+    committed_requested = _cap_rows(inp.commit_gw, remaining)
+    committed = serve(committed_requested)
     # 3. Exclusive or in-house: all remaining demand at the tied provider.
     tied_demand = np.zeros((n_labs, n_providers))
     has_tie = inp.tied_to >= 0
@@ -150,7 +154,9 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
             inp.cost, np.broadcast_to(capacity > 0, inp.cost.shape), inp.price_sensitivity
         )
         open_served += serve(weights * remaining[:, None])
-    return ClearingResult(contract, committed, tied, open_served, remaining, rationed)
+    return ClearingResult(
+        contract, committed, tied, open_served, remaining, rationed, committed_requested
+    )
 
 
 def _cap_rows(demand: np.ndarray, limit: np.ndarray) -> np.ndarray:

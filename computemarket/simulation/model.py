@@ -607,7 +607,9 @@ class ComputeMarket(mesa.Model):
                 contract[rows_c, cols_c] - shortfall
             ) * labs.contract_price[rows_c]
         pay = contract_pay + (served - result.contract) * pair_price
-        due = self._commitment_due()
+        # Take-or-pay covers what the lab chose not to take, not what the provider could not deliver.
+        undelivered = np.clip(result.committed_requested - result.committed, 0.0, None) * pair_price
+        due = np.clip(self._commitment_due() - undelivered, 0.0, None)
         top_up = np.clip(due - pay, 0.0, None) * p.alive[None, :]
         # The investor's tied money comes back first: that is the circular part of the payment.
         circular_pay = np.minimum(pay, labs.tagged)

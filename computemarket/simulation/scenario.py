@@ -220,9 +220,48 @@ def _merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+MAX_BASE_DEPTH = 5
+"""How many ``base`` scenarios may stand on each other."""
+
+
+def _resolve_base(
+    data: dict[str, Any], label: str, source: str | Path, depth: int
+) -> dict[str, Any]:
+    """Lay a scenario over its ``base``: tables merge key by key, arrays of tables are appended.
+
+    ``base`` names a shipped scenario or a TOML file (a relative path is read from the folder of
+    the file that names it).
+    """
+    if "base" not in data:
+        return data
+    base = data["base"]
+    if not isinstance(base, str) or not base:
+        raise ScenarioError(f"{label}: base: expected the name or path of a scenario, got {base!r}")
+    if depth >= MAX_BASE_DEPTH:
+        raise ScenarioError(
+            f"{label}: base: more than {MAX_BASE_DEPTH} scenarios stacked (a cycle?)"
+        )
+    folder = Path(str(source)).parent
+    relative = folder / base
+    target = base if base in _package_files(SCENARIO_PACKAGE) or not relative.exists() else relative
+    _, base_label, base_data = _read_toml(target, SCENARIO_PACKAGE, "scenario")
+    base_data = _resolve_base(base_data, base_label, target, depth + 1)
+    merged = dict(base_data)
+    for key, value in data.items():
+        if key == "base":
+            continue
+        if key in FIRM_LISTS and isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *value]
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
 def _validate(data: Mapping[str, Any], label: str) -> dict[str, Any]:
     """Check top-level keys and build every section. Returns constructor kwargs for Scenario."""
-    allowed = ["description", *SECTIONS, *FIRM_LISTS]
+    allowed = ["description", "base", *SECTIONS, *FIRM_LISTS]
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key == "description":
@@ -374,6 +413,7 @@ def load_scenario(
         previous = scenario.overrides
     else:
         name, label, data = _read_toml(scenario, SCENARIO_PACKAGE, "scenario")
+        data = _resolve_base(data, label, scenario, depth=0)
         _validate(data, label)
         preset, previous = "", ()
     if rules is not None:

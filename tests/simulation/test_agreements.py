@@ -26,7 +26,7 @@ def market(agreements=(), rules=None, **market):
         population=PopulationParams(hyperscalers=3, neoclouds=0, labs=3, in_house_labs=0),
         hyperscalers=(
             HyperscalerSpec(name="Big", capacity_gw=3.0),
-            HyperscalerSpec(name="Small", capacity_gw=1.0),
+            HyperscalerSpec(name="Small", capacity_gw=5.0),
             HyperscalerSpec(name="Social", capacity_gw=1.0, captive=True, non_ai_revenue=0.0),
         ),
         labs=(
@@ -171,3 +171,16 @@ def test_fringe_lowers_whole_market_hhi():
     agents = with_fringe.tables()["agents"]
     clouds = agents[agents.kind == "hyperscaler"]
     assert clouds.cloud_market_share.sum() < 1.0
+
+
+def test_take_or_pay_is_not_charged_for_what_the_provider_could_not_deliver():
+    deal = AgreementSpec(investor="Small", lab="Frontier", commitment=200.0, commitment_quarters=10)
+    billed = []
+    for capacity_left in (1.0, 0.01):
+        model = market([deal])
+        model.providers.arrivals[1] *= capacity_left
+        model.step()
+        billed.append(model.labs.billed[0, 1])
+    # 20 $B are due: paid in full when Small can deliver, less what it failed to deliver otherwise.
+    assert billed[0] == pytest.approx(20.0)
+    assert 0.0 < billed[1] < 20.0 - 1.0

@@ -236,7 +236,8 @@ def test_deal_pays_upfront_then_conditional_tranches():
 
 
 def test_tied_money_comes_back_as_circular_revenue():
-    model = ComputeMarket(market_scenario="classroom", rng=1, overrides={"deals.tranches": 0})
+    overrides = {"deals.tranches": 0, "hyperscaler.initial_capacity_gw": 50.0}
+    model = ComputeMarket(market_scenario="classroom", rng=1, overrides=overrides)
     sign(model, lab=0, investor=2, amount=2.0, multiple=3.0, exclusive=8)
     model.ledger.close_quarter()
     model.step()
@@ -267,7 +268,10 @@ def test_exclusivity_sends_all_demand_to_the_investor():
 
 
 def test_take_or_pay_charges_the_shortfall():
-    model = ComputeMarket(market_scenario="classroom", rng=1)
+    # Ample capacity: take-or-pay charges what the lab did not take, not what the provider could not deliver.
+    model = ComputeMarket(
+        market_scenario="classroom", rng=1, overrides={"hyperscaler.initial_capacity_gw": 50.0}
+    )
     sign(
         model, lab=0, investor=0, amount=10.0, multiple=10.0, exclusive=0
     )  # $100B over 28 quarters
