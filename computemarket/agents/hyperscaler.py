@@ -98,6 +98,7 @@ class Hyperscaler(mesa.Agent):
         ledger.book(EXTERNAL, acct, float(p.other_cash_flow[i]), "other_business")
         operating_cost = hp.operating_cost_per_gw * float(p.capacity[i])
         ledger.book(acct, EXTERNAL, operating_cost, "ai_operating_cost")
+        other_capex = float(p.other_capex[i])
         debt = float(p.debt[i])
         ledger.book(acct, EXTERNAL, debt * float(p.interest_rate[i]) / 4.0, "interest")
 
@@ -118,7 +119,12 @@ class Hyperscaler(mesa.Agent):
         own_share = 1.0 - hp.asset_financing
         affordable = max(
             0.0,
-            self.cash - reserve + debt_room - float(p.capex_due[i, t_col]) - own_share * committed,
+            self.cash
+            - reserve
+            + debt_room
+            - float(p.capex_due[i, t_col])
+            - other_capex
+            - own_share * committed,
         )
         if own_share > 0:
             order_gw = min(order_gw, affordable / (hp.capex_per_gw * own_share))
@@ -127,7 +133,7 @@ class Hyperscaler(mesa.Agent):
             # Capex is paid over the build: this quarter and the lag - 1 quarters after it.
             spread = max(lag, 1)
             p.capex_due[i, t_col : t_col + spread] += order_gw * hp.capex_per_gw / spread
-        capex = float(p.capex_due[i, t_col])
+        capex = float(p.capex_due[i, t_col]) + other_capex
         borrow = min(max(0.0, capex + reserve - self.cash), debt_room + hp.asset_financing * capex)
         self._borrow(borrow)
         ledger.book(acct, EXTERNAL, capex, "capex")

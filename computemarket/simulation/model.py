@@ -225,6 +225,7 @@ class ComputeMarket(mesa.Model):
             p.non_ai_revenue[i] = spec["non_ai_revenue"]
             p.other_cash_flow[i] = spec["other_cash_flow"]
             p.captive[i] = spec.get("captive", False)
+            p.other_capex[i] = spec.get("other_capex", 0.0)
             default_markup = hp.neocloud_markup if spec["neocloud"] else hp.initial_markup
             markup = spec.get("markup", -1.0)
             p.markup[i] = default_markup if markup < 0 else markup
@@ -435,6 +436,7 @@ class ComputeMarket(mesa.Model):
         quarterly = (1.0 + m.non_ai_cloud_growth) ** 0.25
         self.providers.non_ai_revenue *= quarterly
         self.providers.other_cash_flow *= quarterly
+        self.providers.other_capex *= quarterly
         self.fringe_revenue *= quarterly
         cap = self.params.capital
         self.sentiment += cap.sentiment_recovery * (1.0 - self.sentiment)
@@ -616,9 +618,11 @@ class ComputeMarket(mesa.Model):
         circular_top = np.minimum(top_up, labs.tagged - circular_pay)
         labs.tagged -= circular_pay + circular_top
         # Spending counts towards a commitment once its obligation has started.
+        # What the provider failed to deliver lapses: it does not pile up on later quarters.
         started = labs.commit_start <= self.quarter
+        settled = pay + top_up + np.minimum(undelivered, self._commitment_due())
         labs.commit_remaining = np.where(
-            started, np.clip(labs.commit_remaining - pay - top_up, 0.0, None), labs.commit_remaining
+            started, np.clip(labs.commit_remaining - settled, 0.0, None), labs.commit_remaining
         )
         self._book_matrix(labs.account, p.account, circular_pay, "compute_payment", origin=True)
         self._book_matrix(labs.account, p.account, pay - circular_pay, "compute_payment")
@@ -1054,7 +1058,7 @@ class ComputeMarket(mesa.Model):
         p.alive[h] = False
         p.arrivals[h] = 0.0
         p.capex_due[h] = 0.0
-        p.capacity[h] = p.served[h] = p.capex[h] = p.ai_revenue[h] = 0.0
+        p.capacity[h] = p.served[h] = p.capex[h] = p.ai_revenue[h] = p.other_capex[h] = 0.0
         for name in ("stake", "commit_remaining", "exclusive_end", "tagged", "pending", "tranche"):
             getattr(labs, name)[:, h] = 0.0
         ended = labs.contract_provider == h

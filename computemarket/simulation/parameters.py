@@ -773,6 +773,13 @@ class HyperscalerSpec:
         unit="-",
         doc="A captive provider builds capacity only for its own in-house labs and sells to no one else (e.g. Meta).",
     )
+    other_capex: float = param(
+        0.0,
+        unit="$B per quarter",
+        doc="Capex on capacity the model does not represent (non-AI cloud, AI for the firm's own products and enterprise AI), paid to suppliers; grows like the non-AI business.",
+        low=0.0,
+        high=1e5,
+    )
     markup: float = param(
         -1.0,
         unit="fraction of unit cost",

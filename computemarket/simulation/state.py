@@ -46,6 +46,7 @@ class ProviderState:
     interest_rate: np.ndarray
     neocloud: np.ndarray
     captive: np.ndarray
+    other_capex: np.ndarray
     non_ai_revenue: np.ndarray
     other_cash_flow: np.ndarray
     demand_level: np.ndarray
