@@ -610,6 +610,8 @@ def parse_experiment(
     elif isinstance(metrics, list) and metrics and all(isinstance(m, str) for m in metrics):
         kept = _unique(tuple(metrics), label, "keep.metrics")
         known = known_metrics()
+        if known is not None:
+            known = (*known, *_firm_metrics(scenario, factors, label))
         for i, metric in enumerate(kept):
             if known is not None and metric not in known:
                 raise ExperimentError(
@@ -642,6 +644,25 @@ def parse_experiment(
         every=every,
         dtype=dtype,
     )
+
+
+def _firm_metrics(scenario: str, factors: tuple[Factor, ...], label: str) -> tuple[str, ...]:
+    """Per-firm metric columns (e.g. ``cloud_share[AWS]``) that every scenario of the design records."""
+    from computemarket.simulation.model import firm_metric_columns
+
+    names = next((f.values for f in factors if f.path == "scenario" and f.values), None) or (
+        scenario,
+    )
+    if names == ("all",):
+        names = tuple(list_scenarios())
+    common: list[str] | None = None
+    for name in names:
+        try:
+            columns = firm_metric_columns(load_scenario(name))
+        except ScenarioError as err:
+            raise ExperimentError(f"{label}: {err}") from None
+        common = list(columns) if common is None else [c for c in common if c in columns]
+    return tuple(common or ())
 
 
 def known_metrics() -> tuple[str, ...] | None:

@@ -82,6 +82,30 @@ ENTRY_GROWTH_CAP = 3.0
 """Entry never runs faster than this multiple of the base rate, however fast the market grows."""
 
 
+def firm_metric_columns(scenario: Scenario) -> tuple[str, ...]:
+    """Extra metric columns for the firms a scenario lists by name.
+
+    For each listed hyperscaler: ``cloud_share[NAME]`` (of AI compute revenue),
+    ``cloud_market_share[NAME]`` (of the whole cloud market, fringe included) and
+    ``roundtrip_ratio[NAME]``; for each listed lab: ``model_share[NAME]`` (of labs' revenue),
+    ``locked_share[NAME]`` and ``revenue[NAME]`` ($B per quarter). Generated firms get none.
+    """
+    columns: list[str] = []
+    for spec in scenario.hyperscalers:
+        columns += [
+            f"cloud_share[{spec.name}]",
+            f"cloud_market_share[{spec.name}]",
+            f"roundtrip_ratio[{spec.name}]",
+        ]
+    for spec in scenario.labs:
+        columns += [
+            f"model_share[{spec.name}]",
+            f"locked_share[{spec.name}]",
+            f"revenue[{spec.name}]",
+        ]
+    return tuple(columns)
+
+
 class ComputeMarket(mesa.Model):
     """Hyperscalers and AI labs trading capital for compute, one quarter per step.
 
@@ -154,13 +178,23 @@ class ComputeMarket(mesa.Model):
         self._reset_counters()
         self.deal_rows: list[dict[str, Any]] = []
         self._agent_rows: list[dict[str, np.ndarray]] = []
-        self._latest: dict[str, float] = dict.fromkeys(METRIC_COLUMNS, 0.0)
+        self.metric_columns = (*METRIC_COLUMNS, *firm_metric_columns(resolved))
+        self._latest: dict[str, float] = dict.fromkeys(self.metric_columns, 0.0)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: [self._latest.__getitem__, [name]] for name in METRIC_COLUMNS}
+            model_reporters={
+                name: [self._latest.__getitem__, [name]] for name in self.metric_columns
+            }
         )
 
         self._build_providers()
         self._build_labs()
+        self._listed_provider = {
+            spec.name: h.index
+            for spec, h in zip(resolved.hyperscalers, self.hyperscaler_list, strict=False)
+        }
+        self._listed_lab = {
+            spec.name: lab.index for spec, lab in zip(resolved.labs, self.lab_list, strict=False)
+        }
         self._named_agreements(0)
         self._start_market()
         self.ledger.close_quarter()
@@ -484,6 +518,7 @@ class ComputeMarket(mesa.Model):
         labs.pending[rows, cols] -= amount
         labs.tagged[rows, cols] += np.where(tied, amount, 0.0)
         np.add.at(p.invested, cols, amount)
+        np.add.at(labs.invested_in, (rows, cols), amount)
         self.counters["hyperscaler_investment"] += float(amount.sum())
 
     def _lab_demand(self, update_shares: bool = True) -> None:
@@ -803,6 +838,7 @@ class ComputeMarket(mesa.Model):
         self.ledger.book(EXTERNAL, labs.account[lab], offer.amount, "independent_investment")
         self._dilute(lab, offer.stake)
         labs.independent_stake[lab] += offer.stake
+        labs.independent_invested[lab] += offer.amount
         self.counters["independent_investment"] += offer.amount
 
     def _sign_deal(self, lab: int, offer: Offer) -> None:
@@ -873,6 +909,7 @@ class ComputeMarket(mesa.Model):
         if deal.revenue_share > 0:
             labs.revenue_share[lab, h] = deal.revenue_share
         p.invested[h] += upfront
+        labs.invested_in[lab, h] += upfront
         self.counters["hyperscaler_investment"] += upfront
         self.deal_rows.append(
             {
@@ -1013,16 +1050,16 @@ class ComputeMarket(mesa.Model):
     def _exit_lab(self, lab: int) -> None:
         """The lab closes: investors write off their stakes; providers it owes absorb the bad debt."""
         labs, p = self.labs, self.providers
-        valuation = self.lab_valuation(lab)
-        self.counters["written_off"] += valuation * (
-            float(labs.stake[lab].sum()) + float(labs.independent_stake[lab])
-        )
+        # Investors lose the capital they put in (book value); providers it owes absorb the hole.
+        equity = labs.invested_in[lab] * p.alive
+        p.losses += equity
+        self.counters["written_off"] += float(equity.sum()) + float(labs.independent_invested[lab])
         hole = -float(self.ledger.cash[labs.account[lab]])
         billed = labs.billed[lab] * p.alive
         if billed.sum() > 0:
-            self.ledger.book_many(
-                p.account, labs.account[lab], hole * billed / billed.sum(), "bad_debt"
-            )
+            bad_debt = hole * billed / billed.sum()
+            self.ledger.book_many(p.account, labs.account[lab], bad_debt, "bad_debt")
+            p.losses += np.clip(bad_debt, 0.0, None)
         else:
             self.ledger.book(EXTERNAL, labs.account[lab], hole, "unpaid_bills")
         self.counters["written_off"] += max(hole, 0.0)
@@ -1091,6 +1128,7 @@ class ComputeMarket(mesa.Model):
             labs.burn[row] = self.params.lab.fixed_opex
             labs.entered[row] = self.quarter
             labs.independent_stake[row] = 0.3
+            labs.independent_invested[row] = e.seed_cash
             self.ledger.book(EXTERNAL, agent.account, e.seed_cash, "seed_capital")
         self.counters["entries"] += n
 
@@ -1183,8 +1221,41 @@ class ComputeMarket(mesa.Model):
             "hyperscaler_failures": int(c["hyperscaler_failures"]),
         }
         self._latest.update(values)
+        if len(self.metric_columns) > len(METRIC_COLUMNS):
+            self._latest.update(self._firm_metrics(revenue))
         self.datacollector.collect(self)
         self._record_agents()
+
+    def _firm_metrics(self, ai_revenue: np.ndarray) -> dict[str, float]:
+        """Per-firm columns for the firms a scenario names (see :func:`firm_metric_columns`)."""
+        labs, p = self.labs, self.providers
+        values: dict[str, float] = {}
+        cloud = ai_revenue + p.non_ai_revenue * p.alive
+        cloud_total = float(cloud.sum()) + self.fringe_revenue
+        total = float(ai_revenue.sum())
+        for spec in self.params.hyperscalers:
+            h = self._listed_provider[spec.name]
+            values[f"cloud_share[{spec.name}]"] = float(ai_revenue[h]) / total if total > 0 else 0.0
+            values[f"cloud_market_share[{spec.name}]"] = (
+                float(cloud[h]) / cloud_total if cloud_total > 0 else 0.0
+            )
+            invested = float(p.invested[h])
+            values[f"roundtrip_ratio[{spec.name}]"] = (
+                float(p.circular_revenue[h]) / invested if invested > 0 else 0.0
+            )
+        lab_total = float(labs.revenue[labs.alive].sum())
+        for spec in self.params.labs:
+            i = self._listed_lab[spec.name]
+            alive = bool(labs.alive[i])
+            values[f"model_share[{spec.name}]"] = (
+                float(labs.revenue[i]) / lab_total if alive and lab_total > 0 else 0.0
+            )
+            spend = float(labs.spend[i])
+            values[f"locked_share[{spec.name}]"] = (
+                float(labs.locked_spend[i]) / spend if alive and spend > 0 else 0.0
+            )
+            values[f"revenue[{spec.name}]"] = float(labs.revenue[i]) if alive else 0.0
+        return values
 
     def _record_agents(self) -> None:
         labs, p, cash = self.labs, self.providers, self.ledger.cash
@@ -1239,6 +1310,8 @@ class ComputeMarket(mesa.Model):
                     ]
                 ),
                 "invested": np.concatenate([p.invested, nan_l]),
+                "losses": np.concatenate([p.losses, nan_l]),
+                "capex": np.concatenate([p.capex, nan_l]),
                 "circular_revenue": np.concatenate([p.circular_revenue, nan_l]),
                 "roundtrip_ratio": np.concatenate(
                     [

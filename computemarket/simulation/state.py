@@ -35,6 +35,7 @@ class ProviderState:
         capex: Capex paid this quarter, $B.
         capacity: Installed GW this quarter.
         capex_due: $B of capex to pay per quarter, same columns as ``arrivals`` (spread over the build).
+        losses: Cumulative $B lost on labs that exited: capital invested in them and bad debt.
     """
 
     account: np.ndarray
@@ -58,6 +59,7 @@ class ProviderState:
     capex: np.ndarray
     capacity: np.ndarray
     capex_due: np.ndarray
+    losses: np.ndarray
 
 
 # Per-lab vectors and per-pair (lab x provider) matrices, with their fill values for new rows.
@@ -82,6 +84,7 @@ LAB_VECTORS: dict[str, tuple[type, float]] = {
     "contract_price": (float, 0.0),
     "contract_end": (np.int64, -1),
     "independent_stake": (float, 0.0),
+    "independent_invested": (float, 0.0),
     "entered": (np.int64, 0),
 }
 LAB_MATRICES: tuple[str, ...] = (
@@ -98,6 +101,7 @@ LAB_MATRICES: tuple[str, ...] = (
     "pending",  # $B of conditional tranches still to be paid
     "tranche",  # $B per conditional tranche
     "billed",  # $B billed this quarter (for bad-debt sharing)
+    "invested_in",  # $B the provider has paid into the lab (book value of its equity)
 )
 
 
