@@ -392,6 +392,8 @@ class ComputeMarket(mesa.Model):
         labs.billed[:] = spend
         p = self.providers
         p.ai_revenue[:] = spend.sum(axis=0)
+        own = labs.owner[:, None] == np.arange(p.alive.size)[None, :]
+        p.external_revenue[:] = np.where(own, 0.0, spend).sum(axis=0)
         p.served[:] = served.sum(axis=0)
         self.demand_seen = p.served + result.rationed
         p.demand_level[:] = self.demand_seen
@@ -470,7 +472,11 @@ class ComputeMarket(mesa.Model):
         quarterly = (1.0 + m.non_ai_cloud_growth) ** 0.25
         self.providers.non_ai_revenue *= quarterly
         self.providers.other_cash_flow *= quarterly
-        self.providers.other_capex *= quarterly
+        # Other capex follows its own trend, decaying towards the non-AI growth like AI spending does.
+        capex_growth = m.non_ai_cloud_growth + (m.other_capex_growth - m.non_ai_cloud_growth) * math.exp(
+            -years / m.growth_decay_years
+        )
+        self.providers.other_capex *= (1.0 + capex_growth) ** 0.25
         self.fringe_revenue *= quarterly
         cap = self.params.capital
         self.sentiment += cap.sentiment_recovery * (1.0 - self.sentiment)
@@ -738,6 +744,8 @@ class ComputeMarket(mesa.Model):
             0.0,
         )
         p.ai_revenue[:] = billed.sum(axis=0)
+        own = labs.owner[:, None] == np.arange(p.alive.size)[None, :]
+        p.external_revenue[:] = np.where(own, 0.0, billed).sum(axis=0)
         p.served[:] = served.sum(axis=0)
         self.demand_seen = p.served + result.rationed
         utilization = np.divide(
@@ -1182,7 +1190,7 @@ class ComputeMarket(mesa.Model):
             "cloud_hhi": cloud_hhi,
             "capacity_hhi": mx.hhi(p.capacity),
             "cloud_market_hhi": mx.hhi_with_fringe(
-                revenue + p.non_ai_revenue * p.alive, self.fringe_revenue
+                (p.external_revenue + p.non_ai_revenue) * p.alive, self.fringe_revenue
             ),
             "model_hhi": mx.hhi(mx.grouped_sum(lab_revenue, firm)),
             "cloud_cr1": mx.concentration_ratio(revenue, 1),
@@ -1230,7 +1238,7 @@ class ComputeMarket(mesa.Model):
         """Per-firm columns for the firms a scenario names (see :func:`firm_metric_columns`)."""
         labs, p = self.labs, self.providers
         values: dict[str, float] = {}
-        cloud = ai_revenue + p.non_ai_revenue * p.alive
+        cloud = (p.external_revenue + p.non_ai_revenue) * p.alive
         cloud_total = float(cloud.sum()) + self.fringe_revenue
         total = float(ai_revenue.sum())
         for spec in self.params.hyperscalers:
@@ -1262,7 +1270,7 @@ class ComputeMarket(mesa.Model):
         n_p = p.alive.size
         revenue = p.ai_revenue * p.alive
         total = revenue.sum()
-        cloud_revenue = revenue + p.non_ai_revenue * p.alive
+        cloud_revenue = (p.external_revenue + p.non_ai_revenue) * p.alive
         cloud_total = float(cloud_revenue.sum()) + self.fringe_revenue
         shown = np.flatnonzero(labs.alive)
         lab_rev = labs.revenue[shown]

@@ -131,6 +131,14 @@ class MarketParams:
         low=0.0,
         high=1e6,
     )
+    other_capex_growth: float = param(
+        0.12,
+        unit="per year",
+        doc="Initial annual growth of hyperscalers' other capex (hyperscalers[].other_capex); decays to non_ai_cloud_growth over growth_decay_years.",
+        low=-0.5,
+        high=5.0,
+        source="Big-4 capex $151B (2023), $246B (2024), ~$445B (2025): ~72% a year (news.online.ua; company filings)",
+    )
     hardware_doubling_years: float = param(
         2.07,
         unit="years",
@@ -776,7 +784,7 @@ class HyperscalerSpec:
     other_capex: float = param(
         0.0,
         unit="$B per quarter",
-        doc="Capex on capacity the model does not represent (non-AI cloud, AI for the firm's own products and enterprise AI), paid to suppliers; grows like the non-AI business.",
+        doc="Capex on capacity the model does not represent (non-AI cloud, AI for the firm's own products and enterprise AI), paid to suppliers; grows at market.other_capex_growth, decaying to the non-AI growth.",
         low=0.0,
         high=1e5,
     )

@@ -36,6 +36,8 @@ class ProviderState:
         capacity: Installed GW this quarter.
         capex_due: $B of capex to pay per quarter, same columns as ``arrivals`` (spread over the build).
         losses: Cumulative $B lost on labs that exited: capital invested in them and bad debt.
+        external_revenue: AI compute revenue this quarter from labs the provider does not own, $B
+            (what a cloud-market statistic such as Synergy's counts).
     """
 
     account: np.ndarray
@@ -60,6 +62,7 @@ class ProviderState:
     capacity: np.ndarray
     capex_due: np.ndarray
     losses: np.ndarray
+    external_revenue: np.ndarray
 
 
 # Per-lab vectors and per-pair (lab x provider) matrices, with their fill values for new rows.
