@@ -12,13 +12,15 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from computemarket.experiments.spec import SAMPLERS, ExperimentError
+from computemarket.results.compare import ComparisonError
 from computemarket.simulation.scenario import ScenarioError
 
-USER_ERRORS = (ExperimentError,)
+USER_ERRORS = (ExperimentError, ComparisonError)
 """Errors the command line reports as bad input (one line, exit code 2)."""
 
 _THRESHOLD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>])\s*([-+0-9.eE_,]+)\s*$")
@@ -118,6 +120,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     summarize.add_argument(
         "--csv", metavar="PATH", help="where to write the summary (default: DIR/summary.csv)"
+    )
+    summarize.add_argument(
+        "--versus",
+        metavar="FACTOR=VALUE",
+        help="also print each point's paired effect against this point, e.g. scenario=calibrated-2025",
     )
     summarize.set_defaults(func=summarize_command)
 
@@ -272,8 +279,46 @@ def summarize_command(args: argparse.Namespace) -> int:
         crossing_path = csv_path.with_name(csv_path.stem + "-crossing.csv")
         pd.concat(tables, ignore_index=True).to_csv(crossing_path, index=False)
         written.append(str(crossing_path))
+    if args.versus:
+        from computemarket.results.compare import paired_effects
+
+        factor, sep, reference = args.versus.partition("=")
+        if not sep or not factor or not reference:
+            raise ExperimentError(
+                f"--versus {args.versus!r}: expected FACTOR=VALUE, e.g. scenario=calibrated-2025"
+            )
+        effects = paired_effects(
+            results,
+            factor,
+            _factor_value(results, factor, reference),
+            args.metric,
+            year=args.year,
+            confidence=args.confidence,
+        )
+        print(
+            f"\npaired effects against {args.versus} at {when} ({args.confidence:.0%} CI of the mean difference over seeds)"
+        )
+        print(_show(effects))
+        effects_path = csv_path.with_name(csv_path.stem + "-effects.csv")
+        effects.to_csv(effects_path, index=False)
+        written.append(str(effects_path))
     print(f"\nwrote {', '.join(written)}")
     return 0
+
+
+def _factor_value(results: Any, factor: str, text: str) -> object:
+    """The design's value of ``factor`` that ``text`` names (numbers are compared as numbers)."""
+    if factor not in results.factors:
+        return text
+    for value in results.points[factor].unique():
+        if str(value) == text:
+            return value
+        try:
+            if float(value) == float(text):
+                return value
+        except (TypeError, ValueError):
+            continue
+    return text
 
 
 def sensitivity_command(args: argparse.Namespace) -> int:
