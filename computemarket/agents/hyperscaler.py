@@ -192,10 +192,17 @@ class Hyperscaler(mesa.Agent):
         return max(0.0, needed - future)
 
     def investment_budget(self) -> float:
-        """$B available for lab deals this quarter."""
+        """$B available for lab deals this quarter: a share of other-business cash flow, within what
+        the provider's cash and remaining debt room can pay."""
         hp = self.model.params.hyperscaler
         flow = float(self.model.providers.other_cash_flow[self.index])
-        return max(0.0, min(hp.aggressiveness * hp.investment_budget_share * flow, self.cash))
+        return max(
+            0.0,
+            min(
+                hp.aggressiveness * hp.investment_budget_share * flow,
+                max(self.cash, 0.0) + self.debt_room,
+            ),
+        )
 
     def make_offer(self, lab: int, amount_sought: float, budget: float) -> Offer | None:
         """Offer capital with strings if the deal is worth it to this provider.

@@ -78,6 +78,8 @@ BURN_SMOOTHING = 0.5
 """Weight of the newest quarter in a lab's smoothed cash burn."""
 DISTRESSED_PRICE = 0.5
 """An acquirer pays this fraction of a distressed lab's valuation."""
+CONTRACT_GROWTH_CAP = 1.25
+"""A new contract reserves at most this multiple of what the lab used last quarter (times the reserved fraction)."""
 ENTRY_GROWTH_CAP = 3.0
 """Entry never runs faster than this multiple of the base rate, however fast the market grows."""
 
@@ -473,9 +475,9 @@ class ComputeMarket(mesa.Model):
         self.providers.non_ai_revenue *= quarterly
         self.providers.other_cash_flow *= quarterly
         # Other capex follows its own trend, decaying towards the non-AI growth like AI spending does.
-        capex_growth = m.non_ai_cloud_growth + (m.other_capex_growth - m.non_ai_cloud_growth) * math.exp(
-            -years / m.growth_decay_years
-        )
+        capex_growth = m.non_ai_cloud_growth + (
+            m.other_capex_growth - m.non_ai_cloud_growth
+        ) * math.exp(-years / m.other_capex_decay_years)
         self.providers.other_capex *= (1.0 + capex_growth) ** 0.25
         self.fringe_revenue *= quarterly
         cap = self.params.capital
@@ -582,7 +584,12 @@ class ComputeMarket(mesa.Model):
         ok = np.isfinite(cost[np.arange(rows.size), choice])
         rows, choice = rows[ok], choice[ok]
         labs.contract_provider[rows] = choice
-        labs.contract_gw[rows] = terms.reserved_fraction * labs.need[rows]
+        # Reserve a share of the compute the lab has been using, not of a one-quarter spike in need.
+        used = labs.served[rows]
+        basis = np.where(
+            used > 0, np.minimum(labs.need[rows], CONTRACT_GROWTH_CAP * used), labs.need[rows]
+        )
+        labs.contract_gw[rows] = terms.reserved_fraction * basis
         labs.contract_price[rows] = (
             p.price[choice] * (1.0 - terms.reserved_discount) * (1.0 - labs.discount[rows, choice])
         )

@@ -134,10 +134,17 @@ class MarketParams:
     other_capex_growth: float = param(
         0.12,
         unit="per year",
-        doc="Initial annual growth of hyperscalers' other capex (hyperscalers[].other_capex); decays to non_ai_cloud_growth over growth_decay_years.",
+        doc="Initial annual growth of hyperscalers' other capex (hyperscalers[].other_capex); decays to non_ai_cloud_growth over other_capex_decay_years.",
         low=-0.5,
         high=5.0,
         source="Big-4 capex $151B (2023), $246B (2024), ~$445B (2025): ~72% a year (news.online.ua; company filings)",
+    )
+    other_capex_decay_years: float = param(
+        4.0,
+        unit="years",
+        doc="e-folding time of the decay of other_capex_growth towards non_ai_cloud_growth.",
+        low=0.1,
+        high=100.0,
     )
     hardware_doubling_years: float = param(
         2.07,
