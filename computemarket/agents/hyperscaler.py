@@ -193,7 +193,8 @@ class Hyperscaler(mesa.Agent):
 
     def investment_budget(self) -> float:
         """$B available for lab deals this quarter: a share of other-business cash flow, within what
-        the provider's cash and remaining debt room can pay."""
+        the provider's cash and remaining debt room can pay.
+        """
         hp = self.model.params.hyperscaler
         flow = float(self.model.providers.other_cash_flow[self.index])
         return max(
