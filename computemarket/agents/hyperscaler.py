@@ -192,8 +192,10 @@ class Hyperscaler(mesa.Agent):
         return max(0.0, needed - future)
 
     def investment_budget(self) -> float:
-        """$B available for lab deals this quarter: a share of other-business cash flow, within what
-        the provider's cash and remaining debt room can pay.
+        """$B available for lab deals this quarter.
+
+        A share of other-business cash flow (times aggressiveness), within what the provider's cash
+        and remaining debt room can pay.
         """
         hp = self.model.params.hyperscaler
         flow = float(self.model.providers.other_cash_flow[self.index])
