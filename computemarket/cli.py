@@ -41,7 +41,11 @@ DEFAULT_RESULTS_DIR = Path("results")
 
 # Modules that may contribute subcommands through ``add_commands(subparsers)``; absent ones are
 # skipped, so the command line works before they are written.
-COMMAND_MODULES = ("computemarket.experiments.commands", "computemarket.classroom.commands")
+COMMAND_MODULES = (
+    "computemarket.experiments.commands",
+    "computemarket.classroom.commands",
+    "computemarket.results.commands",
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1

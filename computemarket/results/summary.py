@@ -148,3 +148,29 @@ def threshold_crossing(
     if result.empty:
         return result
     return factors.merge(result, on="point", how="right")
+
+
+def interval_over_time(
+    metrics: pd.DataFrame, metric: str, by: str = "point", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Per group and quarter: number of runs, mean and Student-t confidence interval of a metric.
+
+    Args:
+        metrics: Tidy per-run metrics with ``quarter``, the ``by`` column and ``metric``.
+        metric: The metric to summarise.
+        by: The column that names a group of runs (a design point by default).
+        confidence: Coverage of the interval of the mean.
+
+    Returns:
+        One row per group and quarter: ``by``, ``quarter``, ``n``, ``mean``, ``ci_low`` and
+        ``ci_high`` (NaN with fewer than 2 runs).
+    """
+    grouped = metrics.groupby([by, "quarter"], sort=True)[metric]
+    table = grouped.agg(n="count", mean="mean", sd="std").reset_index()
+    n = table["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = stats.t.ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
+        half = t * table["sd"].to_numpy(dtype=float) / np.sqrt(n)
+    table["ci_low"] = table["mean"] - half
+    table["ci_high"] = table["mean"] + half
+    return table.drop(columns="sd")

@@ -1,0 +1,356 @@
+"""Every kind of figure, by name, for a run or a sweep; drawing them and writing them to files.
+
+``computemarket plot`` and ``computemarket report`` go through :func:`draw_figures`: it picks the
+kinds that apply to the folder (a heatmap needs two factors, Sobol' indices a Saltelli design, ...),
+draws each with the options given, and says why a kind was left out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from computemarket.results import deal_network, figures_run, figures_sweep, money_flow
+from computemarket.results.load import SweepResults
+from computemarket.results.plots import summary_figure
+from computemarket.results.source import FIGURES_DIR, FigureError
+from computemarket.results.store import StoredRun
+from computemarket.results.style import HHI_HIGH, is_hhi, run_title
+
+FORMATS = ("png", "svg")
+PNG_DPI = 150
+
+_THRESHOLD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>])\s*([-+0-9.eE_,]+)\s*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    """``metric > value`` (or ``<`` with ``below``), as typed after ``--threshold``."""
+
+    metric: str
+    value: float
+    below: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Threshold:
+        """Parse ``'cloud_hhi>1800'`` or ``'locked_share<0.5'``.
+
+        Raises:
+            FigureError: If the text is not ``METRIC>VALUE`` or ``METRIC<VALUE``.
+        """
+        match = _THRESHOLD.match(text)
+        try:
+            value = float(match.group(3).replace(",", "").replace("_", "")) if match else None
+        except ValueError:
+            value = None
+        if match is None or value is None:
+            raise FigureError(
+                f"--threshold {text!r}: expected METRIC>VALUE or METRIC<VALUE, e.g. 'cloud_hhi>1800'"
+            )
+        return cls(match.group(1), value, match.group(2) == "<")
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe form: ``cloud_hhi-above-1800``."""
+        return f"{self.metric}-{'below' if self.below else 'above'}-{self.value:g}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FigureOptions:
+    """What to draw, beyond the defaults.
+
+    Attributes:
+        metrics: Sweep metrics (default: the headline metrics over time, ``cloud_hhi`` otherwise).
+        year: Run: calendar year of the money flow (default: the last full year). Sweep: years
+            from the start for heatmaps, crossing and distributions (default: the horizon).
+        quarter: Run: quarter of the deal network (default: the last).
+        thresholds: Sweep: thresholds of the crossing figure (default: ``HHI > 1,800``).
+        factors: Sweep: the factors on the axes (x, then y for a heatmap).
+    """
+
+    metrics: tuple[str, ...] = ()
+    year: float | None = None
+    quarter: int | None = None
+    thresholds: tuple[Threshold, ...] = ()
+    factors: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass
+class DrawnFigure:
+    """One figure drawn for a folder.
+
+    Attributes:
+        kind: Its kind (``shares``, ``heatmap``, ...).
+        stem: File name without suffix, e.g. ``heatmap-cloud_hhi``.
+        figure: The figure.
+    """
+
+    kind: str
+    stem: str
+    figure: Figure
+
+
+@dataclasses.dataclass(frozen=True)
+class FigureKind:
+    """A kind of figure: what it shows, whether it applies to a folder, and how to draw it."""
+
+    name: str
+    description: str
+    draw: Callable[..., list[tuple[str, Figure]]]
+    reason_not: Callable[..., str | None] = lambda _source, _options: None
+
+
+# ------------------------------------------------------------------------------------------ runs
+def _run_kinds() -> dict[str, FigureKind]:
+    def one(stem: str, function: Callable[[StoredRun], Figure]) -> Callable:
+        return lambda run, _options: [(stem, function(run))]
+
+    def money(run: StoredRun, options: FigureOptions) -> list[tuple[str, Figure]]:
+        year = None if options.year is None else _whole(options.year, "--year")
+        year, _quarters = money_flow.flow_quarters(run.metrics, year)
+        return [(f"money-flow-{year}", money_flow.money_flow_figure(run, year))]
+
+    def network(run: StoredRun, options: FigureOptions) -> list[tuple[str, Figure]]:
+        graph_quarter = deal_network.deal_network(run, options.quarter).graph["quarter"]
+        return [
+            (f"deal-network-q{graph_quarter}", deal_network.deal_network_figure(run, graph_quarter))
+        ]
+
+    def summary(run: StoredRun, _options: FigureOptions) -> list[tuple[str, Figure]]:
+        return [("summary", summary_figure(run.metrics, run.agents, title=run_title(run.manifest)))]
+
+    kinds = [
+        FigureKind("summary", "four panels: cloud shares, HHI, lock-in, circularity", summary),
+        FigureKind(
+            "shares",
+            "market shares stacked over time, cloud and model market",
+            one("shares", figures_run.shares_figure),
+        ),
+        FigureKind(
+            "concentration",
+            "HHI of each market with the 1,000 and 1,800 bands",
+            one("concentration", figures_run.concentration_figure),
+        ),
+        FigureKind(
+            "lock-in",
+            "lock-in and circularity over time, by investor",
+            one("lock-in", figures_run.lock_in_figure),
+        ),
+        FigureKind("money-flow", "Sankey diagram of one year's money through the labs", money),
+        FigureKind("deal-network", "stakes, commitments and exclusivity at one quarter", network),
+    ]
+    return {kind.name: kind for kind in kinds}
+
+
+def _whole(value: float, flag: str) -> int:
+    if value != int(value):
+        raise FigureError(f"{flag} {value:g}: expected a whole calendar year for a run, e.g. 2030")
+    return int(value)
+
+
+# ---------------------------------------------------------------------------------------- sweeps
+def _sweep_metrics(sweep: SweepResults, options: FigureOptions) -> list[str]:
+    return list(options.metrics) or [figures_sweep.default_metric(sweep)]
+
+
+def _sweep_kinds() -> dict[str, FigureKind]:
+    def over_time(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
+        return [("over-time", figures_sweep.over_time_figure(sweep, list(options.metrics) or None))]
+
+    def heatmap(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
+        factors = tuple(options.factors[:2]) if len(options.factors) >= 2 else None
+        return [
+            (
+                f"heatmap-{metric}",
+                figures_sweep.heatmap_figure(sweep, metric, factors=factors, year=options.year),
+            )
+            for metric in _sweep_metrics(sweep, options)
+        ]
+
+    def sensitivity(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
+        return [
+            (
+                f"sensitivity-{metric}",
+                figures_sweep.sensitivity_figure(sweep, metric, year=options.year),
+            )
+            for metric in _sweep_metrics(sweep, options)
+        ]
+
+    def crossing(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
+        factor = options.factors[0] if options.factors else None
+        return [
+            (
+                f"crossing-{threshold.slug}",
+                figures_sweep.crossing_figure(
+                    sweep,
+                    threshold.metric,
+                    threshold=threshold.value,
+                    below=threshold.below,
+                    factor=factor,
+                    year=options.year,
+                ),
+            )
+            for threshold in _thresholds(sweep, options)
+        ]
+
+    def distribution(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
+        factor = options.factors[0] if options.factors else None
+        return [
+            (
+                f"distribution-{metric}",
+                figures_sweep.distribution_figure(sweep, metric, factor=factor, year=options.year),
+            )
+            for metric in _sweep_metrics(sweep, options)
+        ]
+
+    def needs_factors(count: int) -> Callable:
+        def reason(sweep: SweepResults, _options: FigureOptions) -> str | None:
+            have = len(sweep.factors)
+            return (
+                f"the sweep has {have} factor{'s' * (have != 1)}, {count} needed"
+                if have < count
+                else None
+            )
+
+        return reason
+
+    def sensitivity_reason(sweep: SweepResults, _options: FigureOptions) -> str | None:
+        design = sweep.manifest["design"]
+        if design.get("sampler") not in ("saltelli", "morris"):
+            return f"needs a saltelli or morris design (this sweep's is {design.get('sampler')!r})"
+        done = sweep.metrics["point"].nunique() if len(sweep.metrics) else 0
+        if done < design["points"]:
+            return f"{design['points'] - done} of {design['points']} design points have no finished run"
+        return None
+
+    def crossing_reason(sweep: SweepResults, options: FigureOptions) -> str | None:
+        if not sweep.factors:
+            return "the sweep has no factor"
+        if not _thresholds(sweep, options):
+            return "no HHI metric chosen and no --threshold given"
+        return None
+
+    kinds = [
+        FigureKind("over-time", "metrics over time, mean and 95% band per design point", over_time),
+        FigureKind(
+            "heatmap", "mean over two factors with the 1,800 contour", heatmap, needs_factors(2)
+        ),
+        FigureKind(
+            "sensitivity",
+            "Sobol' or Morris indices with intervals",
+            sensitivity,
+            sensitivity_reason,
+        ),
+        FigureKind(
+            "crossing",
+            "probability of crossing a threshold against a factor",
+            crossing,
+            crossing_reason,
+        ),
+        FigureKind(
+            "distribution", "distribution over runs at a horizon", distribution, needs_factors(1)
+        ),
+    ]
+    return {kind.name: kind for kind in kinds}
+
+
+def _thresholds(sweep: SweepResults, options: FigureOptions) -> list[Threshold]:
+    if options.thresholds:
+        return list(options.thresholds)
+    return [Threshold(m, HHI_HIGH) for m in _sweep_metrics(sweep, options) if is_hhi(m)]
+
+
+RUN_KINDS = _run_kinds()
+"""Figure kinds of a run, in the order they are drawn."""
+SWEEP_KINDS = _sweep_kinds()
+"""Figure kinds of a sweep, in the order they are drawn."""
+
+
+# ----------------------------------------------------------------------------------------- drawing
+def kinds_for(source: StoredRun | SweepResults) -> dict[str, FigureKind]:
+    """The figure kinds of a run or of a sweep."""
+    return RUN_KINDS if isinstance(source, StoredRun) else SWEEP_KINDS
+
+
+def draw_figures(
+    source: StoredRun | SweepResults,
+    kinds: Sequence[str] = (),
+    options: FigureOptions | None = None,
+) -> tuple[list[DrawnFigure], dict[str, str]]:
+    """Draw figures of a run or a sweep.
+
+    Args:
+        source: A stored run or a loaded sweep (see :func:`computemarket.results.source.open_results`).
+        kinds: Kinds to draw; default: every kind that applies.
+        options: Metrics, year, quarter, thresholds and factors (default: the defaults).
+
+    Returns:
+        The figures drawn, and the kinds left out (default only) with the reason.
+
+    Raises:
+        FigureError: On an unknown kind, a kind asked for that does not apply, or a bad option.
+    """
+    options = options or FigureOptions()
+    available = kinds_for(source)
+    what = "run" if isinstance(source, StoredRun) else "sweep"
+    for kind in kinds:
+        if kind not in available:
+            raise FigureError(
+                f"--kind {kind!r}: not a figure of a {what} (choose from {', '.join(available)})"
+            )
+    if what == "sweep" and source.metrics.empty:
+        raise FigureError(f"{source.directory}: the sweep has no finished run yet")
+    drawn, skipped = [], {}
+    for name in kinds or available:
+        kind = available[name]
+        reason = kind.reason_not(source, options)
+        if reason and kinds:
+            raise FigureError(f"--kind {name}: {reason}")
+        if reason:
+            skipped[name] = reason
+            continue
+        for stem, figure in kind.draw(source, options):
+            drawn.append(DrawnFigure(name, stem, figure))
+    return drawn, skipped
+
+
+def save_figures(
+    drawn: Sequence[DrawnFigure],
+    directory: str | Path,
+    image_format: str = "png",
+    *,
+    dpi: int = PNG_DPI,
+) -> list[Path]:
+    """Write figures into ``directory/figures/`` as ``<stem>.<format>``.
+
+    Args:
+        drawn: Figures from :func:`draw_figures`.
+        directory: The run or sweep folder.
+        image_format: ``png`` or ``svg``.
+        dpi: Resolution of a PNG (150: 2100 x 1200 pixels for a slide-size figure).
+
+    Returns:
+        The files written.
+
+    Raises:
+        FigureError: On an unknown format or a folder that cannot be written.
+    """
+    if image_format not in FORMATS:
+        raise FigureError(f"--format {image_format!r}: choose from {', '.join(FORMATS)}")
+    out = Path(directory) / FIGURES_DIR
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as err:
+        raise FigureError(f"{out}: cannot create the figures folder ({err.strerror})") from None
+    paths = []
+    for item in drawn:
+        path = out / f"{item.stem}.{image_format}"
+        # No date in SVG metadata: the same figure gives the same file.
+        metadata = {"Date": None} if image_format == "svg" else None
+        item.figure.savefig(path, dpi=dpi, metadata=metadata)
+        paths.append(path)
+    return paths

@@ -1,0 +1,659 @@
+"""Figures of a sweep: metrics over time with 95% bands, heatmaps, sensitivity, crossing, spread.
+
+Each function takes a sweep opened by :func:`computemarket.results.load` and returns a
+:class:`matplotlib.figure.Figure` of slide size. Years are counted from the start of the runs, as
+in ``computemarket summarize`` (``year=None`` is the horizon). A factor with more than
+:data:`MAX_LEVELS` values (a Latin-hypercube, Sobol' or Saltelli design) is cut into
+:data:`BINS` quantile bins; results at one level or bin pool the runs of every other factor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from computemarket.results.load import SweepResults
+from computemarket.results.source import FigureError
+from computemarket.results.style import (
+    CATEGORY_COLOURS,
+    FONT_SIZE,
+    HHI_HIGH,
+    HHI_LEGEND_TITLE,
+    INK,
+    SEQUENTIAL_CMAP,
+    SERIES_COLOURS,
+    SLIDE,
+    THOUSANDS,
+    WIDE,
+    draw_hhi_bands,
+    finish_axes,
+    hhi_band_handles,
+    is_hhi,
+    legend_beside,
+    metric_style,
+    new_figure,
+    panel_title,
+    short_name,
+)
+from computemarket.results.summary import interval_over_time, wilson_interval
+
+HEADLINE_METRICS = ("cloud_hhi", "model_hhi", "locked_share", "roundtrip_ratio")
+"""Metrics drawn by default, those of them that the sweep kept."""
+MAX_POINTS = 6
+"""Most design points drawn as lines over time (one factor varied, the others held)."""
+MAX_LEVELS = 12
+BINS = 6
+GRID_SAMPLERS = ("grid",)
+ACRONYMS = {"ai": "AI", "gw": "GW", "hhi": "HHI", "capex": "capex"}
+
+
+# ------------------------------------------------------------------------------------- helpers
+def sweep_title(sweep: SweepResults) -> str:
+    """``name - runs - seeds per point``, the title line of every figure of a sweep."""
+    runs = int((sweep.design["status"] == "ok").sum())
+    seeds = sweep.manifest["design"].get("seeds", "?")
+    plural = "" if seeds == 1 else "s"
+    return f"{sweep.name} - {runs} runs, {seeds} seed{plural} per point, {sweep.years} years"
+
+
+def default_metric(sweep: SweepResults) -> str:
+    """``cloud_hhi`` if the sweep kept it, else its first metric."""
+    names = sweep.metric_names
+    if not names:
+        raise FigureError(f"{sweep.directory}: the sweep has no finished run yet")
+    return "cloud_hhi" if "cloud_hhi" in names else names[0]
+
+
+def headline_metrics(sweep: SweepResults) -> list[str]:
+    """The headline metrics the sweep kept (up to four), else its first four metrics."""
+    names = sweep.metric_names
+    chosen = [m for m in HEADLINE_METRICS if m in names]
+    return chosen or names[:4]
+
+
+def factor_label(factor: str) -> str:
+    """A factor's axis label with its unit from the scenario schema.
+
+    E.g. ``switching cost (fraction of moved spend)``; ``rules`` and ``scenario`` are named as such.
+    """
+    if factor == "rules":
+        return "rules preset"
+    if factor == "scenario":
+        return "scenario"
+    unit = _schema_unit(factor)
+    words = short_name(factor).split("_")
+    name = " ".join(ACRONYMS.get(word, word) for word in words)
+    return f"{name} ({unit})" if unit and unit != "-" else name
+
+
+def _schema_unit(factor: str) -> str | None:
+    from computemarket.simulation.parameters import FIRM_LISTS, SECTIONS
+
+    parts = factor.split(".")
+    section = SECTIONS.get(parts[0]) or FIRM_LISTS.get(parts[0])
+    if section is None:
+        return None
+    for field in dataclasses.fields(section):
+        if field.name == parts[-1]:
+            return field.metadata.get("unit")
+    return None
+
+
+def _level_text(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
+@dataclasses.dataclass
+class Levels:
+    """A factor's values as ordered levels: its own values, or quantile bins of many values.
+
+    Attributes:
+        codes: Level index of each row.
+        labels: Text of each level.
+        positions: Numeric position of each level (the value or the bin's centre), or ``None``
+            for a categorical factor.
+    """
+
+    codes: np.ndarray
+    labels: list[str]
+    positions: np.ndarray | None
+
+
+def factor_levels(values: pd.Series) -> Levels:
+    """The ordered levels of a factor column (binned if numeric with many values)."""
+    numeric = pd.api.types.is_numeric_dtype(values)
+    unique = pd.unique(values)
+    if numeric and len(unique) > MAX_LEVELS:
+        bins = pd.qcut(values, BINS, duplicates="drop")
+        centres = np.array([interval.mid for interval in bins.cat.categories])
+        labels = [f"{interval.left:.3g}-{interval.right:.3g}" for interval in bins.cat.categories]
+        return Levels(bins.cat.codes.to_numpy(), labels, centres)
+    ordered = sorted(unique) if numeric else list(unique)
+    index = {value: i for i, value in enumerate(ordered)}
+    codes = values.map(index).to_numpy()
+    positions = np.asarray(ordered, dtype=float) if numeric else None
+    return Levels(codes, [_level_text(v) for v in ordered], positions)
+
+
+def _check_factor(sweep: SweepResults, factor: str | None, default: int = 0) -> str:
+    if factor is None:
+        if len(sweep.factors) <= default:
+            raise FigureError(f"{sweep.directory}: the sweep has fewer than {default + 1} factors")
+        return sweep.factors[default]
+    if factor not in sweep.factors:
+        raise FigureError(
+            f"factor {factor!r} is not in this sweep (factors: {', '.join(sweep.factors)})"
+        )
+    return factor
+
+
+def _check_metric(sweep: SweepResults, metric: str | None) -> str:
+    metric = metric or default_metric(sweep)
+    if metric not in sweep.metric_names:
+        raise FigureError(
+            f"metric {metric!r} is not in this sweep (kept: {', '.join(sweep.metric_names) or 'none yet'})"
+        )
+    return metric
+
+
+def _horizon_text(sweep: SweepResults, year: float | None) -> str:
+    return f"year {sweep.years if year is None else year:g}"
+
+
+def _level_colours(levels: Levels) -> list:
+    if levels.positions is None or len(levels.labels) <= 2:
+        return [CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i in range(len(levels.labels))]
+    import matplotlib
+
+    cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
+    # Stop short of cividis' pale yellow end, which is hard to see on white.
+    return [cmap(x) for x in np.linspace(0.0, 0.85, len(levels.labels))]
+
+
+def _value_axis(ax: Axes, metric: str, *, unit_only: bool = False) -> None:
+    """Label the y axis with the metric and its unit (only the unit under a titled panel)."""
+    style = metric_style(metric)
+    text = style.unit.replace("$", r"\$") if unit_only else style.axis_label
+    ax.yaxis.set_label_text(text, fontsize=FONT_SIZE)
+    target = ax.yaxis
+    if style.unit.startswith("%"):
+        target.set_major_formatter(PercentFormatter(decimals=0))
+    elif is_hhi(metric):
+        target.set_major_formatter(THOUSANDS)
+
+
+# ---------------------------------------------------------------------------------- over time
+def over_time_figure(
+    sweep: SweepResults,
+    metrics: list[str] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> Figure:
+    """Metrics over time: the mean over seeds and its 95% confidence band, per design point.
+
+    On a grid, the first factor varies over up to :data:`MAX_POINTS` of its levels and the other
+    factors are held at the level with the most finished points (named in the title). Other
+    designs draw the mean over all runs with its interval and the 5-95% range across runs.
+
+    Args:
+        sweep: A loaded sweep.
+        metrics: Up to four metrics (default: the headline metrics kept).
+        confidence: Coverage of the band.
+
+    Returns:
+        One panel per metric.
+    """
+    metrics = [_check_metric(sweep, m) for m in (metrics or headline_metrics(sweep))][:4]
+    runs = sweep.metrics
+    if runs.empty:
+        raise FigureError(f"{sweep.directory}: the sweep has no finished run yet")
+    groups, labels, colours, note = _time_groups(sweep)
+    runs = runs.assign(group=runs["point"].map(groups)).dropna(subset=["group"])
+    rows, cols = (1, len(metrics)) if len(metrics) <= 3 else (2, 2)
+    figure = new_figure(
+        SLIDE if rows == 2 else WIDE,
+        title=f"Metrics over time, mean and {confidence:.0%} interval: {sweep_title(sweep)}",
+    )
+    panels = np.atleast_1d(figure.subplots(rows, cols, sharex=True, squeeze=False).ravel())
+    when = (
+        runs.groupby("quarter")["year"].mean()
+        if "year" in runs
+        else runs.groupby("quarter")["quarter"].mean() / 4
+    )
+    for ax, metric in zip(panels, metrics, strict=False):
+        style = metric_style(metric)
+        scale, (low, high) = style.scale, style.bounds
+        table = interval_over_time(runs, metric, by="group", confidence=confidence)
+        # The t interval is symmetric; a share's band stops at 0% and 100%.
+        table[["ci_low", "ci_high"]] = table[["ci_low", "ci_high"]].clip(low, high)
+        if is_hhi(metric):
+            draw_hhi_bands(ax)
+        for group, label in labels.items():
+            line = table[table["group"] == group]
+            x = when.reindex(line["quarter"]).to_numpy()
+            ax.fill_between(
+                x,
+                line["ci_low"] * scale,
+                line["ci_high"] * scale,
+                color=colours[group],
+                alpha=0.15,
+                linewidth=0,
+            )
+            ax.plot(x, line["mean"] * scale, color=colours[group], linewidth=2.0, label=label)
+        if len(labels) == 1:
+            spread = runs.groupby("quarter")[metric].quantile([0.05, 0.95]).unstack()
+            ax.fill_between(
+                when.reindex(spread.index).to_numpy(),
+                spread[0.05] * scale,
+                spread[0.95] * scale,
+                color=colours[next(iter(labels))],
+                alpha=0.08,
+                linewidth=0,
+                label="5-95% of runs",
+            )
+        if is_hhi(metric):
+            top = np.nanmax(table["ci_high"].to_numpy(dtype=float), initial=0.0)
+            ax.set_ylim(0, min(10_000, max(2_500.0, 1.2 * top)))
+        panel_title(ax, metric_style(metric).label)
+        _value_axis(ax, metric, unit_only=True)
+        ax.set_xlabel("year", fontsize=FONT_SIZE)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        finish_axes(ax)
+    for ax in panels[len(metrics) :]:
+        ax.set_visible(False)
+    for ax in panels[: len(panels) - cols]:
+        ax.set_xlabel("")
+    handles, _ = panels[0].get_legend_handles_labels()
+    if is_hhi(metrics[0]):
+        handles += hhi_band_handles()
+    legend_beside(panels[cols - 1], handles, title=note, title_fontsize=FONT_SIZE - 2)
+    return figure
+
+
+def _time_groups(sweep: SweepResults) -> tuple[dict, dict, dict, str]:
+    """Which design points are drawn, and as which line.
+
+    Returns:
+        Point to group, group to label, group to colour, and the legend title.
+    """
+    points = sweep.points[sweep.points["point"].isin(sweep.metrics["point"].unique())]
+    sampler = sweep.manifest["design"].get("sampler")
+    if sampler not in GRID_SAMPLERS or not sweep.factors:
+        return (
+            dict.fromkeys(points["point"], 0),
+            {0: "all runs, mean"},
+            {0: SERIES_COLOURS[0]},
+            "all design points",
+        )
+    varied, held = sweep.factors[0], sweep.factors[1:]
+    if held:
+        sizes = points.groupby(held, sort=True, dropna=False).size()
+        best = sizes[sizes == sizes.max()].index[len(sizes[sizes == sizes.max()]) // 2]
+        best = best if isinstance(best, tuple) else (best,)
+        mask = np.logical_and.reduce([points[f] == v for f, v in zip(held, best, strict=True)])
+        points = points[mask]
+    points = points.sort_values(varied, kind="stable")
+    if len(points) > MAX_POINTS:
+        points = points.iloc[
+            np.unique(np.linspace(0, len(points) - 1, MAX_POINTS).round().astype(int))
+        ]
+    levels = factor_levels(points[varied])
+    colours = _level_colours(levels)
+    groups = dict(zip(points["point"], levels.codes, strict=True))
+    labels = {code: levels.labels[code] for code in sorted(set(levels.codes))}
+    note = factor_label(varied)
+    if held:
+        fixed = ", ".join(
+            f"{short_name(f)} = {_level_text(v)}" for f, v in zip(held, best, strict=True)
+        )
+        note = f"{note}\n({fixed})"
+    return groups, labels, {code: colours[code] for code in labels}, note
+
+
+# ------------------------------------------------------------------------------------- heatmap
+def heatmap_figure(
+    sweep: SweepResults,
+    metric: str | None = None,
+    *,
+    factors: tuple[str, str] | None = None,
+    year: float | None = None,
+    threshold: float | None = None,
+) -> Figure:
+    """Mean of a metric over two factors at a year, with the threshold's contour (1,800 for an HHI).
+
+    Args:
+        sweep: A loaded sweep with at least two factors.
+        metric: The metric (default ``cloud_hhi``).
+        factors: The x and y factors (default: the first two).
+        year: Years from the start; default: the horizon.
+        threshold: Level of the contour; default: 1,800 for an HHI, none otherwise.
+
+    Returns:
+        One panel with a colour bar; each cell is annotated with its mean.
+    """
+    metric = _check_metric(sweep, metric)
+    x_factor = _check_factor(sweep, factors[0] if factors else None, 0)
+    y_factor = _check_factor(sweep, factors[1] if factors else None, 1)
+    if x_factor == y_factor:
+        raise FigureError(f"heatmap: the two factors must differ (got {x_factor!r} twice)")
+    threshold = HHI_HIGH if threshold is None and is_hhi(metric) else threshold
+    values = sweep.at(year)
+    if values.empty:
+        raise FigureError(f"{sweep.directory}: no finished run at {_horizon_text(sweep, year)}")
+    x, y = factor_levels(values[x_factor]), factor_levels(values[y_factor])
+    style = metric_style(metric)
+    cells = (
+        pd.DataFrame(
+            {"x": x.codes, "y": y.codes, "v": values[metric].to_numpy(dtype=float) * style.scale}
+        )
+        .groupby(["y", "x"])["v"]
+        .mean()
+        .unstack()
+        .reindex(index=range(len(y.labels)), columns=range(len(x.labels)))
+    )
+    grid = cells.to_numpy(dtype=float)
+    figure = new_figure(
+        WIDE,
+        title=f"{style.label} at {_horizon_text(sweep, year)}, mean over runs: {sweep_title(sweep)}",
+    )
+    ax = figure.subplots()
+    image = ax.imshow(
+        np.ma.masked_invalid(grid), origin="lower", cmap=SEQUENTIAL_CMAP, aspect="auto"
+    )
+    colourbar = figure.colorbar(image, ax=ax)
+    colourbar.set_label(style.axis_label, fontsize=FONT_SIZE)
+    norm = Normalize(*image.get_clim())
+    for (row, col), value in np.ndenumerate(grid):
+        if np.isfinite(value):
+            ink = "white" if norm(value) < 0.6 else INK
+            ax.text(
+                col,
+                row,
+                _cell_text(value, metric),
+                ha="center",
+                va="center",
+                fontsize=FONT_SIZE - 2,
+                color=ink,
+            )
+    title = "Mean over seeds" + (" and the other factors" if len(sweep.factors) > 2 else "")
+    if threshold is not None:
+        scaled = threshold * style.scale
+        finite = grid[np.isfinite(grid)]
+        if (
+            grid.shape[0] > 1
+            and grid.shape[1] > 1
+            and finite.size
+            and finite.min() < scaled < finite.max()
+        ):
+            contour = ax.contour(
+                np.ma.masked_invalid(grid), levels=[scaled], colors=["#D55E00"], linewidths=2.5
+            )
+            ax.clabel(contour, fmt=lambda v: f"{v:,.0f}", fontsize=FONT_SIZE - 1)
+        colourbar.ax.axhline(scaled, color="#D55E00", linewidth=2.5)
+        title += f"; contour at {scaled:,.4g}" + (
+            " (highly concentrated above)" if is_hhi(metric) else ""
+        )
+    ax.set_xticks(range(len(x.labels)), x.labels)
+    ax.set_yticks(range(len(y.labels)), y.labels)
+    ax.set_xlabel(factor_label(x_factor), fontsize=FONT_SIZE)
+    ax.set_ylabel(factor_label(y_factor), fontsize=FONT_SIZE)
+    panel_title(ax, title)
+    finish_axes(ax, grid=False)
+    return figure
+
+
+def _cell_text(value: float, metric: str) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+# --------------------------------------------------------------------------------- sensitivity
+def sensitivity_figure(
+    sweep: SweepResults, metric: str | None = None, *, year: float | None = None
+) -> Figure:
+    """Sensitivity indices with their 95% intervals: Sobol' first and total order, or Morris.
+
+    Args:
+        sweep: A loaded sweep made with the ``saltelli`` or ``morris`` design, every point finished.
+        metric: The metric (default ``cloud_hhi``).
+        year: Years from the start; default: the horizon.
+
+    Returns:
+        One panel of horizontal bars, the most influential factor on top.
+    """
+    metric = _check_metric(sweep, metric)
+    indices = sweep.sensitivity(metric, year=year)
+    style = metric_style(metric)
+    figure = new_figure(
+        WIDE,
+        title=f"Sensitivity of {style.label} at {_horizon_text(sweep, year)}: {sweep_title(sweep)}",
+    )
+    ax = figure.subplots()
+    if "ST" in indices:
+        indices = indices.sort_values("ST")
+        bars = (("S1", "first order (S1)"), ("ST", "total order (ST)"))
+        xlabel = f"Sobol' index (share of the variance of {style.label})"
+        title = "Sobol' indices with 95% bootstrap intervals"
+    else:
+        indices = indices.sort_values("mu_star")
+        indices = indices.assign(
+            mu_star=indices["mu_star"] * style.scale,
+            mu_star_conf=indices["mu_star_conf"] * style.scale,
+            sigma=indices["sigma"] * style.scale,
+        )
+        bars = (("mu_star", "mean absolute effect (mu*)"), ("sigma", "spread of effects (sigma)"))
+        xlabel = f"elementary effect on {style.label} ({style.unit})".replace("$", r"\$")
+        title = "Morris screening with 95% bootstrap intervals of mu*"
+    position = np.arange(len(indices))
+    height = 0.38
+    for i, (column, label) in enumerate(bars):
+        error = indices.get(f"{column}_conf")
+        ax.barh(
+            position + (i - 0.5) * height,
+            indices[column],
+            height=height,
+            color=SERIES_COLOURS[i],
+            xerr=None if error is None else error,
+            capsize=4,
+            error_kw={"ecolor": INK, "linewidth": 1.2},
+            label=label,
+        )
+    ax.set_yticks(position, [factor_label(f) for f in indices["factor"]])
+    ax.axvline(0, color=INK, linewidth=0.8)
+    ax.set_xlabel(xlabel, fontsize=FONT_SIZE)
+    panel_title(ax, title)
+    finish_axes(ax)
+    legend_beside(ax, ax.get_legend_handles_labels()[0])
+    return figure
+
+
+# ------------------------------------------------------------------------------------ crossing
+def crossing_figure(
+    sweep: SweepResults,
+    metric: str | None = None,
+    *,
+    threshold: float | None = None,
+    factor: str | None = None,
+    year: float | None = None,
+    below: bool = False,
+) -> Figure:
+    """Probability that a metric is past a threshold at a year, against a factor (Wilson 95% bars).
+
+    Runs at one level of ``factor`` are pooled over the other factors, except a second factor of a
+    grid with at most :data:`MAX_POINTS` levels, which gets a line per level.
+
+    Args:
+        sweep: A loaded sweep.
+        metric: The metric (default ``cloud_hhi``).
+        threshold: The threshold; default 1,800 for an HHI (required otherwise).
+        factor: The factor on the x axis (default: the first).
+        year: Years from the start; default: the horizon.
+        below: The probability of being below the threshold instead of above.
+
+    Returns:
+        One panel; probabilities in %.
+    """
+    metric = _check_metric(sweep, metric)
+    if threshold is None:
+        if not is_hhi(metric):
+            raise FigureError(
+                f"crossing: give a threshold for {metric!r} (e.g. --threshold '{metric}>0.5')"
+            )
+        threshold = HHI_HIGH
+    factor = _check_factor(sweep, factor)
+    per_point = sweep.crossing(metric, threshold, year=year, below=below)
+    if per_point.empty:
+        raise FigureError(f"{sweep.directory}: no finished run at {_horizon_text(sweep, year)}")
+    others = [f for f in sweep.factors if f != factor]
+    group_factor = (
+        others[0] if len(others) == 1 and per_point[others[0]].nunique() <= MAX_POINTS else None
+    )
+    x = factor_levels(per_point[factor])
+    groups = (
+        factor_levels(per_point[group_factor])
+        if group_factor
+        else Levels(np.zeros(len(per_point), int), ["all runs"], None)
+    )
+    pooled = (
+        per_point.assign(
+            x=x.codes, g=groups.codes, hits=(per_point["p_at"] * per_point["n"]).round()
+        )
+        .groupby(["g", "x"], as_index=False)[["hits", "n"]]
+        .sum()
+    )
+    style = metric_style(metric)
+    sign = "<" if below else ">"
+    figure = new_figure(
+        WIDE, title=f"Probability that {style.label} {sign} {threshold:,.4g}: {sweep_title(sweep)}"
+    )
+    ax = figure.subplots()
+    colours = _level_colours(groups) if group_factor else [SERIES_COLOURS[0]]
+    positions = x.positions if x.positions is not None else np.arange(len(x.labels), dtype=float)
+    for g, label in enumerate(groups.labels):
+        line = pooled[pooled["g"] == g].sort_values("x")
+        if line.empty:
+            continue
+        p = line["hits"] / line["n"]
+        bounds = np.array(
+            [wilson_interval(int(h), int(n)) for h, n in zip(line["hits"], line["n"], strict=True)]
+        )
+        # Lines of equal probabilities would hide each other: dodge them sideways a little.
+        dodge = (g - (len(groups.labels) - 1) / 2) * 0.012 * max(np.ptp(positions), 1.0)
+        xs = positions[line["x"].to_numpy()] + dodge
+        ax.errorbar(
+            xs,
+            p * 100,
+            yerr=[(p - bounds[:, 0]) * 100, (bounds[:, 1] - p) * 100],
+            color=colours[g],
+            marker="o",
+            markersize=7,
+            linewidth=2,
+            capsize=4,
+            label=label,
+        )
+    if x.positions is None or len(x.labels) <= MAX_LEVELS:
+        ax.set_xticks(positions, x.labels)
+    ax.set_ylim(-3, 103)
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_ylabel(f"probability at {_horizon_text(sweep, year)} (% of runs)", fontsize=FONT_SIZE)
+    ax.set_xlabel(factor_label(factor), fontsize=FONT_SIZE)
+    panel_title(
+        ax,
+        f"Share of runs with {metric} {sign} {threshold:,.4g} at {_horizon_text(sweep, year)}, "
+        "with 95% Wilson intervals",
+    )
+    finish_axes(ax)
+    title = factor_label(group_factor) if group_factor else None
+    legend_beside(ax, ax.get_legend_handles_labels()[0], title=title, title_fontsize=FONT_SIZE - 2)
+    return figure
+
+
+# -------------------------------------------------------------------------------- distribution
+def distribution_figure(
+    sweep: SweepResults,
+    metric: str | None = None,
+    *,
+    factor: str | None = None,
+    year: float | None = None,
+) -> Figure:
+    """Distribution over runs of a metric at a year, one box and strip of runs per factor level.
+
+    Args:
+        sweep: A loaded sweep.
+        metric: The metric (default ``cloud_hhi``).
+        factor: The factor whose levels are compared (default: the first); other factors pooled.
+        year: Years from the start; default: the horizon.
+
+    Returns:
+        One panel: boxes (quartiles, whiskers to 1.5 IQR) and every run as a dot.
+    """
+    metric = _check_metric(sweep, metric)
+    factor = _check_factor(sweep, factor)
+    values = sweep.at(year)
+    if values.empty:
+        raise FigureError(f"{sweep.directory}: no finished run at {_horizon_text(sweep, year)}")
+    style = metric_style(metric)
+    levels = factor_levels(values[factor])
+    data = values[metric].to_numpy(dtype=float) * style.scale
+    figure = new_figure(
+        WIDE,
+        title=f"Distribution of {style.label} at {_horizon_text(sweep, year)}: {sweep_title(sweep)}",
+    )
+    ax = figure.subplots()
+    if is_hhi(metric):
+        draw_hhi_bands(ax)
+    groups = [data[(levels.codes == i) & np.isfinite(data)] for i in range(len(levels.labels))]
+    ax.boxplot(
+        groups,
+        positions=range(len(groups)),
+        widths=0.55,
+        showfliers=False,
+        patch_artist=True,
+        boxprops={"facecolor": "#FFFFFF", "edgecolor": INK},
+        medianprops={"color": SERIES_COLOURS[1], "linewidth": 2.5},
+        whiskerprops={"color": INK},
+        capprops={"color": INK},
+    )
+    jitter = np.random.default_rng(0)  # fixed: the same picture every time
+    for i, group in enumerate(groups):
+        ax.scatter(
+            i + jitter.uniform(-0.18, 0.18, group.size),
+            group,
+            s=18,
+            color=SERIES_COLOURS[0],
+            alpha=0.6,
+            zorder=3,
+        )
+    ax.set_xticks(range(len(groups)), levels.labels)
+    ax.set_xlabel(
+        factor_label(factor)
+        + (" (pooled over the other factors)" if len(sweep.factors) > 1 else ""),
+        fontsize=FONT_SIZE,
+    )
+    _value_axis(ax, metric)
+    if is_hhi(metric):
+        top = np.nanmax(data, initial=0.0)
+        ax.set_ylim(0, min(10_000, max(2_500.0, 1.15 * top)))
+    panel_title(
+        ax, f"Runs at {_horizon_text(sweep, year)}: box = quartiles, line = median, dots = runs"
+    )
+    finish_axes(ax)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=SERIES_COLOURS[0], label="one run"),
+        Line2D([], [], color=SERIES_COLOURS[1], linewidth=2.5, label="median"),
+    ]
+    if is_hhi(metric):
+        handles += hhi_band_handles()
+    legend_beside(
+        ax,
+        handles,
+        title=HHI_LEGEND_TITLE if is_hhi(metric) else None,
+        title_fontsize=FONT_SIZE - 2,
+    )
+    return figure

@@ -1,0 +1,269 @@
+"""A self-contained HTML report of a run or a sweep: figures, summary table, scenario, provenance.
+
+The report is one file that references nothing outside itself: figures are embedded as base64 PNG,
+styles are inline, there is no script, and a Content-Security-Policy forbids loading anything but
+the embedded images. It can be mailed, archived or opened offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from computemarket.experiments.spec import ExperimentError
+from computemarket.results.figures import DrawnFigure, FigureOptions, draw_figures, kinds_for
+from computemarket.results.load import SweepResults
+from computemarket.results.source import FigureError, open_results
+from computemarket.results.store import StoredRun
+from computemarket.results.style import run_title
+from computemarket.results.tables import (
+    run_firms_table,
+    run_metrics_table,
+    sensitivity_table,
+    sweep_points_table,
+)
+
+REPORT_FILE = "report.html"
+REPORT_DPI = 100
+CONTENT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
+       max-width: 1200px; padding: 0 1rem; color: #222; line-height: 1.45; }
+h1 { font-size: 1.8rem; margin-bottom: 0.2rem; }
+h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+figure { margin: 1.5rem 0; }
+figure img { width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { color: #555; font-size: 0.95rem; }
+table { border-collapse: collapse; font-size: 0.9rem; margin: 1rem 0; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
+td { white-space: nowrap; }
+.scroll { overflow-x: auto; }
+th { background: #f2f2f2; }
+td:first-child, th:first-child { text-align: left; }
+pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: 0.85rem; }
+.note { color: #555; }
+nav ul { columns: 2; }
+"""
+
+
+def figure_png(figure: Any, dpi: int = REPORT_DPI) -> bytes:
+    """A figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _table_html(table: pd.DataFrame) -> str:
+    if table.empty:
+        return '<p class="note">No rows.</p>'
+    return (
+        f'<div class="scroll">{table.to_html(index=False, escape=True, border=0, na_rep="-")}</div>'
+    )
+
+
+def _figures_html(drawn: list[DrawnFigure], descriptions: dict[str, str]) -> str:
+    parts = []
+    for item in drawn:
+        data = base64.b64encode(figure_png(item.figure)).decode("ascii")
+        title = item.figure.get_suptitle() or item.stem
+        caption = f"<b>{html.escape(item.stem)}</b>: {html.escape(descriptions[item.kind])}."
+        parts.append(
+            f'<figure id="figure-{html.escape(item.stem)}">'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
+    return "\n".join(parts)
+
+
+def _provenance(source: StoredRun | SweepResults) -> dict[str, Any]:
+    manifest = source.manifest
+    if isinstance(source, StoredRun):
+        keys = (
+            "scenario_name",
+            "rules_preset",
+            "overrides",
+            "seed",
+            "years",
+            "command",
+            "created_utc",
+            "wall_time_s",
+            "format",
+        )
+    else:
+        keys = ("experiment", "source", "created", "updated", "status", "limit", "chunk", "totals")
+    facts = {key: manifest.get(key) for key in keys if key in manifest}
+    if isinstance(source, SweepResults):
+        design = manifest.get("design", {})
+        facts["design"] = {k: design.get(k) for k in ("id", "sampler", "points", "seeds", "runs")}
+    for name, version in (manifest.get("versions") or {}).items():
+        facts[f"version: {name}"] = version
+    facts["report drawn by computemarket"] = _version()
+    facts["report drawn at (UTC)"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return facts
+
+
+def _version() -> str:
+    try:
+        return metadata.version("computemarket")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _facts_html(facts: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(_fact_text(value))}</td></tr>"
+        for key, value in facts.items()
+    )
+    return f"<table>{rows}</table>"
+
+
+def _fact_text(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
+    return "-" if value is None else str(value)
+
+
+def _summary_html(source: StoredRun | SweepResults, options: FigureOptions) -> str:
+    if isinstance(source, StoredRun):
+        return (
+            "<h3>Headline metrics over the run</h3>"
+            + _table_html(run_metrics_table(source))
+            + "<h3>Hyperscalers at the end</h3>"
+            + _table_html(run_firms_table(source))
+        )
+    year = options.year
+    when = f"year {source.years if year is None else year:g}"
+    points = sweep_points_table(source, year)
+    parts = [
+        f"<h3>Per design point at {html.escape(when)}: mean (95% interval) over seeds</h3>",
+        _table_html(points),
+    ]
+    finished = source.metrics["point"].nunique()
+    if finished > len(points):
+        parts.append(
+            f'<p class="note">First {len(points)} of {finished} points; '
+            "<code>computemarket summarize</code> lists all.</p>"
+        )
+    if finished < len(source.points):
+        parts.append(
+            f'<p class="note">{len(source.points) - finished} of {len(source.points)} design '
+            "points have no finished run yet.</p>"
+        )
+    design = source.manifest["design"]
+    if design.get("sampler") in ("saltelli", "morris"):
+        try:
+            parts += [
+                f"<h3>Sensitivity indices at {html.escape(when)}</h3>",
+                _table_html(sensitivity_table(source, year)),
+            ]
+        except ExperimentError as err:
+            parts.append(f'<p class="note">No sensitivity indices: {html.escape(str(err))}</p>')
+    return "".join(parts)
+
+
+def _setup(source: StoredRun | SweepResults) -> tuple[str, str, dict[str, Any]]:
+    """Title, description and the scenario or experiment as run."""
+    if isinstance(source, StoredRun):
+        scenario = source.manifest.get("scenario", {})
+        return run_title(source.manifest), scenario.get("description", ""), scenario
+    spec = source.manifest.get("spec", {})
+    return f"sweep {source.name}", spec.get("description", ""), spec
+
+
+def build_report(
+    directory: str | Path, kinds: tuple[str, ...] = (), options: FigureOptions | None = None
+) -> str:
+    """The HTML text of the report of a run or sweep folder.
+
+    Args:
+        directory: A run or sweep folder.
+        kinds: Figure kinds to include (default: every kind that applies).
+        options: Figure options (metrics, year, quarter, thresholds, factors).
+
+    Returns:
+        A complete HTML document.
+
+    Raises:
+        FigureError: If the folder holds neither a run nor a sweep, or an option is bad.
+    """
+    options = options or FigureOptions()
+    source = open_results(directory)
+    drawn, skipped = draw_figures(source, kinds, options)
+    descriptions = {name: kind.description for name, kind in kinds_for(source).items()}
+    title, description, setup = _setup(source)
+    what = "Scenario (as resolved)" if isinstance(source, StoredRun) else "Experiment (as resolved)"
+    contents = "".join(
+        f'<li><a href="#figure-{html.escape(item.stem)}">{html.escape(item.stem)}</a></li>'
+        for item in drawn
+    )
+    skipped_html = "".join(
+        f"<li>{html.escape(name)}: {html.escape(reason)}</li>" for name, reason in skipped.items()
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CONTENT_POLICY}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>computemarket report: {html.escape(title)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>computemarket report: {html.escape(title)}</h1>
+<p>{html.escape(description)}</p>
+<p class="note">Folder: <code>{html.escape(str(Path(directory).resolve()))}</code>.
+Regenerate with <code>computemarket report {html.escape(str(directory))}</code>.</p>
+<nav><ul>
+<li><a href="#summary">Summary</a></li><li><a href="#setup">{what}</a></li>
+<li><a href="#provenance">Provenance</a></li>{contents}
+</ul></nav>
+<h2 id="summary">Summary</h2>
+{_summary_html(source, options)}
+<h2 id="figures">Figures</h2>
+{_figures_html(drawn, descriptions)}
+{f'<p class="note">Not drawn:</p><ul>{skipped_html}</ul>' if skipped_html else ""}
+<h2 id="setup">{what}</h2>
+<pre>{html.escape(json.dumps(setup, indent=2, default=str), quote=False)}</pre>
+<h2 id="provenance">Provenance</h2>
+{_facts_html(_provenance(source))}
+</body>
+</html>
+"""
+
+
+def write_report(
+    directory: str | Path,
+    out: str | Path | None = None,
+    kinds: tuple[str, ...] = (),
+    options: FigureOptions | None = None,
+) -> Path:
+    """Write the report of a run or sweep folder (default: ``DIR/report.html``).
+
+    Args:
+        directory: A run or sweep folder.
+        out: The HTML file to write.
+        kinds: Figure kinds to include (default: every kind that applies).
+        options: Figure options.
+
+    Returns:
+        The file written.
+
+    Raises:
+        FigureError: On bad input or a file that cannot be written.
+    """
+    text = build_report(directory, kinds, options)
+    path = Path(out) if out is not None else Path(directory) / REPORT_FILE
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise FigureError(f"{path}: cannot write the report ({err.strerror})") from None
+    return path

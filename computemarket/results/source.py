@@ -1,0 +1,79 @@
+"""Open a results folder for figures and reports: a run or a sweep, told apart by its files.
+
+A run folder (``computemarket run``) holds ``manifest.json`` with ``format`` =
+``computemarket.run/1`` and four Parquet tables; a sweep folder (``computemarket sweep``) holds
+``manifest.json`` and ``design.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from computemarket.experiments.store import DESIGN
+from computemarket.results.load import SweepResults, load
+from computemarket.results.store import MANIFEST, STORE_FORMAT, TABLES, StoredRun, read_run
+
+FIGURES_DIR = "figures"
+"""Subfolder of a run or sweep folder where ``computemarket plot`` writes."""
+
+
+class FigureError(ValueError):
+    """Bad input for a figure or a report. The message is one line for the user."""
+
+
+def open_results(directory: str | Path) -> StoredRun | SweepResults:
+    """Read a run folder or open a sweep folder.
+
+    Args:
+        directory: The ``--out`` folder of ``computemarket run`` or ``computemarket sweep``.
+
+    Returns:
+        A :class:`~computemarket.results.store.StoredRun` or a
+        :class:`~computemarket.results.load.SweepResults`.
+
+    Raises:
+        FigureError: If the folder is missing or holds neither a run nor a sweep, or a table of a
+            run is missing or unreadable.
+    """
+    path = Path(directory)
+    if not path.is_dir():
+        what = "is not a folder" if path.exists() else "no such folder"
+        raise FigureError(
+            f"{path}: {what} (expected the --out folder of `computemarket run` or `sweep`)"
+        )
+    manifest = _read_manifest(path)
+    if manifest.get("format") == STORE_FORMAT:
+        missing = [f"{name}.parquet" for name in TABLES if not (path / f"{name}.parquet").is_file()]
+        if missing:
+            raise FigureError(f"{path}: incomplete run folder (missing {', '.join(missing)})")
+        try:
+            return read_run(path)
+        except (OSError, ValueError) as err:
+            raise FigureError(f"{path}: cannot read the run's tables ({_one_line(err)})") from None
+    if "experiment" in manifest and (path / DESIGN).is_file():
+        return load(path)
+    raise FigureError(
+        f"{path}: not a computemarket run or sweep folder (its {MANIFEST} has neither "
+        f"format {STORE_FORMAT!r} nor an experiment with {DESIGN})"
+    )
+
+
+def _read_manifest(path: Path) -> dict:
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        raise FigureError(
+            f"{path}: not a computemarket run or sweep folder (no {MANIFEST}; expected the --out "
+            "folder of `computemarket run` or `computemarket sweep`)"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise FigureError(f"{manifest_path}: unreadable manifest ({_one_line(err)})") from None
+    if not isinstance(manifest, dict):
+        raise FigureError(f"{manifest_path}: unreadable manifest (not a JSON object)")
+    return manifest
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())

@@ -1,0 +1,161 @@
+"""Figures of a sweep: every figure draws on real small sweeps and shows the sweep's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from computemarket.experiments import ExperimentError
+from computemarket.results import figures_sweep as fs
+from computemarket.results.source import FigureError
+from computemarket.results.summary import interval_over_time, mean_interval
+
+GRID_FIGURES = {
+    "over-time": fs.over_time_figure,
+    "heatmap": fs.heatmap_figure,
+    "crossing": fs.crossing_figure,
+    "distribution": fs.distribution_figure,
+}
+
+
+@pytest.mark.parametrize("kind", GRID_FIGURES)
+def test_every_sweep_figure_draws_on_a_grid(kind, grid_sweep, assert_drawn):
+    figure = GRID_FIGURES[kind](grid_sweep)
+    assert_drawn(figure)
+    assert "grid - 8 runs, 2 seeds per point, 2 years" in figure.get_suptitle()
+    for ax in figure.axes:
+        if ax.get_visible() and ax.get_label() != "<colorbar>":
+            assert ax.get_ylabel(), ax.get_title(loc="left")
+            if ax.get_subplotspec().is_last_row():  # panels above share its time axis
+                assert ax.get_xlabel(), ax.get_title(loc="left")
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        fs.sensitivity_figure,
+        fs.over_time_figure,
+        fs.heatmap_figure,
+        fs.crossing_figure,
+        fs.distribution_figure,
+    ],
+)
+def test_every_sweep_figure_draws_on_a_saltelli_design(function, saltelli_sweep, assert_drawn):
+    assert_drawn(function(saltelli_sweep))
+
+
+def test_over_time_lines_are_the_means_over_seeds(grid_sweep):
+    figure = fs.over_time_figure(grid_sweep, ["cloud_hhi", "locked_share"])
+    hhi_panel, locked_panel = figure.axes[:2]
+    # both switching-cost levels have 2 points; the upper middle one (1.0) is held
+    runs = grid_sweep.metrics.merge(grid_sweep.points, on="point")
+    held = runs[runs["rules.switching_cost"] == 1.0]
+    for level, label in ((0.0, "0"), (6.0, "6")):
+        line = next(x for x in hhi_panel.get_lines() if x.get_label() == label)
+        expected = (
+            held[held["deals.commitment_multiple"] == level].groupby("quarter")["cloud_hhi"].mean()
+        )
+        np.testing.assert_allclose(line.get_ydata(), expected.to_numpy(), rtol=1e-6)
+        share = next(x for x in locked_panel.get_lines() if x.get_label() == label)
+        expected = (
+            held[held["deals.commitment_multiple"] == level]
+            .groupby("quarter")["locked_share"]
+            .mean()
+        )
+        np.testing.assert_allclose(share.get_ydata(), 100 * expected.to_numpy(), rtol=1e-5)
+    legend = figure.axes[1].get_legend()
+    assert "switching_cost = 1" in legend.get_title().get_text()
+
+
+def test_interval_over_time_matches_the_interval_of_the_mean():
+    metrics = pd.DataFrame(
+        {
+            "point": [0, 0, 0, 0, 0, 0, 1],
+            "quarter": [0, 0, 0, 1, 1, 1, 0],
+            "hhi": [1.0, 2, 3, 5, 5, 8, 4],
+        }
+    )
+    table = interval_over_time(metrics, "hhi").set_index(["point", "quarter"])
+    for quarter, values in ((0, [1.0, 2, 3]), (1, [5.0, 5, 8])):
+        mean, _sd, low, high = mean_interval(np.array(values))
+        row = table.loc[(0, quarter)]
+        assert (row["n"], row["mean"]) == (3, pytest.approx(mean))
+        assert (row["ci_low"], row["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert np.isnan(table.loc[(1, 0), "ci_low"])  # one run: no interval
+
+
+def test_heatmap_cells_are_the_means_and_the_contour_is_drawn_where_crossed(grid_sweep):
+    finals = grid_sweep.finals
+    means = finals.groupby(["rules.switching_cost", "deals.commitment_multiple"])[
+        "cloud_hhi"
+    ].mean()
+    threshold = float(means.median())
+    figure = fs.heatmap_figure(grid_sweep, "cloud_hhi", threshold=threshold)
+    ax = figure.axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array(), means.unstack().to_numpy(), rtol=1e-6)
+    contours = [c for c in ax.collections if hasattr(c, "levels")]
+    assert contours and list(contours[0].levels) == [pytest.approx(threshold)]
+    assert ax.get_xlabel() == "commitment multiple (x investment)"
+    assert ax.get_ylabel() == "switching cost (fraction of moved spend)"
+    texts = {t.get_text() for t in ax.texts}
+    assert f"{means.iloc[0]:,.0f}" in texts
+
+
+def test_crossing_shows_the_share_of_runs_past_the_threshold(grid_sweep):
+    finals = grid_sweep.finals
+    threshold = float(finals["cloud_hhi"].median())
+    figure = fs.crossing_figure(grid_sweep, "cloud_hhi", threshold=threshold)
+    ax = figure.axes[0]
+    per_point = grid_sweep.crossing("cloud_hhi", threshold)
+    for line in ax.get_lines():
+        if line.get_label().startswith("_"):
+            continue  # error-bar caps
+        level = float(line.get_label())
+        expected = per_point[per_point["rules.switching_cost"] == level].sort_values(
+            "deals.commitment_multiple"
+        )
+        np.testing.assert_allclose(line.get_ydata(), 100 * expected["p_at"].to_numpy())
+    assert ax.get_legend().get_title().get_text() == "switching cost (fraction of moved spend)"
+
+
+def test_distribution_shows_every_run(grid_sweep):
+    ax = fs.distribution_figure(grid_sweep, "locked_share").axes[0]
+    dots = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections if len(c.get_offsets())])
+    np.testing.assert_allclose(
+        np.sort(dots), np.sort(100 * grid_sweep.finals["locked_share"]), rtol=1e-5
+    )
+
+
+def test_sensitivity_bars_are_the_sobol_indices(saltelli_sweep):
+    ax = fs.sensitivity_figure(saltelli_sweep, "cloud_hhi").axes[0]
+    indices = saltelli_sweep.sensitivity("cloud_hhi").sort_values("ST")
+    widths = [bar.get_width() for bar in ax.patches]
+    n = len(indices)
+    np.testing.assert_allclose(widths[:n], indices["S1"], rtol=1e-9)
+    np.testing.assert_allclose(widths[n:], indices["ST"], rtol=1e-9)
+
+
+def test_factor_levels_bin_many_values_and_keep_named_ones():
+    many = fs.factor_levels(pd.Series(np.linspace(0, 1, 40)))
+    assert len(many.labels) == fs.BINS and many.positions is not None
+    counts = np.bincount(many.codes)
+    assert counts.sum() == 40 and set(counts) <= {6, 7}  # quantile bins: equal counts
+    named = fs.factor_levels(pd.Series(["no-exclusivity", "laissez-faire", "no-exclusivity"]))
+    assert named.labels == ["no-exclusivity", "laissez-faire"] and named.positions is None
+    assert named.codes.tolist() == [0, 1, 0]
+
+
+def test_bad_sweep_figure_requests_are_one_line_errors(grid_sweep):
+    with pytest.raises(FigureError, match=r"metric 'nope' is not in this sweep \(kept: cloud_hhi"):
+        fs.distribution_figure(grid_sweep, "nope")
+    with pytest.raises(FigureError, match=r"factor 'rules' is not in this sweep \(factors: deals"):
+        fs.crossing_figure(grid_sweep, factor="rules")
+    with pytest.raises(FigureError, match="the two factors must differ"):
+        fs.heatmap_figure(grid_sweep, factors=("rules.switching_cost", "rules.switching_cost"))
+    with pytest.raises(FigureError, match=r"give a threshold for 'locked_share'"):
+        fs.crossing_figure(grid_sweep, "locked_share")
+    with pytest.raises(ExperimentError, match="sensitivity needs a sweep made with the saltelli"):
+        fs.sensitivity_figure(grid_sweep)
+    with pytest.raises(ExperimentError, match=r"year 5: expected a quarter"):
+        fs.heatmap_figure(grid_sweep, year=5)
