@@ -21,6 +21,7 @@ import math
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
@@ -220,7 +221,7 @@ def _width(value: float, largest: float) -> float:
     return 0.8 + (MAX_WIDTH - 0.8) * math.sqrt(max(value, 0.0) / largest)
 
 
-def _draw_nodes(ax: object, graph: nx.MultiDiGraph, position: dict) -> None:
+def _draw_nodes(ax: Axes, graph: nx.MultiDiGraph, position: dict) -> None:
     for node, data in graph.nodes(data=True):
         x, y = position[node]
         if data["kind"] == "hyperscaler":
@@ -267,19 +268,14 @@ def _draw_nodes(ax: object, graph: nx.MultiDiGraph, position: dict) -> None:
         )
 
 
-def _legend(ax: object, largest: float) -> None:
-    kinds = [
-        Line2D(
-            [],
-            [],
-            color=INK,
-            linestyle=EDGE_STYLE[k]["linestyle"],
-            linewidth=2.5,
-            label=EDGE_STYLE[k]["label"],
-        )
-        for k in (EQUITY, COMMITMENT, EXCLUSIVITY)
+def _legend(ax: Axes, largest: float) -> None:
+    """Two legends in the key panel: kinds of tie and node, and edge widths in $B."""
+    ties = [
+        Line2D([], [], color=INK, linewidth=2.5, linestyle=style["linestyle"], label=style["label"])
+        for kind, style in EDGE_STYLE.items()
+        if kind != OWNERSHIP
     ]
-    kinds.append(
+    ties.append(
         Line2D(
             [],
             [],
@@ -289,47 +285,34 @@ def _legend(ax: object, largest: float) -> None:
             label=EDGE_STYLE[OWNERSHIP]["label"],
         )
     )
-    sizes = [
-        Line2D([], [], color=INK, linewidth=_width(v, largest), label=f"\\${v:,.3g}B")
-        for v in (largest, largest / 4, largest / 16)
-    ]
-    nodes = [
+    node = {"linestyle": "", "markeredgecolor": INK}
+    ties += [
         Line2D(
             [],
             [],
             marker="s",
-            linestyle="",
             color=INK,
             markersize=12,
             label="hyperscaler (area: AI compute share)",
+            **node,
         ),
         Line2D(
             [],
             [],
             marker="o",
-            linestyle="",
             color=OTHER_LABS_COLOUR,
-            markeredgecolor=INK,
             markersize=9,
             label="lab (area: model-market share;\nowner's colour if in-house)",
+            **node,
         ),
     ]
+    widths = [
+        Line2D([], [], color=INK, linewidth=_width(v, largest), label=f"\\${v:,.3g}B")
+        for v in (largest, largest / 4, largest / 16)
+    ]
+    text = {"fontsize": FONT_SIZE - 2, "title_fontsize": FONT_SIZE - 2, "frameon": False}
     first = ax.legend(
-        handles=kinds + nodes,
-        loc="upper left",
-        bbox_to_anchor=(0.0, 1.0),
-        fontsize=FONT_SIZE - 2,
-        title="ties, in the investor's colour",
-        title_fontsize=FONT_SIZE - 2,
-        frameon=False,
+        handles=ties, loc="upper left", title="ties, in the investor's colour", **text
     )
-    ax.add_artist(first)
-    ax.legend(
-        handles=sizes,
-        loc="lower left",
-        bbox_to_anchor=(0.0, 0.0),
-        fontsize=FONT_SIZE - 2,
-        title="edge width",
-        title_fontsize=FONT_SIZE - 2,
-        frameon=False,
-    )
+    ax.add_artist(first)  # a second legend would replace the first otherwise
+    ax.legend(handles=widths, loc="lower left", title="edge width", **text)

@@ -218,6 +218,11 @@ def _sweep_kinds() -> dict[str, FigureKind]:
 
         return reason
 
+    def over_time_reason(sweep: SweepResults, _options: FigureOptions) -> str | None:
+        if sweep.manifest["spec"]["keep"]["every"] == "final":
+            return "the sweep kept only the final quarter (keep.every = 'final')"
+        return None
+
     def sensitivity_reason(sweep: SweepResults, _options: FigureOptions) -> str | None:
         design = sweep.manifest["design"]
         if design.get("sampler") not in ("saltelli", "morris"):
@@ -235,7 +240,12 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         return None
 
     kinds = [
-        FigureKind("over-time", "metrics over time, mean and 95% band per design point", over_time),
+        FigureKind(
+            "over-time",
+            "metrics over time, mean and 95% band per design point",
+            over_time,
+            over_time_reason,
+        ),
         FigureKind(
             "heatmap", "mean over two factors with the 1,800 contour", heatmap, needs_factors(2)
         ),

@@ -10,6 +10,7 @@ in ``computemarket summarize`` (``year=None`` is the horizon). A factor with mor
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from computemarket.results.style import (
     FONT_SIZE,
     HHI_HIGH,
     HHI_LEGEND_TITLE,
+    HIGH_BAND_COLOUR,
     INK,
     SEQUENTIAL_CMAP,
     SERIES_COLOURS,
@@ -228,44 +230,7 @@ def over_time_figure(
         else runs.groupby("quarter")["quarter"].mean() / 4
     )
     for ax, metric in zip(panels, metrics, strict=False):
-        style = metric_style(metric)
-        scale, (low, high) = style.scale, style.bounds
-        table = interval_over_time(runs, metric, by="group", confidence=confidence)
-        # The t interval is symmetric; a share's band stops at 0% and 100%.
-        table[["ci_low", "ci_high"]] = table[["ci_low", "ci_high"]].clip(low, high)
-        if is_hhi(metric):
-            draw_hhi_bands(ax)
-        for group, label in labels.items():
-            line = table[table["group"] == group]
-            x = when.reindex(line["quarter"]).to_numpy()
-            ax.fill_between(
-                x,
-                line["ci_low"] * scale,
-                line["ci_high"] * scale,
-                color=colours[group],
-                alpha=0.15,
-                linewidth=0,
-            )
-            ax.plot(x, line["mean"] * scale, color=colours[group], linewidth=2.0, label=label)
-        if len(labels) == 1:
-            spread = runs.groupby("quarter")[metric].quantile([0.05, 0.95]).unstack()
-            ax.fill_between(
-                when.reindex(spread.index).to_numpy(),
-                spread[0.05] * scale,
-                spread[0.95] * scale,
-                color=colours[next(iter(labels))],
-                alpha=0.08,
-                linewidth=0,
-                label="5-95% of runs",
-            )
-        if is_hhi(metric):
-            top = np.nanmax(table["ci_high"].to_numpy(dtype=float), initial=0.0)
-            ax.set_ylim(0, min(10_000, max(2_500.0, 1.2 * top)))
-        panel_title(ax, metric_style(metric).label)
-        _value_axis(ax, metric, unit_only=True)
-        ax.set_xlabel("year", fontsize=FONT_SIZE)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-        finish_axes(ax)
+        _draw_time_panel(ax, runs, metric, when, (labels, colours), confidence)
     for ax in panels[len(metrics) :]:
         ax.set_visible(False)
     for ax in panels[: len(panels) - cols]:
@@ -275,6 +240,51 @@ def over_time_figure(
         handles += hhi_band_handles()
     legend_beside(panels[cols - 1], handles, title=note, title_fontsize=FONT_SIZE - 2)
     return figure
+
+
+def _draw_time_panel(
+    ax: Axes,
+    runs: pd.DataFrame,
+    metric: str,
+    when: pd.Series,
+    lines: tuple[dict, dict],
+    confidence: float,
+) -> None:
+    """One metric over time: a line and band per group of runs (``lines``: labels, colours)."""
+    labels, colours = lines
+    style = metric_style(metric)
+    table = interval_over_time(runs, metric, by="group", confidence=confidence)
+    # The t interval is symmetric; a share's band stops at 0% and 100%.
+    table[["ci_low", "ci_high"]] = table[["ci_low", "ci_high"]].clip(*style.bounds)
+    if is_hhi(metric):
+        draw_hhi_bands(ax)
+    for group, label in labels.items():
+        line = table[table["group"] == group]
+        x = when.reindex(line["quarter"]).to_numpy()
+        low, high = line["ci_low"] * style.scale, line["ci_high"] * style.scale
+        ax.fill_between(x, low, high, color=colours[group], alpha=0.15, linewidth=0)
+        ax.plot(x, line["mean"] * style.scale, color=colours[group], linewidth=2.0, label=label)
+    if len(labels) == 1:
+        spread = runs.groupby("quarter")[metric].quantile([0.05, 0.95]).unstack() * style.scale
+        x = when.reindex(spread.index).to_numpy()
+        colour = colours[next(iter(labels))]
+        ax.fill_between(
+            x,
+            spread[0.05],
+            spread[0.95],
+            color=colour,
+            alpha=0.08,
+            linewidth=0,
+            label="5-95% of runs",
+        )
+    if is_hhi(metric):
+        top = np.nanmax(table["ci_high"].to_numpy(dtype=float), initial=0.0)
+        ax.set_ylim(0, min(10_000, max(2_500.0, 1.2 * top)))
+    panel_title(ax, style.label)
+    _value_axis(ax, metric, unit_only=True)
+    ax.set_xlabel("year", fontsize=FONT_SIZE)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    finish_axes(ax)
 
 
 def _time_groups(sweep: SweepResults) -> tuple[dict, dict, dict, str]:
@@ -349,16 +359,14 @@ def heatmap_figure(
         raise FigureError(f"{sweep.directory}: no finished run at {_horizon_text(sweep, year)}")
     x, y = factor_levels(values[x_factor]), factor_levels(values[y_factor])
     style = metric_style(metric)
-    cells = (
-        pd.DataFrame(
-            {"x": x.codes, "y": y.codes, "v": values[metric].to_numpy(dtype=float) * style.scale}
-        )
-        .groupby(["y", "x"])["v"]
+    cells = pd.DataFrame({"x": x.codes, "y": y.codes, "v": values[metric] * style.scale})
+    grid = (
+        cells.groupby(["y", "x"])["v"]
         .mean()
         .unstack()
         .reindex(index=range(len(y.labels)), columns=range(len(x.labels)))
+        .to_numpy(dtype=float)
     )
-    grid = cells.to_numpy(dtype=float)
     figure = new_figure(
         WIDE,
         title=f"{style.label} at {_horizon_text(sweep, year)}, mean over runs: {sweep_title(sweep)}",
@@ -369,37 +377,13 @@ def heatmap_figure(
     )
     colourbar = figure.colorbar(image, ax=ax)
     colourbar.set_label(style.axis_label, fontsize=FONT_SIZE)
-    norm = Normalize(*image.get_clim())
-    for (row, col), value in np.ndenumerate(grid):
-        if np.isfinite(value):
-            ink = "white" if norm(value) < 0.6 else INK
-            ax.text(
-                col,
-                row,
-                _cell_text(value, metric),
-                ha="center",
-                va="center",
-                fontsize=FONT_SIZE - 2,
-                color=ink,
-            )
+    _annotate_cells(ax, grid, Normalize(*image.get_clim()))
     title = "Mean over seeds" + (" and the other factors" if len(sweep.factors) > 2 else "")
     if threshold is not None:
         scaled = threshold * style.scale
-        finite = grid[np.isfinite(grid)]
-        if (
-            grid.shape[0] > 1
-            and grid.shape[1] > 1
-            and finite.size
-            and finite.min() < scaled < finite.max()
-        ):
-            contour = ax.contour(
-                np.ma.masked_invalid(grid), levels=[scaled], colors=["#D55E00"], linewidths=2.5
-            )
-            ax.clabel(contour, fmt=lambda v: f"{v:,.0f}", fontsize=FONT_SIZE - 1)
-        colourbar.ax.axhline(scaled, color="#D55E00", linewidth=2.5)
-        title += f"; contour at {scaled:,.4g}" + (
-            " (highly concentrated above)" if is_hhi(metric) else ""
-        )
+        _draw_threshold(ax, colourbar, grid, scaled)
+        above = " (highly concentrated above)" if is_hhi(metric) else ""
+        title += f"; contour at {scaled:,.4g}{above}"
     ax.set_xticks(range(len(x.labels)), x.labels)
     ax.set_yticks(range(len(y.labels)), y.labels)
     ax.set_xlabel(factor_label(x_factor), fontsize=FONT_SIZE)
@@ -409,8 +393,26 @@ def heatmap_figure(
     return figure
 
 
-def _cell_text(value: float, metric: str) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+def _annotate_cells(ax: Axes, grid: np.ndarray, norm: Normalize) -> None:
+    """Write each cell's value in it, white on the dark end of the colour map."""
+    for (row, col), value in np.ndenumerate(grid):
+        if np.isfinite(value):
+            ink = "white" if norm(value) < 0.6 else INK
+            text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+            ax.text(col, row, text, ha="center", va="center", fontsize=FONT_SIZE - 2, color=ink)
+
+
+def _draw_threshold(ax: Axes, colourbar: Any, grid: np.ndarray, level: float) -> None:
+    """The contour at ``level`` where the surface crosses it, and its mark on the colour bar."""
+    finite = grid[np.isfinite(grid)]
+    if not finite.size or not finite.min() < level < finite.max():
+        return  # every cell is on one side: nothing to draw
+    if min(grid.shape) > 1:
+        contour = ax.contour(
+            np.ma.masked_invalid(grid), levels=[level], colors=[HIGH_BAND_COLOUR], linewidths=2.5
+        )
+        ax.clabel(contour, fmt=lambda v: f"{v:,.0f}", fontsize=FONT_SIZE - 1)
+    colourbar.ax.axhline(level, color=HIGH_BAND_COLOUR, linewidth=2.5)
 
 
 # --------------------------------------------------------------------------------- sensitivity
@@ -520,13 +522,6 @@ def crossing_figure(
         if group_factor
         else Levels(np.zeros(len(per_point), int), ["all runs"], None)
     )
-    pooled = (
-        per_point.assign(
-            x=x.codes, g=groups.codes, hits=(per_point["p_at"] * per_point["n"]).round()
-        )
-        .groupby(["g", "x"], as_index=False)[["hits", "n"]]
-        .sum()
-    )
     style = metric_style(metric)
     sign = "<" if below else ">"
     figure = new_figure(
@@ -535,21 +530,15 @@ def crossing_figure(
     ax = figure.subplots()
     colours = _level_colours(groups) if group_factor else [SERIES_COLOURS[0]]
     positions = x.positions if x.positions is not None else np.arange(len(x.labels), dtype=float)
+    pooled = pool_crossing(per_point, x.codes, groups.codes)
     for g, label in enumerate(groups.labels):
-        line = pooled[pooled["g"] == g].sort_values("x")
-        if line.empty:
-            continue
-        p = line["hits"] / line["n"]
-        bounds = np.array(
-            [wilson_interval(int(h), int(n)) for h, n in zip(line["hits"], line["n"], strict=True)]
-        )
+        line = pooled[pooled["g"] == g]
         # Lines of equal probabilities would hide each other: dodge them sideways a little.
         dodge = (g - (len(groups.labels) - 1) / 2) * 0.012 * max(np.ptp(positions), 1.0)
-        xs = positions[line["x"].to_numpy()] + dodge
         ax.errorbar(
-            xs,
-            p * 100,
-            yerr=[(p - bounds[:, 0]) * 100, (bounds[:, 1] - p) * 100],
+            positions[line["x"].to_numpy()] + dodge,
+            line["p"] * 100,
+            yerr=[(line["p"] - line["low"]) * 100, (line["high"] - line["p"]) * 100],
             color=colours[g],
             marker="o",
             markersize=7,
@@ -557,8 +546,7 @@ def crossing_figure(
             capsize=4,
             label=label,
         )
-    if x.positions is None or len(x.labels) <= MAX_LEVELS:
-        ax.set_xticks(positions, x.labels)
+    ax.set_xticks(positions, x.labels)
     ax.set_ylim(-3, 103)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylabel(f"probability at {_horizon_text(sweep, year)} (% of runs)", fontsize=FONT_SIZE)
@@ -572,6 +560,31 @@ def crossing_figure(
     title = factor_label(group_factor) if group_factor else None
     legend_beside(ax, ax.get_legend_handles_labels()[0], title=title, title_fontsize=FONT_SIZE - 2)
     return figure
+
+
+def pool_crossing(per_point: pd.DataFrame, x: np.ndarray, group: np.ndarray) -> pd.DataFrame:
+    """Pool the runs of the points at each level ``x`` and line ``group``: probability and interval.
+
+    Args:
+        per_point: :meth:`SweepResults.crossing` (``n`` runs and ``p_at`` per point).
+        x: Level of each point on the x axis.
+        group: Line of each point.
+
+    Returns:
+        One row per line and level: ``g``, ``x``, ``hits``, ``n``, ``p`` and the Wilson 95%
+        interval ``low``, ``high``.
+    """
+    hits = (per_point["p_at"] * per_point["n"]).round()
+    pooled = (
+        pd.DataFrame({"g": group, "x": x, "hits": hits, "n": per_point["n"]})
+        .groupby(["g", "x"], as_index=False)[["hits", "n"]]
+        .sum()
+    )
+    bounds = [
+        wilson_interval(int(h), int(n)) for h, n in zip(pooled["hits"], pooled["n"], strict=True)
+    ]
+    low, high = zip(*bounds, strict=True) if bounds else ((), ())
+    return pooled.assign(p=pooled["hits"] / pooled["n"], low=low, high=high)
 
 
 # -------------------------------------------------------------------------------- distribution
@@ -609,27 +622,7 @@ def distribution_figure(
     if is_hhi(metric):
         draw_hhi_bands(ax)
     groups = [data[(levels.codes == i) & np.isfinite(data)] for i in range(len(levels.labels))]
-    ax.boxplot(
-        groups,
-        positions=range(len(groups)),
-        widths=0.55,
-        showfliers=False,
-        patch_artist=True,
-        boxprops={"facecolor": "#FFFFFF", "edgecolor": INK},
-        medianprops={"color": SERIES_COLOURS[1], "linewidth": 2.5},
-        whiskerprops={"color": INK},
-        capprops={"color": INK},
-    )
-    jitter = np.random.default_rng(0)  # fixed: the same picture every time
-    for i, group in enumerate(groups):
-        ax.scatter(
-            i + jitter.uniform(-0.18, 0.18, group.size),
-            group,
-            s=18,
-            color=SERIES_COLOURS[0],
-            alpha=0.6,
-            zorder=3,
-        )
+    _draw_boxes_and_runs(ax, groups)
     ax.set_xticks(range(len(groups)), levels.labels)
     ax.set_xlabel(
         factor_label(factor)
@@ -657,3 +650,22 @@ def distribution_figure(
         title_fontsize=FONT_SIZE - 2,
     )
     return figure
+
+
+def _draw_boxes_and_runs(ax: Axes, groups: list[np.ndarray]) -> None:
+    """A box per group (quartiles, median, whiskers to 1.5 IQR) and each run as a jittered dot."""
+    ax.boxplot(
+        groups,
+        positions=range(len(groups)),
+        widths=0.55,
+        showfliers=False,  # every run is drawn as a dot anyway
+        patch_artist=True,
+        boxprops={"facecolor": "#FFFFFF", "edgecolor": INK},
+        medianprops={"color": SERIES_COLOURS[1], "linewidth": 2.5},
+        whiskerprops={"color": INK},
+        capprops={"color": INK},
+    )
+    jitter = np.random.default_rng(0)  # fixed: the same picture every time
+    for i, group in enumerate(groups):
+        x = i + jitter.uniform(-0.18, 0.18, group.size)
+        ax.scatter(x, group, s=18, color=SERIES_COLOURS[0], alpha=0.6, zorder=3)

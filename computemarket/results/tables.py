@@ -106,6 +106,10 @@ def sweep_points_table(sweep: SweepResults, year: float | None = None) -> pd.Dat
     metrics = headline_metrics(sweep)
     summary = sweep.summary(metrics, year=year)
     table = summary.drop_duplicates("point")[["point", *sweep.factors, "n"]].set_index("point")
+    for factor in sweep.factors:
+        table[factor] = [
+            f"{v:.4g}" if isinstance(v, int | float) else str(v) for v in table[factor]
+        ]
     table = table.rename(columns={f: short_name(f) for f in sweep.factors} | {"n": "runs"})
     for metric in metrics:
         rows = summary[summary["metric"] == metric].set_index("point")

@@ -159,3 +159,36 @@ def test_bad_sweep_figure_requests_are_one_line_errors(grid_sweep):
         fs.sensitivity_figure(grid_sweep)
     with pytest.raises(ExperimentError, match=r"year 5: expected a quarter"):
         fs.heatmap_figure(grid_sweep, year=5)
+
+
+def test_over_time_needs_more_than_the_final_quarter(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from computemarket.experiments import load_experiment, sweep
+    from computemarket.experiments.synthetic import synthetic_run
+    from computemarket.results.figures import draw_figures
+    from computemarket.results.load import load
+
+    spec = tmp_path / "final.toml"
+    spec.write_text(
+        'description = "final only"\nyears = 1\nseeds = 2\n[factors]\n'
+        '"rules.switching_cost" = [0.0, 1.0]\n[keep]\nmetrics = ["cloud_hhi"]\nevery = "final"\n',
+        encoding="utf-8",
+    )
+    with ThreadPoolExecutor(1) as pool:
+        sweep(
+            load_experiment(spec),
+            tmp_path / "final",
+            executor=pool,
+            run_fn=synthetic_run,
+            progress=False,
+        )
+    final = load(tmp_path / "final")
+    drawn, skipped = draw_figures(final, ("distribution",))
+    assert [d.stem for d in drawn] == ["distribution-cloud_hhi"] and skipped == {}
+    _drawn, skipped = draw_figures(final)
+    assert skipped["over-time"] == "the sweep kept only the final quarter (keep.every = 'final')"
+    with pytest.raises(
+        FigureError, match=r"--kind over-time: the sweep kept only the final quarter"
+    ):
+        draw_figures(final, ("over-time",))
