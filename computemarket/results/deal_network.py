@@ -148,16 +148,22 @@ def ring_layout(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
     slots = sum(max(len(g), 1) for g in groups.values()) + len(loose)
     step = 2 * math.pi / max(slots, 1)
     position: dict[str, tuple[float, float]] = {}
+    centres = []
     angle = math.pi / 2  # start at the top, go clockwise
-    for cloud, members in groups.items():
+    for members in groups.values():
         width = max(len(members), 1)
-        centre = angle - step * (width - 1) / 2
-        position[cloud] = (0.42 * math.cos(centre), 0.42 * math.sin(centre))
+        centres.append(angle - step * (width - 1) / 2)
         for i, lab in enumerate(members):
             position[lab] = (math.cos(angle - i * step), math.sin(angle - i * step))
         angle -= width * step
     for i, lab in enumerate(loose):
         position[lab] = (math.cos(angle - i * step), math.sin(angle - i * step))
+    # Clouds with few labs would sit on top of each other: keep them a fair share of a turn apart.
+    gap = 2 * math.pi / (len(clouds) + 1)
+    for i in range(1, len(centres)):
+        centres[i] = min(centres[i], centres[i - 1] - gap)
+    for cloud, centre in zip(groups, centres, strict=True):
+        position[cloud] = (0.42 * math.cos(centre), 0.42 * math.sin(centre))
     return position
 
 

@@ -267,8 +267,8 @@ def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
     tied = flows.loc[flows["part"] == TIED, "amount"].sum()
     back = flows.loc[flows["part"] == CIRCULAR, "amount"].sum()
     ax.set_title(
-        f"In through the door: {_money(tied)} of tied investment; out through the window: "
-        f"{_money(back)} of compute revenue was investors' own money coming back",
+        f"In through the door: {_money(tied)} of tied investment.\nOut through the window: "
+        f"{_money(back)} of the labs' compute spend was investors' own money coming back.",
         fontsize=TITLE_SIZE - 1,
         loc="left",
     )
