@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import markdown
 import solara
 from matplotlib.figure import Figure
 from mesa.visualization.utils import force_update, update_counter
@@ -114,19 +115,37 @@ def Status(model: ComputeMarket, seed: int) -> None:  # noqa: N802
         solara.Text(run_label(model, seed), style={"color": "#555555", "font-size": "0.9em"})
 
 
+def markdown_html(text: str) -> str:
+    """Markdown of the app's own texts as HTML.
+
+    Converted here rather than by ``solara.Markdown``, whose page script loads extra libraries
+    (Mermaid, RequireJS) that the app does not need.
+    """
+    return markdown.markdown(text)
+
+
 @solara.component
 def LessonCard(lesson: Lesson | None) -> None:  # noqa: N802
     """The text of the lesson in force, or how to start one."""
     if lesson is None:
-        solara.Markdown(
-            "Choose a **lesson** in the sidebar, or change the market with the controls and press "
-            "**▶**. Every change restarts the market; the dashed lines keep the run you had."
+        solara.HTML(
+            "div",
+            unsafe_innerHTML=markdown_html(
+                "Choose a **lesson** in the sidebar, or change the market with the controls and "
+                "press **▶**. Every change restarts the market; the dashed lines keep the run you "
+                "had."
+            ),
         )
         return
     watch = "\n".join(f"- {item}" for item in lesson.watch)
     then = "\n".join(f"- {item}" for item in lesson.try_next)
     with solara.Card(f"Lesson {lesson.number}: {lesson.title}"):
-        solara.Markdown(f"{lesson.text}\n\n**Watch for**\n\n{watch}\n\n**Then try**\n\n{then}")
+        solara.HTML(
+            "div",
+            unsafe_innerHTML=markdown_html(
+                f"{lesson.text}\n\n**Watch for**\n\n{watch}\n\n**Then try**\n\n{then}"
+            ),
+        )
 
 
 # ------------------------------------------------------------------------------------ controls
@@ -169,6 +188,7 @@ def ClassroomApp(  # noqa: N802
     error = solara.use_reactive(None)
     playing = solara.use_reactive(False)
     pause_ms = solara.use_reactive(DEFAULT_PAUSE_MS)
+    per_step = solara.use_reactive(1)  # quarters per Step and per frame of Play
     closed = solara.use_memo(threading.Event, [])
     solara.use_effect(lambda: closed.set, [])  # stops a playing loop when the session ends
 
@@ -188,10 +208,17 @@ def ClassroomApp(  # noqa: N802
         applied.set(new)
         market.set(fresh)
 
+    def advance(model: ComputeMarket) -> None:
+        """Run the quarters of one step, then redraw (as Mesa's render interval does)."""
+        for _ in range(per_step.value):
+            if not model.running:
+                break
+            model.step()
+        force_update()
+
     def step() -> None:
         if market.value.running:
-            market.value.step()
-            force_update()
+            advance(market.value)
 
     def play() -> None:
         current = market.value
@@ -199,8 +226,7 @@ def ClassroomApp(  # noqa: N802
             time.sleep(pause_ms.value / 1000)
             if not playing.value or market.value is not current or closed.is_set():
                 return
-            current.step()
-            force_update()
+            advance(current)
         if not closed.is_set() and market.value is current:
             playing.set(False)
 
@@ -250,6 +276,8 @@ def ClassroomApp(  # noqa: N802
                 f"Pause between quarters: {pause_ms.value} ms", style={"font-size": "0.9em"}
             )
             solara.SliderInt("", value=pause_ms, min=0, max=1000, step=50)
+            solara.Text(f"Quarters per step: {per_step.value}", style={"font-size": "0.9em"})
+            solara.SliderInt("", value=per_step, min=1, max=8)
             Clock(market.value)
         with solara.Card("Market"):
             solara.Select(

@@ -45,9 +45,9 @@ def status(rendered) -> str:
 
 
 def slider(rendered, label: str) -> v.Slider:
-    """The slider of a control; the first slider of the page is the pause between quarters."""
+    """The slider of a control; the page starts with two sliders of its own (pause, quarters per step)."""
     position = [control.label for control in settings.CONTROLS].index(label)
-    return rendered.find(v.Slider).widgets[1 + position]
+    return rendered.find(v.Slider).widgets[2 + position]
 
 
 def charts(rendered) -> list[bytes]:

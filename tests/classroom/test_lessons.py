@@ -1,0 +1,129 @@
+"""The lessons: their pages in docs/lessons agree with the data, and the model does what they say."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from computemarket import cli
+from computemarket.classroom import lessons
+from computemarket.classroom.lessons import LESSONS, find_lesson, lesson_pages, run_command
+from computemarket.classroom.settings import build_model, lesson_settings
+from computemarket.simulation.model import ComputeMarket
+from computemarket.simulation.scenario import load_scenario
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "lessons"
+
+
+def metrics(lesson_slug: str, years: int, **changes) -> dict:
+    """Quarterly metrics of a lesson's preset, with some parameters changed, as numpy arrays."""
+    lesson = find_lesson(lesson_slug)
+    model = ComputeMarket(
+        market_scenario=lesson.scenario,
+        rules=changes.pop("rules", lesson.rules),
+        overrides={**lesson.overrides, **changes},
+        years=years,
+        rng=lesson.seed,
+    )
+    while model.running:
+        model.step()
+    table = model.datacollector.get_model_vars_dataframe()
+    return {column: table[column].to_numpy() for column in table}
+
+
+def test_docs_lessons_are_generated_from_the_lesson_data():
+    expected = lesson_pages()
+    on_disk = {path.name: path.read_text(encoding="utf-8") for path in DOCS.glob("*.md")}
+    assert on_disk == expected, (
+        "docs/lessons is out of date: python -m computemarket.classroom.lessons docs/lessons"
+    )
+
+
+def test_the_four_topics_are_taught_in_order():
+    assert len(LESSONS) >= 4
+    assert [x.slug for x in LESSONS[:4]] == ["concentration", "lock-in", "circular-deals", "rules"]
+    for lesson in LESSONS:
+        assert lesson.text and lesson.watch and lesson.try_next
+        assert find_lesson(lesson.label) is lesson
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[x.slug for x in LESSONS])
+def test_each_preset_is_valid_and_its_command_runs_the_same_scenario(lesson):
+    model = build_model(lesson_settings(lesson))
+    assert model.params.name == lesson.scenario and model.params.rules_preset == lesson.rules
+    words = shlex.split(run_command(lesson))
+    parser, _ = cli.build_parser()
+    args = parser.parse_args(words[1:])
+    overrides = [lessons_override(text) for text in args.overrides]
+    scenario = load_scenario(args.scenario, rules=args.rules, overrides=overrides)
+    assert scenario.to_dict() | {"overrides": {}} == model.params.to_dict() | {"overrides": {}}
+    assert args.seed == lesson.seed
+
+
+def lessons_override(text: str):
+    from computemarket.simulation.scenario import parse_override
+
+    return parse_override(text)
+
+
+def test_write_lesson_pages(tmp_path):
+    written = lessons.write_lesson_pages(tmp_path / "lessons")
+    assert sorted(p.name for p in written) == sorted(lesson_pages())
+
+
+# ----------------------------------------------------- the model does what the lessons say
+def test_concentration_starts_at_ten_thousand_over_n_and_drifts_up():
+    m = metrics("concentration", years=5)
+    assert m["cloud_hhi"][0] == pytest.approx(10_000 / 7, abs=1)
+    assert (m["cloud_hhi"][:13] > 1_800).any()  # within about two years (quarter 8 in seed 1)
+    assert metrics("concentration", 1, **{"population.hyperscalers": 3})["cloud_hhi"][
+        0
+    ] == pytest.approx(10_000 / 3, abs=1)
+
+
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_concentration_ends_five_years_above_1800_in_every_seed(seed):
+    model = ComputeMarket(
+        market_scenario="classroom", overrides={"population.hyperscalers": 7}, years=5, rng=seed
+    )
+    while model.running:
+        model.step()
+    assert model.datacollector.get_model_vars_dataframe()["cloud_hhi"].iloc[-1] > 1_800
+
+
+def test_switching_costs_lower_switching_and_raise_single_provider_dependence():
+    free = metrics("lock-in", years=10)
+    costly = metrics("lock-in", years=10, **{"rules.switching_cost": 0.5})
+    assert np.mean(free["switching_rate"][1:]) > 0.2
+    assert np.mean(costly["switching_rate"][1:]) < 0.1
+    assert np.mean(free["max_provider_share"][1:]) < 0.8 < np.mean(costly["max_provider_share"][1:])
+    no_exclusivity = metrics("lock-in", years=10, **{"deals.exclusivity_quarters": 0})
+    assert np.mean(no_exclusivity["locked_share"][1:]) < 0.5 * np.mean(free["locked_share"][1:])
+
+
+def test_circular_deals_come_back_through_the_window():
+    tied = metrics("circular-deals", years=10)
+    assert tied["roundtrip_ratio"][-1] > 0.9
+    assert 0.1 < tied["circular_revenue_share"][-1] < 0.4
+    assert (tied["hyperscaler_investment"][:8] == 0).all()  # no deal in the first two years
+    untied = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 0.0})
+    assert (untied["roundtrip_ratio"] == 0).all()
+    heavy = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 12.0})
+    assert heavy["active_labs"][-1] < tied["active_labs"][-1]
+    assert heavy["model_hhi"][-1] > 1.8 * tied["model_hhi"][-1]
+
+
+def test_the_rules_compared():
+    free = metrics("rules", years=10)
+    assert 0.55 < free["locked_share"][-1] < 0.75 and free["roundtrip_ratio"][-1] > 0.9
+    untied = metrics("rules", years=10, rules="no-tied-investment")
+    assert (untied["roundtrip_ratio"] == 0).all() and untied["locked_share"][-1] > 0.3
+    open_deals = metrics("rules", years=10, rules="no-exclusivity")
+    assert open_deals["locked_share"][-1] < 0.45 * free["locked_share"][-1]
+    separated = metrics("rules", years=10, rules="structural-separation")
+    assert (separated["locked_share"] == 0).all()
+    assert separated["active_labs"][-1] < 0.5 * free["active_labs"][-1]
+    assert separated["model_hhi"][-1] > 2.5 * free["model_hhi"][-1]
