@@ -94,8 +94,8 @@ LESSONS: tuple[Lesson, ...] = (
         try_next=(
             "Set **Clouds** to 3: three equal clouds start at 3,333, highly concentrated from the "
             "first quarter.",
-            "Change the **Seed**: another cloud wins, but in every seed the cloud HHI ends the "
-            "first five years above 1,800.",
+            "Change the **Seed**: another cloud may win, but in seeds 1 to 5 alike the cloud "
+            "HHI ends the first five years above 1,800.",
         ),
     ),
     Lesson(
