@@ -45,6 +45,7 @@ COMMAND_MODULES = (
     "computemarket.experiments.commands",
     "computemarket.classroom.commands",
     "computemarket.results.commands",
+    "computemarket.validation.commands",
 )
 
 EXIT_OK = 0
