@@ -12,7 +12,7 @@ PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python;
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install run test lint format docs bench clean
+.PHONY: help install run test lint format docs bench app validate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,6 +46,12 @@ docs: $(STAMP)  ## regenerate docs/parameters.md from the scenario schema
 bench: $(STAMP)  ## print speed, efficiency and memory ratios (benchmarks/README.md)
 	$(PY) benchmarks/run_speed.py
 	$(PY) benchmarks/sweep_speed.py
+
+app: $(STAMP)  ## start the classroom app on http://localhost:8765
+	$(VENV)/bin/computemarket app
+
+validate: $(STAMP)  ## run the validation and rewrite docs/validation.md
+	$(VENV)/bin/computemarket validate
 
 clean:  ## remove .venv and results
 	rm -rf $(VENV) results .pytest_cache .ruff_cache .hypothesis
