@@ -30,7 +30,7 @@ run: $(STAMP)  ## run the baseline scenario into results/baseline (metrics, agen
 	$(VENV)/bin/computemarket run baseline --years $(YEARS) --seed $(SEED) --out results/baseline
 
 test: $(STAMP)  ## run the whole test suite
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff check and format check
 	$(VENV)/bin/ruff check computemarket tests benchmarks

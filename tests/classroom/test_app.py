@@ -189,6 +189,8 @@ def test_play_runs_quarters_until_paused(market):
     deadline = time.monotonic() + 30
     while market.value.quarter < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
+    # On a loaded machine the page may redraw after the model moved on: wait for the pause button.
+    rendered.find(v.Btn, children=["❚❚"]).wait_for(timeout=10)
     click(rendered, "❚❚")
     reached = market.value.quarter
     assert 2 <= reached < 4 * market.value.years

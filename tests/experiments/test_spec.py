@@ -6,7 +6,7 @@ from computemarket.experiments import ExperimentError, list_experiments, load_ex
 from computemarket.experiments.spec import parse_experiment
 from computemarket.simulation.scenario import list_rule_presets
 
-SHIPPED = ["commitment-vs-switching", "demand-shock", "regimes", "sensitivity"]
+SHIPPED = ["commitment-vs-switching", "demand-shock", "regimes", "seed-deal", "sensitivity"]
 
 
 def test_shipped_experiments_are_listed_and_valid():
