@@ -258,7 +258,7 @@ def run_command(args: argparse.Namespace) -> int:
     rules = result.scenario.rules_preset or "the scenario's own rules"
     print(
         f"Ran {result.scenario.name} with {rules}, seed {result.seed}, {result.years} years "
-        f"in {result.wall_time_s:.1f} s."
+        f"in {result.wall_time_s:.2g} s."
     )
     print(f"Wrote {out_dir}: metrics, agents, ledger, deals (.parquet), manifest.json, summary.png")
     for line in summary_lines(result.metrics):

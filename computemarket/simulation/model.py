@@ -1097,6 +1097,7 @@ class ComputeMarket(mesa.Model):
         labs.contract_provider[lab], labs.contract_gw[lab], labs.contract_end[lab] = -1, 0.0, -1
         labs.need[lab] = labs.revenue[lab] = labs.potential_revenue[lab] = labs.burn[lab] = 0.0
         self.counters["exits"] += 1
+        labs.exited[lab] = self.quarter
         self.sentiment *= 1.0 - self.params.capital.failure_sentiment_hit
         self.lab_list[lab].remove()
 
@@ -1279,7 +1280,8 @@ class ComputeMarket(mesa.Model):
         total = revenue.sum()
         cloud_revenue = (p.external_revenue + p.non_ai_revenue) * p.alive
         cloud_total = float(cloud_revenue.sum()) + self.fringe_revenue
-        shown = np.flatnonzero(labs.alive)
+        # Active labs, and the labs that exited this quarter (their last row, with alive False).
+        shown = np.flatnonzero(labs.alive | (labs.exited == self.quarter))
         lab_rev = labs.revenue[shown]
         lab_total = lab_rev.sum()
         lab_spend = labs.spend[shown]

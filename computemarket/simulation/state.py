@@ -89,6 +89,7 @@ LAB_VECTORS: dict[str, tuple[type, float]] = {
     "independent_stake": (float, 0.0),
     "independent_invested": (float, 0.0),
     "entered": (np.int64, 0),
+    "exited": (np.int64, -1),
 }
 LAB_MATRICES: tuple[str, ...] = (
     "allocation",  # GW served last quarter, where the lab's workloads run

@@ -314,6 +314,9 @@ def test_insolvent_lab_exits_with_write_offs_and_bad_debt():
     assert labs.share[labs.alive].sum() + model.outside_share == pytest.approx(1.0)
     assert lab not in model.agents
     model.ledger.close_quarter()
+    model._record()
+    last = model.tables()["agents"].query("name == @lab.name").iloc[-1]
+    assert not last["alive"] and last["quarter"] == model.quarter  # its last row says it exited
 
 
 def test_merger_control_blocks_a_concentrating_acquisition():
