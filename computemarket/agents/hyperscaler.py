@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
+from computemarket.agents.base import MarketAgent
 from computemarket.simulation.ledger import EXTERNAL
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class Offer:
     score: float = 0.0
 
 
-class Hyperscaler(mesa.Agent):
+class Hyperscaler(MarketAgent):
     """A cloud provider with AI capacity by vintage, a non-AI cloud business and other businesses.
 
     State lives in row ``index`` of the model's :class:`~computemarket.simulation.state.ProviderState`;
@@ -58,19 +58,10 @@ class Hyperscaler(mesa.Agent):
     kind = "hyperscaler"
 
     def __init__(self, model: ComputeMarket, index: int, name: str) -> None:
-        super().__init__(model)
-        self.index = index
-        self.name = name
-        self.account = model.ledger.open_account()
-        model.providers.account[index] = self.account
+        super().__init__(model, index, name, model.providers.account)
         self.debt_room = 0.0
 
     # ---------------------------------------------------------------------------- read-only state
-    @property
-    def cash(self) -> float:
-        """Cash, $B (changed only through the ledger)."""
-        return float(self.model.ledger.cash[self.account])
-
     @property
     def capacity_gw(self) -> float:
         """Installed AI capacity, GW."""

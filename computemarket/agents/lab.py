@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
+from computemarket.agents.base import MarketAgent
 from computemarket.agents.hyperscaler import Offer
 
 if TYPE_CHECKING:
     from computemarket.simulation.model import ComputeMarket
 
 
-class AILab(mesa.Agent):
+class AILab(MarketAgent):
     """An AI lab: independent, or owned by a hyperscaler (in-house).
 
     State lives in row ``index`` of the model's :class:`~computemarket.simulation.state.LabState`;
@@ -33,16 +33,7 @@ class AILab(mesa.Agent):
     kind = "lab"
 
     def __init__(self, model: ComputeMarket, index: int, name: str) -> None:
-        super().__init__(model)
-        self.index = index
-        self.name = name
-        self.account = model.ledger.open_account()
-        model.labs.account[index] = self.account
-
-    @property
-    def cash(self) -> float:
-        """Cash, $B (changed only through the ledger)."""
-        return float(self.model.ledger.cash[self.account])
+        super().__init__(model, index, name, model.labs.account)
 
     @property
     def quality(self) -> float:

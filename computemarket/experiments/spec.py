@@ -48,6 +48,7 @@ from computemarket.simulation.scenario import (
     list_rule_presets,
     list_scenarios,
     load_scenario,
+    read_toml_source,
 )
 
 SPECS_PACKAGE = "computemarket.experiments.specs"
@@ -248,33 +249,7 @@ def load_experiment(source: str | Path) -> ExperimentSpec:
     Raises:
         ExperimentError: On any invalid input; the message names the file, the field and what is allowed.
     """
-    shipped = _shipped()
-    text_source = str(source)
-    if text_source in shipped:
-        label, name, origin = f"experiment '{text_source}'", text_source, "shipped"
-        text = shipped[text_source].read_text(encoding="utf-8")
-    else:
-        path = Path(text_source)
-        if not (path.suffix == ".toml" or path.parent != Path(".") or path.exists()):
-            allowed = ", ".join(sorted(shipped))
-            raise ExperimentError(
-                f"unknown experiment '{text_source}' (shipped: {allowed}; or give a path to a .toml file)"
-            )
-        label, name, origin = str(path), path.stem, str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ExperimentError(f"{path}: file not found") from None
-        except IsADirectoryError:
-            raise ExperimentError(f"{path}: is a directory, not a .toml file") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise ExperimentError(
-                f"{path}: cannot read file ({err.__class__.__name__}: {err})"
-            ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"{label}: TOML syntax error: {err}") from None
+    name, label, origin, data = read_toml_source(source, _shipped(), "experiment", ExperimentError)
     return parse_experiment(data, name=name, label=label, source=origin)
 
 

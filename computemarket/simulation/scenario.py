@@ -103,36 +103,59 @@ def list_rule_presets() -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------------ reading
-def _read_toml(source: str | Path, package: str, kind: str) -> tuple[str, str, dict[str, Any]]:
-    """Find and parse a shipped name or a file path. Returns (name, label for errors, data)."""
-    shipped = _package_files(package)
+def read_toml_source(
+    source: str | Path,
+    shipped: Mapping[str, Any],
+    kind: str,
+    error: type[ValueError] = ScenarioError,
+) -> tuple[str, str, str, dict[str, Any]]:
+    """Find and parse a shipped file by name, or a TOML file by path.
+
+    Shared by scenarios, rules presets and experiments, so that every file gets the same errors.
+
+    Args:
+        source: A shipped name or a path.
+        shipped: Shipped files by name (``importlib.resources`` traversables).
+        kind: What the file is, for messages ("scenario", "rules preset", "experiment").
+        error: The exception type to raise.
+
+    Returns:
+        ``(name, label for errors, origin, data)``; origin is ``"shipped"`` or the path.
+
+    Raises:
+        ValueError: Of type ``error``, one line naming the file and what is wrong.
+    """
     text_source = str(source)
     if text_source in shipped:
-        label, name = f"{kind} '{text_source}'", text_source
+        label, name, origin = f"{kind} '{text_source}'", text_source, "shipped"
         text = shipped[text_source].read_text(encoding="utf-8")
     else:
         path = Path(text_source)
         looks_like_file = path.suffix == ".toml" or path.parent != Path(".") or path.exists()
         if not looks_like_file:
-            allowed = ", ".join(shipped)
-            raise ScenarioError(
+            allowed = ", ".join(sorted(shipped))
+            raise error(
                 f"unknown {kind} '{text_source}' (shipped: {allowed}; or give a path to a .toml file)"
             )
-        label, name = str(path), path.stem
+        label, name, origin = str(path), path.stem, str(path)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ScenarioError(f"{path}: file not found") from None
+            raise error(f"{path}: file not found") from None
         except IsADirectoryError:
-            raise ScenarioError(f"{path}: is a directory, not a .toml file") from None
+            raise error(f"{path}: is a directory, not a .toml file") from None
         except (OSError, UnicodeDecodeError) as err:
-            raise ScenarioError(
-                f"{path}: cannot read file ({err.__class__.__name__}: {err})"
-            ) from None
+            raise error(f"{path}: cannot read file ({err.__class__.__name__}: {err})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{label}: TOML syntax error: {err}") from None
+        raise error(f"{label}: TOML syntax error: {err}") from None
+    return name, label, origin, data
+
+
+def _read_toml(source: str | Path, package: str, kind: str) -> tuple[str, str, dict[str, Any]]:
+    """A shipped scenario or preset by name, or a file: (name, label for errors, data)."""
+    name, label, _, data = read_toml_source(source, _package_files(package), kind)
     return name, label, data
 
 
