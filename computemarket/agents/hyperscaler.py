@@ -30,7 +30,6 @@ class Offer:
         exclusivity_quarters: Quarters of exclusivity.
         discount: Price discount at the investor.
         revenue_share: Share of lab revenue paid to the investor during the commitment term.
-        score: The lab's valuation of the offer, $B-equivalent (higher is better).
     """
 
     investor: int
@@ -40,7 +39,6 @@ class Offer:
     exclusivity_quarters: int = 0
     discount: float = 0.0
     revenue_share: float = 0.0
-    score: float = 0.0
 
 
 class Hyperscaler(MarketAgent):

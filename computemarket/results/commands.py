@@ -44,7 +44,18 @@ def _kind_list() -> str:
     return f"run: {', '.join(RUN_KINDS)}; sweep: {', '.join(SWEEP_KINDS)}"
 
 
-def _add_figure_options(parser: argparse.ArgumentParser) -> None:
+def _add_figure_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The folder, ``--kind`` and the options that shape the figures, shared by plot and report."""
+    parser.add_argument("directory", metavar="DIR", help="a run or sweep folder (their --out)")
+    parser.add_argument(
+        "--kind",
+        dest="kinds",
+        metavar="KIND",
+        action="extend",
+        nargs="+",
+        default=[],
+        help=f"figure kinds to {verb} (default: every kind that applies)",
+    )
     parser.add_argument(
         "--metric",
         dest="metrics",
@@ -104,16 +115,6 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         description="Draw the figures of a run or a sweep folder (told apart by its files) into "
         f"DIR/{FIGURES_DIR}/. Figure kinds: {_kind_list()}.",
     )
-    plot.add_argument("directory", metavar="DIR", help="a run or sweep folder (their --out)")
-    plot.add_argument(
-        "--kind",
-        dest="kinds",
-        metavar="KIND",
-        action="extend",
-        nargs="+",
-        default=[],
-        help="figure kinds to draw (default: every kind that applies)",
-    )
     plot.add_argument(
         "--format", dest="image_format", choices=FORMATS, default="png", help="image format"
     )
@@ -123,7 +124,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         default=PNG_DPI,
         help="PNG resolution (default: %(default)s: 2100 x 1200 pixels for a 14 x 8 inch figure)",
     )
-    _add_figure_options(plot)
+    _add_figure_options(plot, "draw")
     plot.set_defaults(func=plot_command)
 
     report = subparsers.add_parser(
@@ -133,18 +134,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "or experiment as run and the provenance from the manifest, in one file that references "
         "nothing outside itself.",
     )
-    report.add_argument("directory", metavar="DIR", help="a run or sweep folder (their --out)")
+    _add_figure_options(report, "include")
     report.add_argument("--out", metavar="FILE", help="the HTML file (default: DIR/report.html)")
-    report.add_argument(
-        "--kind",
-        dest="kinds",
-        metavar="KIND",
-        action="extend",
-        nargs="+",
-        default=[],
-        help="figure kinds to include (default: every kind that applies)",
-    )
-    _add_figure_options(report)
     report.set_defaults(func=report_command)
 
 

@@ -176,6 +176,7 @@ class ComputeMarket(mesa.Model):
         # Per-quarter results of the submodels.
         self.demand_seen = np.zeros(n_providers)
         self.moved = np.zeros(0)
+        self._unmet = 0.0  # GW no provider could serve in the last clearing
         self.counters: dict[str, float] = {}
         self._reset_counters()
         self.deal_rows: list[dict[str, Any]] = []
@@ -1224,7 +1225,7 @@ class ComputeMarket(mesa.Model):
             if revenue.sum() > 0
             else 0.0,
             "utilization": served_total / capacity_total if capacity_total > 0 else 0.0,
-            "unmet_share": getattr(self, "_unmet", 0.0) / need_total if need_total > 0 else 0.0,
+            "unmet_share": self._unmet / need_total if need_total > 0 else 0.0,
             "written_off": c["written_off"],
             "ledger_imbalance": c["ledger_imbalance"],
             "ai_market": self.ai_market,
