@@ -94,8 +94,14 @@ class Hyperscaler(MarketAgent):
         # Annualised operating cash flow sets the debt ceiling (leverage limit).
         ai_margin = float(p.ai_revenue[i]) - operating_cost
         cash_flow = 4.0 * (ai_margin + non_ai * hp.non_ai_margin + float(p.other_cash_flow[i]))
-        secured = hp.backlog_lending * m.contracted_revenue(i)
-        debt_room = max(0.0, hp.leverage_limit * max(cash_flow, 0.0) + secured - debt)
+        # Lenders advance against cash flow, against contracted revenue and against hardware
+        # (installed at its depreciated value, on order at cost): the debt ceiling.
+        ceiling = (
+            hp.leverage_limit * max(cash_flow, 0.0)
+            + hp.backlog_lending * m.contracted_revenue(i)
+            + hp.asset_financing * self.hardware_value()
+        )
+        debt_room = max(0.0, ceiling - debt)
         self.debt_room = debt_room
 
         self._update_forecast()
@@ -122,18 +128,35 @@ class Hyperscaler(MarketAgent):
             # Capex is paid over the build: this quarter and the lag - 1 quarters after it.
             spread = max(lag, 1)
             p.capex_due[i, t_col : t_col + spread] += order_gw * hp.capex_per_gw / spread
+            # The new hardware is collateral too.
+            ceiling += hp.asset_financing * order_gw * hp.capex_per_gw
+            self.debt_room = debt_room = max(0.0, ceiling - debt)
         capex = float(p.capex_due[i, t_col]) + other_capex
-        borrow = min(max(0.0, capex + reserve - self.cash), debt_room + hp.asset_financing * capex)
+        borrow = min(max(0.0, capex + reserve - self.cash), debt_room)
         self._borrow(borrow)
         ledger.book(acct, EXTERNAL, capex, "capex")
         p.capex[i] = capex
-        # Repay debt from cash beyond the reserve, but never with money just borrowed.
+        # Repay debt from cash beyond the reserve, but never with money just borrowed; debt above
+        # the ceiling (as hardware depreciates, collateral shrinks) is repaid as cash allows.
         if borrow == 0 and p.debt[i] > 0:
-            repay = min(
-                float(p.debt[i]) * hp.debt_repayment_rate, max(0.0, self.cash - 2.0 * reserve)
-            )
+            scheduled = max(float(p.debt[i]) * hp.debt_repayment_rate, float(p.debt[i]) - ceiling)
+            repay = min(scheduled, max(0.0, self.cash - 2.0 * reserve))
             ledger.book(acct, EXTERNAL, repay, "debt_repayment")
             p.debt[i] -= max(repay, 0.0)
+
+    def hardware_value(self) -> float:
+        """Collateral value of the provider's AI hardware, $B.
+
+        Installed capacity at its straight-line depreciated value over the hardware life, plus
+        capacity on order at cost.
+        """
+        m, p, i = self.model, self.model.providers, self.index
+        life, t_col = m.life_quarters, m.quarter + m.life_quarters
+        # Columns t_col - life + 1 .. t_col hold capacity aged life - 1 .. 0 quarters.
+        installed = p.arrivals[i, t_col - life + 1 : t_col + 1]
+        remaining = np.arange(1, life + 1) / life
+        on_order = float(p.arrivals[i, t_col + 1 :].sum())
+        return m.params.hyperscaler.capex_per_gw * (float(installed @ remaining) + on_order)
 
     def _borrow(self, amount: float) -> None:
         if amount > 0:

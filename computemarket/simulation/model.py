@@ -1099,7 +1099,9 @@ class ComputeMarket(mesa.Model):
         labs.need[lab] = labs.revenue[lab] = labs.potential_revenue[lab] = labs.burn[lab] = 0.0
         self.counters["exits"] += 1
         labs.exited[lab] = self.quarter
-        self.sentiment *= 1.0 - self.params.capital.failure_sentiment_hit
+        # Investors react to the size of the failure: the market share that disappeared with it.
+        hit = self.params.capital.failure_sentiment_hit_per_share * released
+        self.sentiment *= max(1.0 - hit, 0.0)
         self.lab_list[lab].remove()
 
     def _fail_provider(self, h: int) -> None:

@@ -696,12 +696,16 @@ class CapitalParams:
         low=0.0,
         high=0.95,
     )
-    failure_sentiment_hit: float = param(
-        0.15,
-        unit="fraction per failure",
-        doc="Fall of investor sentiment (pool multiplier) per lab failure.",
+    failure_sentiment_hit_per_share: float = param(
+        1.0,
+        unit="fraction per unit of market share",
+        doc=(
+            "Fall of investor sentiment (pool multiplier) when a lab fails, per unit of the "
+            "end-user market share it held: 1 means a lab with 10% of the market cuts the pool "
+            "by 10%. ASSUMPTION: investors react to the size of the failure, not to the count."
+        ),
         low=0.0,
-        high=1.0,
+        high=10.0,
     )
     sentiment_recovery: float = param(
         0.1,

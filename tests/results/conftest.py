@@ -67,7 +67,7 @@ def _sweep(folder: Path, text: str, name: str) -> Path:
 def run_dir(tmp_path_factory) -> Path:
     """A 3-year baseline run folder, as `computemarket run` writes it."""
     folder = tmp_path_factory.mktemp("run") / "baseline"
-    write_run(run("baseline", years=3, seed=1), folder)
+    write_run(run("baseline", years=3, seed=0), folder)  # seed 0: the neocloud fails
     return folder
 
 

@@ -30,7 +30,7 @@ RUN_FIGURES = {
 def test_every_run_figure_draws_a_titled_non_blank_image(kind, stored_run, assert_drawn):
     figure = RUN_FIGURES[kind](stored_run)
     assert_drawn(figure)
-    assert "baseline - scenario rules - seed 1 - 3 years" in figure.get_suptitle()
+    assert "baseline - scenario rules - seed 0 - 3 years" in figure.get_suptitle()
 
 
 def test_time_series_panels_have_titles_and_units(stored_run):
@@ -114,7 +114,7 @@ def test_deal_network_of_the_real_run(stored_run):
     last = stored_run.agents[stored_run.agents["quarter"] == 12]
     alive = last[(last["kind"] == "hyperscaler") & last["alive"]]["name"]
     clouds = {n for n, kind in graph.nodes(data="kind") if kind == "hyperscaler"}
-    assert clouds == set(alive) and "Neocloud E" not in clouds  # it failed in year 1
+    assert clouds == set(alive) and "Neocloud E" not in clouds  # it failed (seed 0)
     assert {n for n, kind in graph.nodes(data="kind") if kind == "lab"} == set(
         last.loc[last["kind"] == "lab", "name"]
     )

@@ -101,7 +101,7 @@ def test_run_report_holds_every_figure_and_references_nothing_outside(run_report
     assert "Headline metrics over the run" in text and "Hyperscalers at the end" in text
     assert "cloud HHI, AI compute revenue" in text and "<td>Cloud A</td>" in text
     assert '"population"' in text and '"deals"' in text
-    assert "<th>seed</th><td>1</td>" in text and "<th>version: mesa</th>" in text
+    assert "<th>seed</th><td>0</td>" in text and "<th>version: mesa</th>" in text
 
 
 def test_sweep_report_holds_the_figures_that_apply_and_says_which_do_not(grid_report):

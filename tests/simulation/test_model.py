@@ -319,6 +319,68 @@ def test_insolvent_lab_exits_with_write_offs_and_bad_debt():
     assert not last["alive"] and last["quarter"] == model.quarter  # its last row says it exited
 
 
+def test_investor_sentiment_falls_with_the_size_of_the_failure():
+    model = ComputeMarket(
+        market_scenario="classroom", rng=1, overrides={"rules.acquisitions": False}
+    )
+    model.step()
+    hit = model.params.capital.failure_sentiment_hit_per_share
+    labs = model.labs
+    small, large = np.argsort(np.where(labs.alive, labs.share, np.inf))[[0, -1]]
+    small_share, large_share = float(labs.share[small]), float(labs.share[large])
+    assert large_share > 2 * small_share
+    model.sentiment = 1.0
+    model._exit_lab(int(small))
+    assert model.sentiment == pytest.approx(1.0 - hit * small_share)
+    model.sentiment = 1.0
+    large_share = float(labs.share[large])  # shares were renormalised by the first exit
+    model._exit_lab(int(large))
+    assert model.sentiment == pytest.approx(1.0 - hit * large_share)
+    assert (
+        1.0 - model.sentiment > 2 * hit * small_share
+    )  # a big failure hurts more than a small one
+
+
+def test_hardware_collateral_is_depreciated_installed_plus_orders_at_cost():
+    model = ComputeMarket(market_scenario="classroom", rng=1)
+    p, life = model.providers, model.life_quarters
+    cost = model.params.hyperscaler.capex_per_gw
+    provider = model.hyperscaler_list[0]
+    p.arrivals[0, :] = 0.0
+    t_col = model.quarter + life
+    p.arrivals[0, t_col] = 2.0  # 2 GW arrived this quarter: full value
+    p.arrivals[0, t_col - life + 1] = 4.0  # 4 GW in their last quarter: 1/life of their value
+    p.arrivals[0, t_col + 3] = 1.0  # 1 GW on order, at cost
+    expected = cost * (2.0 + 4.0 / life + 1.0)
+    assert provider.hardware_value() == pytest.approx(expected)
+
+
+def test_debt_stays_within_what_lenders_secure():
+    """Borrowing never takes debt above cash-flow leverage, backlog and hardware collateral."""
+    model = ComputeMarket(market_scenario="calibrated-2025", years=6, rng=2)
+    hp = model.params.hyperscaler
+    for _ in range(24):
+        model.step()
+        for h in model.hyperscaler_list:
+            if not h.alive:
+                continue
+            i = h.index
+            ceiling = (
+                hp.leverage_limit
+                * 4.0
+                * (
+                    model.providers.ai_revenue[i]
+                    - hp.operating_cost_per_gw * model.providers.capacity[i]
+                    + model.providers.non_ai_revenue[i] * hp.non_ai_margin
+                    + model.providers.other_cash_flow[i]
+                )
+                + hp.backlog_lending * model.contracted_revenue(i)
+                + hp.asset_financing * h.hardware_value()
+            )
+            # Deals signed or ended after the provider borrowed move its backlog a little.
+            assert model.providers.debt[i] <= 1.05 * max(ceiling, 0.0) + 1e-6
+
+
 def test_merger_control_blocks_a_concentrating_acquisition():
     overrides = {
         "lab.quality_dispersion": 0.0,
