@@ -61,7 +61,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="finish a sweep already in DIR without re-running finished tasks",
     )
     again.add_argument(
-        "--overwrite", action="store_true", help="delete a sweep already in DIR and start again"
+        "--overwrite",
+        action="store_true",
+        help="delete a sweep already in DIR (with its figures and report) and start again",
     )
     sweep.add_argument(
         "--retry-failed",

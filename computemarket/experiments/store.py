@@ -105,7 +105,24 @@ def remove_temporary(directory: Path) -> None:
 
 
 def remove_sweep(directory: Path) -> None:
-    """Delete a sweep's own files (manifest, design, task files); other files are left alone."""
+    """Delete a sweep's own files and what was drawn from them; other files are left alone.
+
+    The sweep's files are its manifest, design and task files; drawn from them are the figures
+    ``computemarket plot`` wrote (``figures/*.png|svg``) and ``report.html``, which would be stale.
+    """
+    # Imported here: computemarket.results imports this module.
+    from computemarket.results.figures import FORMATS
+    from computemarket.results.report import REPORT_FILE
+    from computemarket.results.source import FIGURES_DIR
+
+    figures = directory / FIGURES_DIR
+    if figures.is_dir():
+        for path in figures.iterdir():
+            if path.suffix.lstrip(".") in FORMATS:
+                path.unlink()
+        with contextlib.suppress(OSError):
+            figures.rmdir()
+    (directory / REPORT_FILE).unlink(missing_ok=True)
     tasks = directory / TASKS_DIR
     if tasks.is_dir():
         for path in tasks.iterdir():

@@ -157,6 +157,20 @@ def test_results_on_disk_are_never_overwritten_without_a_flag(small_spec, tmp_pa
     assert report.exit_code == 0 and len(load(out).design) == 24
 
 
+def test_overwrite_removes_stale_figures_and_report_but_not_other_files(small_spec, tmp_path):
+    out = tmp_path / "o"
+    run_threads(small_spec, out, limit=3)
+    (out / "figures").mkdir()
+    for name in ("heatmap-cloud_hhi.png", "over-time.svg", "notes.txt"):
+        (out / "figures" / name).write_text("old")
+    (out / "report.html").write_text("old")
+    (out / "my-analysis.ipynb").write_text("mine")
+    run_threads(small_spec, out, overwrite=True)
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["notes.txt"]
+    assert not (out / "report.html").exists()
+    assert (out / "my-analysis.ipynb").read_text() == "mine"
+
+
 def test_a_folder_in_use_by_another_sweep_is_refused(small_spec, tmp_path):
     out = tmp_path / "busy"
     out.mkdir()
