@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,47 +19,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 START_TIMEOUT_S = 120
 WAIT_MS = 30_000
 SLIDER_CLOUDS = 5  # sliders: pause, quarters per step, commitment, exclusivity, switching, clouds
-
-
-def missing_browser() -> str | None:
-    """Why the browser tests cannot run here, or None if they can."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    if not path or not Path(path).exists():
-        return "no chromium browser (apt-get install chromium, or set CHROMIUM_PATH)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    reason = missing_browser()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true, but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"),
-            args=CHROMIUM_ARGS,
-        )
-        yield browser
-        browser.close()
 
 
 def free_port() -> int:

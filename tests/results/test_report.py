@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from computemarket.results.figures import RUN_KINDS
 from computemarket.results.report import CONTENT_POLICY, REPORT_FILE, build_report, write_report
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FETCHING_TAGS = {"script", "link", "iframe", "frame", "object", "embed", "base", "audio", "video"}
 URL_ATTRIBUTES = {"src", "href", "srcset", "action", "poster", "data", "background", "formaction"}
 
@@ -133,40 +123,10 @@ def test_report_of_chosen_figures_goes_into_the_folder_or_where_asked(grid_dir, 
 
 
 # ----------------------------------------------------------------------------- in a real browser
-def chromium_or_skip() -> str:
-    """The chromium to drive; skip (fail under CI=true) when it or Playwright is missing."""
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    reason = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reason = "Playwright is not installed (pip install -e '.[dev]')"
-    if reason is None and not (path and Path(path).is_file()):
-        reason = (
-            f"no chromium browser at {path!r} (install Debian's chromium, or set CHROMIUM_PATH)"
-        )
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}: the browser tests must run in CI")
-        pytest.skip(reason)
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.mark.parametrize("which", ["run_report", "grid_report"])
-def test_report_opens_in_chromium_without_console_errors(which, request, browser):
+def test_report_opens_in_chromium_without_console_errors(which, request, chromium):
     report = request.getfixturevalue(which)
-    page = browser.new_page()
+    page = chromium.new_page()
     problems, requests = [], []
     page.on(
         "console",
@@ -187,12 +147,12 @@ def test_report_opens_in_chromium_without_console_errors(which, request, browser
     assert decoded and all(decoded)
 
 
-def test_the_checks_catch_an_outside_reference(run_report, browser, tmp_path):
+def test_the_checks_catch_an_outside_reference(run_report, chromium, tmp_path):
     text = run_report.read_text(encoding="utf-8")
     leaky = text.replace("</body>", '<img src="https://example.invalid/x.png"></body>')
     with pytest.raises(AssertionError, match=r"https://example\.invalid"):
         assert_self_contained(Page(leaky))
-    page = browser.new_page()
+    page = chromium.new_page()
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.route(

@@ -1,0 +1,56 @@
+"""Fixtures shared by the test packages: a real browser for the app and report tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+"""Flags for Debian's chromium run headless as root in a container."""
+
+
+def chromium_path() -> str | None:
+    """Where the chromium to drive is: ``CHROMIUM_PATH``, else ``chromium`` on the PATH."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or None if they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    path = chromium_path()
+    if not path or not Path(path).is_file():
+        return f"no chromium browser at {path!r} (apt-get install chromium, or set CHROMIUM_PATH)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless chromium driven by Playwright.
+
+    Skips with the reason when the browser or Playwright is missing; under ``CI=true`` that is a
+    failure instead, so CI always runs the browser tests.
+    """
+    reason = missing_browser()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true, but the browser tests cannot run: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
