@@ -119,19 +119,26 @@ class Ledger:
             origin: Accounts of the investors whose tied money this is, or :data:`NO_ORIGIN`.
         """
         amount = np.asarray(amount, dtype=float).ravel()
-        if np.isnan(amount).any():
-            raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
         n = amount.size
         keep = amount > 0
-        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), n)[keep]
-        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), n)[keep]
-        origin = np.broadcast_to(np.asarray(origin, dtype=np.int64), n)[keep]
+        if not keep.all() and np.isnan(amount).any():
+            raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
         amount = amount[keep]
         if amount.size == 0:
             return
+        payer = _accounts(payer, n, keep)
+        payee = _accounts(payee, n, keep)
+        origin = _accounts(origin, n, keep)
+        # ufunc.at applies repeated accounts one after the other, in row order.
         out, into = payer >= 0, payee >= 0
-        np.subtract.at(self.cash, payer[out], amount[out])
-        np.add.at(self.cash, payee[into], amount[into])
+        if out.all():
+            np.subtract.at(self.cash, payer, amount)
+        elif out.any():
+            np.subtract.at(self.cash, payer[out], amount[out])
+        if into.all():
+            np.add.at(self.cash, payee, amount)
+        elif into.any():
+            np.add.at(self.cash, payee[into], amount[into])
         code = np.full(amount.size, KIND_CODE[kind], dtype=np.int16)
         self._quarter_rows.append((payer, payee, amount, code, origin))
 
@@ -163,9 +170,9 @@ class Ledger:
         rows = self._gather_quarter()
         net = np.zeros(n)
         if rows:
-            payer = np.concatenate([r[0] for r in rows])
-            payee = np.concatenate([r[1] for r in rows])
-            amount = np.concatenate([r[2] for r in rows])
+            payer, payee, amount, code, origin = (
+                np.concatenate(column) for column in zip(*rows, strict=True)
+            )
             net -= np.bincount(payer[payer >= 0], weights=amount[payer >= 0], minlength=n)
             net += np.bincount(payee[payee >= 0], weights=amount[payee >= 0], minlength=n)
         change = self.cash - self._open
@@ -175,9 +182,9 @@ class Ledger:
                 f"quarter {self.quarter}: books do not balance (largest imbalance {imbalance:.3g} $B, "
                 f"tolerance {self.tolerance:g})"
             )
-        quarter = np.int32(self.quarter)
-        for payer, payee, amount, code, origin in rows:
-            self._rows.append((np.full(amount.size, quarter), payer, payee, amount, code, origin))
+        if rows:
+            quarter = np.full(amount.size, self.quarter, dtype=np.int32)
+            self._rows.append((quarter, payer, payee, amount, code, origin))
         self._quarter_rows, self._scalar_rows = [], []
         self._open = self.cash.copy()
         self.last_imbalance = imbalance
@@ -216,3 +223,13 @@ class Ledger:
                 "origin": origins[origin + 1],
             }
         )
+
+
+def _accounts(accounts: np.ndarray | int, n: int, keep: np.ndarray) -> np.ndarray:
+    """Account numbers of the kept rows of an ``n``-row booking (``accounts`` may be a scalar)."""
+    if isinstance(accounts, int | np.integer):
+        return np.full(int(keep.sum()), accounts, dtype=np.int64)
+    accounts = np.asarray(accounts, dtype=np.int64)
+    if accounts.shape != (n,):
+        accounts = np.broadcast_to(accounts, n)
+    return accounts[keep]

@@ -385,12 +385,16 @@ class ComputeMarket(mesa.Model):
         price = self.providers.price[home] * (1.0 - self.params.contracts.reserved_discount)
         labs.contract_price[:] = np.where(independent, price, 0.0)
         labs.contract_end[:] = np.where(independent, self.rng.integers(1, term + 1, len(labs)), -1)
-        result = clear_market(self._clearing_input())
+        pair_price = self._pair_price()
+        clearing = self._clearing_input(
+            pair_price, self._effective_cost(pair_price), self._commitment_due()
+        )
+        result = clear_market(clearing)
         served = result.served
         labs.allocation[:] = served
         labs.served[:] = served.sum(axis=1)
         labs.revenue[:] = labs.potential_revenue
-        spend = served * self._pair_price()
+        spend = served * pair_price
         labs.spend[:] = spend.sum(axis=1)
         labs.billed[:] = spend
         p = self.providers
@@ -419,9 +423,13 @@ class ComputeMarket(mesa.Model):
         self._pay_tranches()
         self._named_agreements(self.quarter)
         self._lab_demand()
-        self._sign_contracts()
-        result = clear_market(self._clearing_input())
-        self._settle(result)
+        # Prices and switching costs do not change between contracting, clearing and settlement.
+        pair_price = self._pair_price()
+        cost = self._effective_cost(pair_price)
+        self._sign_contracts(cost)
+        due = self._commitment_due()
+        clearing = self._clearing_input(pair_price, cost, due)
+        self._settle(clear_market(clearing), pair_price, clearing.contract_gw, due)
         for agent in self.hyperscaler_list:
             if agent.alive:
                 agent.finance()
@@ -568,8 +576,12 @@ class ComputeMarket(mesa.Model):
             cost = np.where(captive[None, :] & ~own, np.inf, cost)
         return cost
 
-    def _sign_contracts(self) -> None:
-        """Independent labs whose contract has expired reserve capacity at their cheapest provider."""
+    def _sign_contracts(self, cost: np.ndarray) -> None:
+        """Independent labs whose contract has expired reserve capacity at their cheapest provider.
+
+        Args:
+            cost: Effective cost of open demand, labs x providers (see :meth:`_effective_cost`).
+        """
         labs, p, terms = self.labs, self.providers, self.params.contracts
         signing = (
             labs.alive & (labs.owner < 0) & (labs.contract_end <= self.quarter) & (labs.need > 0)
@@ -577,7 +589,7 @@ class ComputeMarket(mesa.Model):
         if not signing.any():
             return
         rows = np.flatnonzero(signing)
-        cost = self._effective_cost(self._pair_price())[rows] * (1.0 - terms.reserved_discount)
+        cost = cost[rows] * (1.0 - terms.reserved_discount)
         cost = np.where(p.alive[None, :] & (p.capacity[None, :] > 0), cost, np.inf)
         exclusive = labs.exclusive_end[rows] > self.quarter
         cost = np.where(exclusive.any(axis=1, keepdims=True) & ~exclusive, np.inf, cost)
@@ -620,10 +632,12 @@ class ComputeMarket(mesa.Model):
         tied = np.where(has_partner, partner, -1)
         return np.where(labs.owner >= 0, labs.owner, tied)
 
-    def _clearing_input(self) -> ClearingInput:
+    def _clearing_input(
+        self, pair_price: np.ndarray, cost: np.ndarray, due: np.ndarray
+    ) -> ClearingInput:
+        """The clearing's arrays, from this quarter's prices, effective costs and commitments due."""
         labs, p = self.labs, self.providers
-        pair_price = self._pair_price()
-        commit_gw = self._commitment_due() / np.maximum(pair_price, 1e-12)
+        commit_gw = due / np.maximum(pair_price, 1e-12)
         affiliated = labs.stake > 0
         if (labs.owner >= 0).any():
             rows = np.flatnonzero(labs.owner >= 0)
@@ -631,7 +645,7 @@ class ComputeMarket(mesa.Model):
         return ClearingInput(
             need=labs.need,
             capacity=p.capacity,
-            cost=self._effective_cost(pair_price),
+            cost=cost,
             contract_gw=self._contract_matrix(),
             commit_gw=commit_gw * p.alive[None, :],
             tied_to=self._tied_provider(),
@@ -640,13 +654,24 @@ class ComputeMarket(mesa.Model):
             price_sensitivity=self.params.lab.provider_price_sensitivity,
         )
 
-    def _settle(self, result: ClearingResult) -> None:
-        """Book every payment that follows from the quarter's allocation, and update quality."""
+    def _settle(
+        self,
+        result: ClearingResult,
+        pair_price: np.ndarray,
+        contract: np.ndarray,
+        commitment_due: np.ndarray,
+    ) -> None:
+        """Book every payment that follows from the quarter's allocation, and update quality.
+
+        Args:
+            result: The quarter's clearing.
+            pair_price: Price of non-contract compute, labs x providers (see :meth:`_pair_price`).
+            contract: GW reserved under contracts, labs x providers.
+            commitment_due: Take-or-pay $B due this quarter, labs x providers.
+        """
         labs, p, ledger, rules = self.labs, self.providers, self.ledger, self.params.rules
         lp, market = self.params.lab, self.params.market
         served = result.served
-        pair_price = self._pair_price()
-        contract = self._contract_matrix()
         rows_c = np.flatnonzero(contract.sum(axis=1) > 0)
         # Reserved capacity is take-or-pay at the locked price, less what the provider failed to deliver.
         contract_pay = np.zeros_like(served)
@@ -659,9 +684,9 @@ class ComputeMarket(mesa.Model):
             ) * labs.contract_price[rows_c]
         pay = contract_pay + (served - result.contract) * pair_price
         # Take-or-pay covers what the lab chose not to take, not what the provider could not deliver.
-        undelivered = np.clip(result.committed_requested - result.committed, 0.0, None) * pair_price
-        due = np.clip(self._commitment_due() - undelivered, 0.0, None)
-        top_up = np.clip(due - pay, 0.0, None) * p.alive[None, :]
+        undelivered = np.maximum(result.committed_requested - result.committed, 0.0) * pair_price
+        due = np.maximum(commitment_due - undelivered, 0.0)
+        top_up = np.maximum(due - pay, 0.0) * p.alive[None, :]
         # The investor's tied money comes back first: that is the circular part of the payment.
         circular_pay = np.minimum(pay, labs.tagged)
         circular_top = np.minimum(top_up, labs.tagged - circular_pay)
@@ -669,9 +694,9 @@ class ComputeMarket(mesa.Model):
         # Spending counts towards a commitment once its obligation has started.
         # What the provider failed to deliver lapses: it does not pile up on later quarters.
         started = labs.commit_start <= self.quarter
-        settled = pay + top_up + np.minimum(undelivered, self._commitment_due())
+        settled = pay + top_up + np.minimum(undelivered, commitment_due)
         labs.commit_remaining = np.where(
-            started, np.clip(labs.commit_remaining - settled, 0.0, None), labs.commit_remaining
+            started, np.maximum(labs.commit_remaining - settled, 0.0), labs.commit_remaining
         )
         self._book_matrix(labs.account, p.account, circular_pay, "compute_payment", origin=True)
         self._book_matrix(labs.account, p.account, pay - circular_pay, "compute_payment")
@@ -686,8 +711,8 @@ class ComputeMarket(mesa.Model):
         # Switching: the volume that left one provider for another pays egress and re-engineering.
         self.moved = mx.moved_volume(labs.allocation, served)
         if self.moved.sum() > 0:
-            increase = np.clip(served - labs.allocation, 0.0, None)
-            decrease = np.clip(labs.allocation - served, 0.0, None)
+            increase = np.maximum(served - labs.allocation, 0.0)
+            decrease = np.maximum(labs.allocation - served, 0.0)
             inc_total = increase.sum(axis=1)
             moved_price = np.divide(
                 (increase * pair_price).sum(axis=1),
