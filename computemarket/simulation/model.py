@@ -430,9 +430,7 @@ class ComputeMarket(mesa.Model):
         due = self._commitment_due()
         clearing = self._clearing_input(pair_price, cost, due)
         self._settle(clear_market(clearing), pair_price, clearing.contract_gw, due)
-        for agent in self.hyperscaler_list:
-            if agent.alive:
-                agent.finance()
+        self._finance_providers()
         self._fundraise()
         self._resolve_distress()
         self._enter()
@@ -1175,27 +1173,52 @@ class ComputeMarket(mesa.Model):
         self.counters["entries"] += n
 
     # ----------------------------------------------------------------------------- backlog
+    def _finance_providers(self) -> None:
+        """Every active hyperscaler's finance, in index order.
+
+        A provider's finance moves its own cash, debt and orders, never the labs' contracts and
+        commitments, so the backlog each provider reads is computed for all of them at once.
+        """
+        active = [agent.index for agent in self.hyperscaler_list if agent.alive]
+        lag = self.params.hyperscaler.build_lag_quarters
+        contracted = self.contracted_revenues(active).tolist()
+        backlog = self.backlog_gws(self.quarter + lag, active).tolist()
+        for i in active:
+            self.hyperscaler_list[i].finance(contracted[i], backlog[i])
+
     def contracted_revenue(self, provider: int) -> float:
         """$B a provider is still owed under reserved contracts and take-or-pay commitments."""
-        labs = self.labs
-        active = (
-            (labs.contract_provider == provider) & (labs.contract_end >= self.quarter) & labs.alive
-        )
-        left = labs.contract_end[active] - self.quarter + 1
-        contracts = float((labs.contract_gw[active] * labs.contract_price[active] * left).sum())
-        return contracts + float(labs.commit_remaining[labs.alive, provider].sum())
+        return float(self.contracted_revenues([provider])[provider])
+
+    def contracted_revenues(self, providers: Iterable[int] | None = None) -> np.ndarray:
+        """:meth:`contracted_revenue` of several providers (all by default); 0 for the others."""
+        labs, p = self.labs, self.providers
+        active = (labs.contract_end >= self.quarter) & labs.alive
+        value = labs.contract_gw * labs.contract_price * (labs.contract_end - self.quarter + 1)
+        committed = labs.commit_remaining[labs.alive]
+        owed = np.zeros(p.alive.size)
+        for i in range(p.alive.size) if providers is None else providers:
+            contracts = float(value[active & (labs.contract_provider == i)].sum())
+            owed[i] = contracts + float(committed[:, i].sum())
+        return owed
 
     def backlog_gw(self, provider: int, quarter: int) -> float:
         """GW a provider is contracted or committed to supply in ``quarter``, plus its in-house labs' need."""
-        labs = self.labs
-        contracted = labs.contract_gw[
-            (labs.contract_provider == provider) & (labs.contract_end >= quarter)
-        ].sum()
-        committed = self._commitment_due()[:, provider][
-            labs.commit_end[:, provider] > quarter
-        ].sum()
-        in_house = labs.need[labs.owner == provider].sum()
-        return float(contracted + committed / max(self.providers.price[provider], 1e-12) + in_house)
+        return float(self.backlog_gws(quarter, [provider])[provider])
+
+    def backlog_gws(self, quarter: int, providers: Iterable[int] | None = None) -> np.ndarray:
+        """:meth:`backlog_gw` of several providers (all by default); 0 for the others."""
+        labs, p = self.labs, self.providers
+        running = labs.contract_end >= quarter
+        due = self._commitment_due()
+        still_due = labs.commit_end > quarter
+        backlog = np.zeros(p.alive.size)
+        for i in range(p.alive.size) if providers is None else providers:
+            contracted = labs.contract_gw[running & (labs.contract_provider == i)].sum()
+            committed = due[:, i][still_due[:, i]].sum()
+            in_house = labs.need[labs.owner == i].sum()
+            backlog[i] = contracted + committed / max(p.price[i], 1e-12) + in_house
+        return backlog
 
     # ============================================================================== recording
     def _record(self) -> None:
