@@ -126,9 +126,34 @@ class Ledger:
         amount = amount[keep]
         if amount.size == 0:
             return
-        payer = _accounts(payer, n, keep)
-        payee = _accounts(payee, n, keep)
-        origin = _accounts(origin, n, keep)
+        self.book_rows(
+            _accounts(payer, n, keep),
+            _accounts(payee, n, keep),
+            amount,
+            np.full(amount.size, KIND_CODE[kind], dtype=np.int16),
+            _accounts(origin, n, keep),
+        )
+
+    def book_rows(
+        self,
+        payer: np.ndarray,
+        payee: np.ndarray,
+        amount: np.ndarray,
+        code: np.ndarray,
+        origin: np.ndarray,
+    ) -> None:
+        """Book transfers given as ledger rows: :meth:`book_many` without its checks.
+
+        Rows are kept in the order given, and cash moves in that order: first every payer pays,
+        then every payee receives. The arrays become the ledger's (pass copies, not model state).
+
+        Args:
+            payer: Accounts paying, or :data:`EXTERNAL` (int64).
+            payee: Accounts receiving, or :data:`EXTERNAL` (int64).
+            amount: Amounts in $B, all positive.
+            code: :data:`KIND_CODE` of each transfer (int16).
+            origin: Accounts of the investors whose tied money this is, or :data:`NO_ORIGIN` (int64).
+        """
         # ufunc.at applies repeated accounts one after the other, in row order.
         out, into = payer >= 0, payee >= 0
         if out.all():
@@ -139,7 +164,6 @@ class Ledger:
             np.add.at(self.cash, payee, amount)
         elif into.any():
             np.add.at(self.cash, payee[into], amount[into])
-        code = np.full(amount.size, KIND_CODE[kind], dtype=np.int16)
         self._quarter_rows.append((payer, payee, amount, code, origin))
 
     def _gather_quarter(self) -> list[tuple[np.ndarray, ...]]:
@@ -228,7 +252,7 @@ class Ledger:
 def _accounts(accounts: np.ndarray | int, n: int, keep: np.ndarray) -> np.ndarray:
     """Account numbers of the kept rows of an ``n``-row booking (``accounts`` may be a scalar)."""
     if isinstance(accounts, int | np.integer):
-        return np.full(int(keep.sum()), accounts, dtype=np.int64)
+        return np.full(np.count_nonzero(keep), accounts, dtype=np.int64)
     accounts = np.asarray(accounts, dtype=np.int64)
     if accounts.shape != (n,):
         accounts = np.broadcast_to(accounts, n)

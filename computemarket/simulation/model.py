@@ -33,7 +33,7 @@ from computemarket.agents.hyperscaler import Hyperscaler, Offer, update_markups
 from computemarket.agents.lab import AILab, inertial_shares, target_shares, training_budget
 from computemarket.simulation import metrics as mx
 from computemarket.simulation.clearing import ClearingInput, ClearingResult, clear_market
-from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN, Ledger
+from computemarket.simulation.ledger import EXTERNAL, KIND_CODE, NO_ORIGIN, Ledger
 from computemarket.simulation.parameters import AgreementSpec
 from computemarket.simulation.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from computemarket.simulation.state import LabState, provider_state
@@ -696,10 +696,12 @@ class ComputeMarket(mesa.Model):
         labs.commit_remaining = np.where(
             started, np.maximum(labs.commit_remaining - settled, 0.0), labs.commit_remaining
         )
-        self._book_matrix(labs.account, p.account, circular_pay, "compute_payment", origin=True)
-        self._book_matrix(labs.account, p.account, pay - circular_pay, "compute_payment")
-        self._book_matrix(labs.account, p.account, circular_top, "take_or_pay", origin=True)
-        self._book_matrix(labs.account, p.account, top_up - circular_top, "take_or_pay")
+        self._book_matrices(
+            (circular_pay, "compute_payment", True),
+            (pay - circular_pay, "compute_payment", False),
+            (circular_top, "take_or_pay", True),
+            (top_up - circular_top, "take_or_pay", False),
+        )
         billed = pay + top_up
         labs.billed[:] = billed
         circular = circular_pay + circular_top
@@ -723,11 +725,8 @@ class ComputeMarket(mesa.Model):
             leaving = np.divide(
                 decrease, dec_total, out=np.zeros_like(decrease), where=dec_total > 0
             )
-            self._book_matrix(
-                labs.account,
-                p.account,
-                self.egress_fee * moved_spend[:, None] * leaving,
-                "egress_fee",
+            self._book_matrices(
+                (self.egress_fee * moved_spend[:, None] * leaving, "egress_fee", False)
             )
             ledger.book_many(
                 labs.account, EXTERNAL, rules.switching_cost * moved_spend, "switching_cost"
@@ -746,12 +745,8 @@ class ComputeMarket(mesa.Model):
         labs.revenue[:] = labs.potential_revenue * fraction
         ledger.book_many(EXTERNAL, labs.account, labs.revenue, "end_user_revenue")
         sharing = (labs.commit_end > self.quarter) & (labs.revenue_share > 0)
-        self._book_matrix(
-            labs.account,
-            p.account,
-            np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0),
-            "revenue_share",
-        )
+        revenue_share = np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0)
+        self._book_matrices((revenue_share, "revenue_share", False))
         opex = np.where(labs.alive, lp.opex_share * labs.revenue + lp.fixed_opex, 0.0)
         ledger.book_many(labs.account, EXTERNAL, opex, "lab_opex")
         training = served_total - inference_served
@@ -787,24 +782,29 @@ class ComputeMarket(mesa.Model):
         )
         self._unmet = float(result.unmet.sum())
 
-    def _book_matrix(
-        self,
-        payers: np.ndarray,
-        payees: np.ndarray,
-        amounts: np.ndarray,
-        kind: str,
-        origin: bool = False,
-    ) -> None:
-        """Book a labs x providers matrix of payments from labs to providers."""
-        rows, cols = np.nonzero(amounts > 0)
-        if rows.size:
-            self.ledger.book_many(
-                payers[rows],
-                payees[cols],
-                amounts[rows, cols],
-                kind,
-                payees[cols] if origin else NO_ORIGIN,
-            )
+    def _book_matrices(self, *payments: tuple[np.ndarray, str, bool]) -> None:
+        """Book labs x providers matrices of payments from labs to providers, in one booking.
+
+        Rows come matrix by matrix, each in row-major order, as if booked one matrix at a time; so
+        does the cash, since labs only pay and providers only receive.
+
+        Args:
+            payments: ``(amounts, kind, tied)`` per matrix; a tied payment's origin is the provider.
+        """
+        amounts = np.array([amount for amount, _, _ in payments])
+        layer, rows, cols = np.nonzero(amounts > 0)
+        if rows.size == 0:
+            return
+        codes = np.array([KIND_CODE[kind] for _, kind, _ in payments], dtype=np.int16)
+        tied = np.array([tied for _, _, tied in payments])
+        payees = self.providers.account[cols]
+        self.ledger.book_rows(
+            self.labs.account[rows],
+            payees,
+            amounts[layer, rows, cols],
+            codes[layer],
+            np.where(tied[layer], payees, NO_ORIGIN),
+        )
 
     # --------------------------------------------------------------------------- fundraising
     def lab_valuation(self, lab: int) -> float:
