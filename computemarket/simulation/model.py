@@ -108,6 +108,31 @@ def firm_metric_columns(scenario: Scenario) -> tuple[str, ...]:
     return tuple(columns)
 
 
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the quarterly metrics, which the model computes itself each quarter.
+
+    Each metric's reporter reads the model's latest value of it; :meth:`collect` appends those
+    values directly rather than through Mesa's per-reporter dispatch and deep copy (the values are
+    immutable scalars). The table it builds is the same.
+
+    Args:
+        latest: The model's latest value of each metric, by column name (read at each collect).
+    """
+
+    def __init__(self, latest: dict[str, float]) -> None:
+        super().__init__(model_reporters={name: [latest.__getitem__, [name]] for name in latest})
+        self._latest = latest
+
+    def collect(self, model: mesa.Model) -> None:
+        """Collect the latest metrics (and whatever agent reporters a user added, the Mesa way)."""
+        if self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        self._collection_steps.append(model.time)
+        for name, values in self.model_vars.items():
+            values.append(self._latest[name])
+
+
 class ComputeMarket(mesa.Model):
     """Hyperscalers and AI labs trading capital for compute, one quarter per step.
 
@@ -183,11 +208,7 @@ class ComputeMarket(mesa.Model):
         self._agent_rows: list[dict[str, np.ndarray]] = []
         self.metric_columns = (*METRIC_COLUMNS, *firm_metric_columns(resolved))
         self._latest: dict[str, float] = dict.fromkeys(self.metric_columns, 0.0)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                name: [self._latest.__getitem__, [name]] for name in self.metric_columns
-            }
-        )
+        self.datacollector = MetricsCollector(self._latest)
 
         self._build_providers()
         self._build_labs()
@@ -526,7 +547,7 @@ class ComputeMarket(mesa.Model):
             return
         rows, cols = np.nonzero(due)
         amount = np.minimum(labs.tranche[rows, cols], labs.pending[rows, cols])
-        amount = np.minimum(amount, np.clip(self.ledger.cash[p.account[cols]], 0.0, None))
+        amount = np.minimum(amount, np.maximum(self.ledger.cash[p.account[cols]], 0.0))
         tied = labs.tied[rows, cols] > 0
         origin = np.where(tied, p.account[cols], NO_ORIGIN)
         self.ledger.book_many(p.account[cols], labs.account[rows], amount, "investment", origin)
@@ -554,7 +575,7 @@ class ComputeMarket(mesa.Model):
             )
         labs.potential_revenue[:] = np.where(alive, labs.share * self.ai_market, 0.0)
         labs.inference_need[:] = labs.potential_revenue * self.inference_intensity
-        cash = np.clip(self.ledger.cash[labs.account], 0.0, None)
+        cash = np.maximum(self.ledger.cash[labs.account], 0.0)
         budget = training_budget(cash, labs.burn, labs.potential_revenue, self.params.lab)
         labs.need[:] = np.where(alive, labs.inference_need + budget / self.reference_price(), 0.0)
 
@@ -1098,7 +1119,7 @@ class ComputeMarket(mesa.Model):
         if billed.sum() > 0:
             bad_debt = hole * billed / billed.sum()
             self.ledger.book_many(p.account, labs.account[lab], bad_debt, "bad_debt")
-            p.losses += np.clip(bad_debt, 0.0, None)
+            p.losses += np.maximum(bad_debt, 0.0)
         else:
             self.ledger.book(EXTERNAL, labs.account[lab], hole, "unpaid_bills")
         self.counters["written_off"] += max(hole, 0.0)
@@ -1227,13 +1248,14 @@ class ComputeMarket(mesa.Model):
         revenue = p.ai_revenue * p.alive
         cloud_hhi = mx.hhi(revenue)
         lab_revenue, firm = self._firm_revenue()
+        firm_revenue = mx.grouped_sum(lab_revenue, firm)
         independent = labs.alive & (labs.owner < 0)
         spend = labs.spend[independent]
         total_spend = float(spend.sum())
         contract_spend = labs.contract_spend[independent].sum()
         # Cost of leaving every current provider: switching charges on a quarter's spend, plus the
         # take-or-pay and reserved-contract obligations still to pay; relative to annual spend.
-        left = np.clip(labs.contract_end - self.quarter, 0, None)
+        left = np.maximum(labs.contract_end - self.quarter, 0)
         obligations = (
             labs.commit_remaining.sum(axis=1) + labs.contract_gw * labs.contract_price * left
         )
@@ -1249,10 +1271,10 @@ class ComputeMarket(mesa.Model):
             "cloud_market_hhi": mx.hhi_with_fringe(
                 (p.external_revenue + p.non_ai_revenue) * p.alive, self.fringe_revenue
             ),
-            "model_hhi": mx.hhi(mx.grouped_sum(lab_revenue, firm)),
+            "model_hhi": mx.hhi(firm_revenue),
             "cloud_cr1": mx.concentration_ratio(revenue, 1),
             "cloud_cr3": mx.concentration_ratio(revenue, 3),
-            "model_cr1": mx.concentration_ratio(mx.grouped_sum(lab_revenue, firm), 1),
+            "model_cr1": mx.concentration_ratio(firm_revenue, 1),
             "effective_clouds": mx.effective_number(cloud_hhi),
             "active_labs": int(labs.alive.sum()),
             "lab_entries": int(c["entries"]),
