@@ -197,8 +197,9 @@ class Ledger:
             payer, payee, amount, code, origin = (
                 np.concatenate(column) for column in zip(*rows, strict=True)
             )
-            net -= np.bincount(payer[payer >= 0], weights=amount[payer >= 0], minlength=n)
-            net += np.bincount(payee[payee >= 0], weights=amount[payee >= 0], minlength=n)
+            out, into = payer >= 0, payee >= 0
+            net -= np.bincount(payer[out], weights=amount[out], minlength=n)
+            net += np.bincount(payee[into], weights=amount[into], minlength=n)
         change = self.cash - self._open
         imbalance = float(np.max(np.abs(change - net))) if n else 0.0
         if not (np.isfinite(self.cash).all() and imbalance <= self.tolerance):

@@ -864,29 +864,26 @@ class ComputeMarket(mesa.Model):
         budgets = [h.investment_budget() if h.alive else 0.0 for h in self.hyperscaler_list]
         pool = self.capital_pool
         haircut = self.params.capital.valuation_haircut
-        for lab in self.rng.permutation(seekers):
+        for lab in self.rng.permutation(seekers).tolist():
             sought = float(target[lab])
-            offers = []
-            for h in self.hyperscaler_list:
-                offer = (
-                    h.make_offer(int(lab), sought, budgets[h.index])
-                    if budgets[h.index] > 0
-                    else None
-                )
-                if offer is not None:
-                    offers.append(offer)
+            made = (
+                h.make_offer(lab, sought, budgets[h.index])
+                for h in self.hyperscaler_list
+                if budgets[h.index] > 0
+            )
+            offers = [offer for offer in made if offer is not None]
             if pool > 0.01:
                 amount = min(sought, pool)
-                value = self.lab_valuation(int(lab)) * (1.0 - haircut)
+                value = self.lab_valuation(lab) * (1.0 - haircut)
                 offers.append(Offer(investor=-1, amount=amount, stake=amount / (value + amount)))
             desperate = float(self.ledger.cash[labs.account[lab]]) < 0
             for offer in self.lab_list[lab].choose_offers(offers, sought, desperate):
                 if offer.investor < 0:
                     pool -= offer.amount
-                    self._sign_independent(int(lab), offer)
+                    self._sign_independent(lab, offer)
                 else:
                     budgets[offer.investor] -= offer.amount
-                    self._sign_deal(int(lab), offer)
+                    self._sign_deal(lab, offer)
 
     def _dilute(self, lab: int, stake: float) -> None:
         labs = self.labs
