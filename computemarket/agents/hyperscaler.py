@@ -76,8 +76,17 @@ class Hyperscaler(MarketAgent):
         return bool(self.model.providers.neocloud[self.index])
 
     # --------------------------------------------------------------------------------- behaviour
-    def finance(self) -> None:
-        """Book the quarter's operating flows, service debt, forecast demand and order capacity."""
+    def finance(
+        self, contracted_revenue: float | None = None, backlog_gw: float | None = None
+    ) -> None:
+        """Book the quarter's operating flows, service debt, forecast demand and order capacity.
+
+        Args:
+            contracted_revenue: The model's :meth:`~ComputeMarket.contracted_revenue` of this
+                provider, if already computed (the model computes it for all providers at once).
+            backlog_gw: Likewise its :meth:`~ComputeMarket.backlog_gw` in the quarter an order
+                placed now arrives.
+        """
         m, p, i = self.model, self.model.providers, self.index
         hp = m.params.hyperscaler
         ledger, acct = m.ledger, self.account
@@ -94,18 +103,20 @@ class Hyperscaler(MarketAgent):
         # Annualised operating cash flow sets the debt ceiling (leverage limit).
         ai_margin = float(p.ai_revenue[i]) - operating_cost
         cash_flow = 4.0 * (ai_margin + non_ai * hp.non_ai_margin + float(p.other_cash_flow[i]))
+        if contracted_revenue is None:
+            contracted_revenue = m.contracted_revenue(i)
         # Lenders advance against cash flow, against contracted revenue and against hardware
         # (installed at its depreciated value, on order at cost): the debt ceiling.
         ceiling = (
             hp.leverage_limit * max(cash_flow, 0.0)
-            + hp.backlog_lending * m.contracted_revenue(i)
+            + hp.backlog_lending * contracted_revenue
             + hp.asset_financing * self.hardware_value()
         )
         debt_room = max(0.0, ceiling - debt)
         self.debt_room = debt_room
 
         self._update_forecast()
-        order_gw = self._capacity_gap()
+        order_gw = self._capacity_gap(backlog_gw)
         reserve = operating_cost  # keep a quarter of operating cost in hand
         lag, t_col = hp.build_lag_quarters, m.quarter + m.life_quarters
         committed = float(p.capex_due[i, t_col + 1 : t_col + lag + 1].sum())
@@ -187,17 +198,19 @@ class Hyperscaler(MarketAgent):
         p.demand_growth[i] = (1 - alpha) * p.demand_growth[i] + alpha * growth
         p.demand_level[i] = (1 - alpha) * level + alpha * observed
 
-    def _capacity_gap(self) -> float:
+    def _capacity_gap(self, backlog_gw: float | None = None) -> float:
         """GW to order now so that capacity meets forecast demand and backlog when it arrives."""
         m, p, i = self.model, self.model.providers, self.index
         hp = m.params.hyperscaler
         lag = hp.build_lag_quarters
+        if backlog_gw is None:
+            backlog_gw = m.backlog_gw(i, m.quarter + lag)
         damping = hp.forecast_damping
         horizon = sum(damping**k for k in range(1, lag + 1))
         forecast = float(p.demand_level[i]) * (1.0 + float(p.demand_growth[i])) ** horizon
         if p.markup[i] <= hp.min_markup:
             forecast = 0.0  # prices at cost: build only for contracted demand, not on speculation
-        needed = max(forecast, m.backlog_gw(i, m.quarter + lag)) / hp.target_utilization
+        needed = max(forecast, backlog_gw) / hp.target_utilization
         # Capacity still installed at t + lag: arrivals from t + lag - life + 1 to t + lag.
         t_col = m.quarter + lag + m.life_quarters
         future = float(p.arrivals[i, t_col - m.life_quarters + 1 : t_col + 1].sum())

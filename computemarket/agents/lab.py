@@ -146,6 +146,6 @@ def training_budget(cash: np.ndarray, burn: np.ndarray, revenue: np.ndarray, par
         $B per lab.
     """
     reserve = params.runway_quarters * burn
-    spare = np.clip(cash - reserve, 0.0, None)
+    spare = np.maximum(cash - reserve, 0.0)
     funded = np.clip(np.divide(cash, reserve, out=np.ones_like(cash), where=reserve > 0), 0.0, 1.0)
     return params.training_budget_share * spare + params.training_revenue_share * revenue * funded

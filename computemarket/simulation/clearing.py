@@ -95,14 +95,23 @@ def ration(
         capacity, first_total, out=np.ones_like(first_total), where=first_total > capacity
     )
     fill_first = np.minimum(fill_first, 1.0)
-    left = np.clip(capacity - first_total * fill_first, 0.0, None)
+    left = np.maximum(capacity - first_total * fill_first, 0.0)
     rest_total = rest.sum(axis=0)
     fill_rest = np.divide(left, rest_total, out=np.ones_like(rest_total), where=rest_total > left)
     return first * fill_first + rest * np.minimum(fill_rest, 1.0)
 
 
 def _open_weights(cost: np.ndarray, available: np.ndarray, sensitivity: float) -> np.ndarray:
-    """Logit split of each lab's open demand across available providers by relative cost."""
+    """Logit split of each lab's open demand across available providers by relative cost.
+
+    Args:
+        cost: Effective cost per GW, labs x providers.
+        available: Whether each provider has capacity left, (P,) or labs x providers.
+        sensitivity: Logit sensitivity to relative cost.
+
+    Returns:
+        Weights, labs x providers; each lab's add up to 1 (or 0 if no provider is available).
+    """
     masked = np.where(available, cost, np.inf)
     best = masked.min(axis=1, keepdims=True)
     finite_best = np.where(np.isfinite(best), best, 1.0)
@@ -122,16 +131,16 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
         Served GW by tier and what stayed unmet.
     """
     n_labs, n_providers = inp.cost.shape
-    capacity = inp.capacity.astype(float).copy()
-    remaining = inp.need.astype(float).copy()
+    capacity = inp.capacity.astype(float)  # copies
+    remaining = inp.need.astype(float)
     rationed = np.zeros(n_providers)
 
     def serve(demand: np.ndarray) -> np.ndarray:
         nonlocal capacity, remaining
         got = ration(demand, capacity, inp.affiliated, inp.self_preferencing)
         rationed[:] += (demand - got).sum(axis=0)
-        capacity = np.clip(capacity - got.sum(axis=0), 0.0, None)
-        remaining = np.clip(remaining - got.sum(axis=1), 0.0, None)
+        capacity = np.maximum(capacity - got.sum(axis=0), 0.0)
+        remaining = np.maximum(remaining - got.sum(axis=1), 0.0)
         return got
 
     # 1. Reserved contracts, up to what the lab needs.
@@ -150,9 +159,7 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
     for _ in range(SPILL_ROUNDS):
         if remaining.sum() <= 0 or capacity.sum() <= 0:
             break
-        weights = _open_weights(
-            inp.cost, np.broadcast_to(capacity > 0, inp.cost.shape), inp.price_sensitivity
-        )
+        weights = _open_weights(inp.cost, capacity > 0, inp.price_sensitivity)
         open_served += serve(weights * remaining[:, None])
     return ClearingResult(
         contract, committed, tied, open_served, remaining, rationed, committed_requested

@@ -119,20 +119,51 @@ class Ledger:
             origin: Accounts of the investors whose tied money this is, or :data:`NO_ORIGIN`.
         """
         amount = np.asarray(amount, dtype=float).ravel()
-        if np.isnan(amount).any():
-            raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
         n = amount.size
         keep = amount > 0
-        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), n)[keep]
-        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), n)[keep]
-        origin = np.broadcast_to(np.asarray(origin, dtype=np.int64), n)[keep]
+        if not keep.all() and np.isnan(amount).any():
+            raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
         amount = amount[keep]
         if amount.size == 0:
             return
+        self.book_rows(
+            _accounts(payer, n, keep),
+            _accounts(payee, n, keep),
+            amount,
+            np.full(amount.size, KIND_CODE[kind], dtype=np.int16),
+            _accounts(origin, n, keep),
+        )
+
+    def book_rows(
+        self,
+        payer: np.ndarray,
+        payee: np.ndarray,
+        amount: np.ndarray,
+        code: np.ndarray,
+        origin: np.ndarray,
+    ) -> None:
+        """Book transfers given as ledger rows: :meth:`book_many` without its checks.
+
+        Rows are kept in the order given, and cash moves in that order: first every payer pays,
+        then every payee receives. The arrays become the ledger's (pass copies, not model state).
+
+        Args:
+            payer: Accounts paying, or :data:`EXTERNAL` (int64).
+            payee: Accounts receiving, or :data:`EXTERNAL` (int64).
+            amount: Amounts in $B, all positive.
+            code: :data:`KIND_CODE` of each transfer (int16).
+            origin: Accounts of the investors whose tied money this is, or :data:`NO_ORIGIN` (int64).
+        """
+        # ufunc.at applies repeated accounts one after the other, in row order.
         out, into = payer >= 0, payee >= 0
-        np.subtract.at(self.cash, payer[out], amount[out])
-        np.add.at(self.cash, payee[into], amount[into])
-        code = np.full(amount.size, KIND_CODE[kind], dtype=np.int16)
+        if out.all():
+            np.subtract.at(self.cash, payer, amount)
+        elif out.any():
+            np.subtract.at(self.cash, payer[out], amount[out])
+        if into.all():
+            np.add.at(self.cash, payee, amount)
+        elif into.any():
+            np.add.at(self.cash, payee[into], amount[into])
         self._quarter_rows.append((payer, payee, amount, code, origin))
 
     def _gather_quarter(self) -> list[tuple[np.ndarray, ...]]:
@@ -163,11 +194,12 @@ class Ledger:
         rows = self._gather_quarter()
         net = np.zeros(n)
         if rows:
-            payer = np.concatenate([r[0] for r in rows])
-            payee = np.concatenate([r[1] for r in rows])
-            amount = np.concatenate([r[2] for r in rows])
-            net -= np.bincount(payer[payer >= 0], weights=amount[payer >= 0], minlength=n)
-            net += np.bincount(payee[payee >= 0], weights=amount[payee >= 0], minlength=n)
+            payer, payee, amount, code, origin = (
+                np.concatenate(column) for column in zip(*rows, strict=True)
+            )
+            out, into = payer >= 0, payee >= 0
+            net -= np.bincount(payer[out], weights=amount[out], minlength=n)
+            net += np.bincount(payee[into], weights=amount[into], minlength=n)
         change = self.cash - self._open
         imbalance = float(np.max(np.abs(change - net))) if n else 0.0
         if not (np.isfinite(self.cash).all() and imbalance <= self.tolerance):
@@ -175,9 +207,9 @@ class Ledger:
                 f"quarter {self.quarter}: books do not balance (largest imbalance {imbalance:.3g} $B, "
                 f"tolerance {self.tolerance:g})"
             )
-        quarter = np.int32(self.quarter)
-        for payer, payee, amount, code, origin in rows:
-            self._rows.append((np.full(amount.size, quarter), payer, payee, amount, code, origin))
+        if rows:
+            quarter = np.full(amount.size, self.quarter, dtype=np.int32)
+            self._rows.append((quarter, payer, payee, amount, code, origin))
         self._quarter_rows, self._scalar_rows = [], []
         self._open = self.cash.copy()
         self.last_imbalance = imbalance
@@ -216,3 +248,13 @@ class Ledger:
                 "origin": origins[origin + 1],
             }
         )
+
+
+def _accounts(accounts: np.ndarray | int, n: int, keep: np.ndarray) -> np.ndarray:
+    """Account numbers of the kept rows of an ``n``-row booking (``accounts`` may be a scalar)."""
+    if isinstance(accounts, int | np.integer):
+        return np.full(np.count_nonzero(keep), accounts, dtype=np.int64)
+    accounts = np.asarray(accounts, dtype=np.int64)
+    if accounts.shape != (n,):
+        accounts = np.broadcast_to(accounts, n)
+    return accounts[keep]

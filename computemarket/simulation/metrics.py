@@ -163,7 +163,7 @@ def moved_volume(before: ArrayLike, after: ArrayLike) -> np.ndarray:
         Moved volume per lab.
     """
     diff = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
-    return np.minimum(np.clip(diff, 0, None).sum(axis=1), np.clip(-diff, 0, None).sum(axis=1))
+    return np.minimum(np.maximum(diff, 0).sum(axis=1), np.maximum(-diff, 0).sum(axis=1))
 
 
 def roundtrip_ratio(circular_revenue: float, investment: float) -> float:

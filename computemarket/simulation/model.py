@@ -33,7 +33,7 @@ from computemarket.agents.hyperscaler import Hyperscaler, Offer, update_markups
 from computemarket.agents.lab import AILab, inertial_shares, target_shares, training_budget
 from computemarket.simulation import metrics as mx
 from computemarket.simulation.clearing import ClearingInput, ClearingResult, clear_market
-from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN, Ledger
+from computemarket.simulation.ledger import EXTERNAL, KIND_CODE, NO_ORIGIN, Ledger
 from computemarket.simulation.parameters import AgreementSpec
 from computemarket.simulation.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from computemarket.simulation.state import LabState, provider_state
@@ -106,6 +106,31 @@ def firm_metric_columns(scenario: Scenario) -> tuple[str, ...]:
             f"revenue[{spec.name}]",
         ]
     return tuple(columns)
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the quarterly metrics, which the model computes itself each quarter.
+
+    Each metric's reporter reads the model's latest value of it; :meth:`collect` appends those
+    values directly rather than through Mesa's per-reporter dispatch and deep copy (the values are
+    immutable scalars). The table it builds is the same.
+
+    Args:
+        latest: The model's latest value of each metric, by column name (read at each collect).
+    """
+
+    def __init__(self, latest: dict[str, float]) -> None:
+        super().__init__(model_reporters={name: [latest.__getitem__, [name]] for name in latest})
+        self._latest = latest
+
+    def collect(self, model: mesa.Model) -> None:
+        """Collect the latest metrics (and whatever agent reporters a user added, the Mesa way)."""
+        if self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        self._collection_steps.append(model.time)
+        for name, values in self.model_vars.items():
+            values.append(self._latest[name])
 
 
 class ComputeMarket(mesa.Model):
@@ -183,11 +208,7 @@ class ComputeMarket(mesa.Model):
         self._agent_rows: list[dict[str, np.ndarray]] = []
         self.metric_columns = (*METRIC_COLUMNS, *firm_metric_columns(resolved))
         self._latest: dict[str, float] = dict.fromkeys(self.metric_columns, 0.0)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                name: [self._latest.__getitem__, [name]] for name in self.metric_columns
-            }
-        )
+        self.datacollector = MetricsCollector(self._latest)
 
         self._build_providers()
         self._build_labs()
@@ -385,12 +406,16 @@ class ComputeMarket(mesa.Model):
         price = self.providers.price[home] * (1.0 - self.params.contracts.reserved_discount)
         labs.contract_price[:] = np.where(independent, price, 0.0)
         labs.contract_end[:] = np.where(independent, self.rng.integers(1, term + 1, len(labs)), -1)
-        result = clear_market(self._clearing_input())
+        pair_price = self._pair_price()
+        clearing = self._clearing_input(
+            pair_price, self._effective_cost(pair_price), self._commitment_due()
+        )
+        result = clear_market(clearing)
         served = result.served
         labs.allocation[:] = served
         labs.served[:] = served.sum(axis=1)
         labs.revenue[:] = labs.potential_revenue
-        spend = served * self._pair_price()
+        spend = served * pair_price
         labs.spend[:] = spend.sum(axis=1)
         labs.billed[:] = spend
         p = self.providers
@@ -419,12 +444,14 @@ class ComputeMarket(mesa.Model):
         self._pay_tranches()
         self._named_agreements(self.quarter)
         self._lab_demand()
-        self._sign_contracts()
-        result = clear_market(self._clearing_input())
-        self._settle(result)
-        for agent in self.hyperscaler_list:
-            if agent.alive:
-                agent.finance()
+        # Prices and switching costs do not change between contracting, clearing and settlement.
+        pair_price = self._pair_price()
+        cost = self._effective_cost(pair_price)
+        self._sign_contracts(cost)
+        due = self._commitment_due()
+        clearing = self._clearing_input(pair_price, cost, due)
+        self._settle(clear_market(clearing), pair_price, clearing.contract_gw, due)
+        self._finance_providers()
         self._fundraise()
         self._resolve_distress()
         self._enter()
@@ -520,7 +547,7 @@ class ComputeMarket(mesa.Model):
             return
         rows, cols = np.nonzero(due)
         amount = np.minimum(labs.tranche[rows, cols], labs.pending[rows, cols])
-        amount = np.minimum(amount, np.clip(self.ledger.cash[p.account[cols]], 0.0, None))
+        amount = np.minimum(amount, np.maximum(self.ledger.cash[p.account[cols]], 0.0))
         tied = labs.tied[rows, cols] > 0
         origin = np.where(tied, p.account[cols], NO_ORIGIN)
         self.ledger.book_many(p.account[cols], labs.account[rows], amount, "investment", origin)
@@ -548,7 +575,7 @@ class ComputeMarket(mesa.Model):
             )
         labs.potential_revenue[:] = np.where(alive, labs.share * self.ai_market, 0.0)
         labs.inference_need[:] = labs.potential_revenue * self.inference_intensity
-        cash = np.clip(self.ledger.cash[labs.account], 0.0, None)
+        cash = np.maximum(self.ledger.cash[labs.account], 0.0)
         budget = training_budget(cash, labs.burn, labs.potential_revenue, self.params.lab)
         labs.need[:] = np.where(alive, labs.inference_need + budget / self.reference_price(), 0.0)
 
@@ -568,8 +595,12 @@ class ComputeMarket(mesa.Model):
             cost = np.where(captive[None, :] & ~own, np.inf, cost)
         return cost
 
-    def _sign_contracts(self) -> None:
-        """Independent labs whose contract has expired reserve capacity at their cheapest provider."""
+    def _sign_contracts(self, cost: np.ndarray) -> None:
+        """Independent labs whose contract has expired reserve capacity at their cheapest provider.
+
+        Args:
+            cost: Effective cost of open demand, labs x providers (see :meth:`_effective_cost`).
+        """
         labs, p, terms = self.labs, self.providers, self.params.contracts
         signing = (
             labs.alive & (labs.owner < 0) & (labs.contract_end <= self.quarter) & (labs.need > 0)
@@ -577,7 +608,7 @@ class ComputeMarket(mesa.Model):
         if not signing.any():
             return
         rows = np.flatnonzero(signing)
-        cost = self._effective_cost(self._pair_price())[rows] * (1.0 - terms.reserved_discount)
+        cost = cost[rows] * (1.0 - terms.reserved_discount)
         cost = np.where(p.alive[None, :] & (p.capacity[None, :] > 0), cost, np.inf)
         exclusive = labs.exclusive_end[rows] > self.quarter
         cost = np.where(exclusive.any(axis=1, keepdims=True) & ~exclusive, np.inf, cost)
@@ -620,10 +651,12 @@ class ComputeMarket(mesa.Model):
         tied = np.where(has_partner, partner, -1)
         return np.where(labs.owner >= 0, labs.owner, tied)
 
-    def _clearing_input(self) -> ClearingInput:
+    def _clearing_input(
+        self, pair_price: np.ndarray, cost: np.ndarray, due: np.ndarray
+    ) -> ClearingInput:
+        """The clearing's arrays, from this quarter's prices, effective costs and commitments due."""
         labs, p = self.labs, self.providers
-        pair_price = self._pair_price()
-        commit_gw = self._commitment_due() / np.maximum(pair_price, 1e-12)
+        commit_gw = due / np.maximum(pair_price, 1e-12)
         affiliated = labs.stake > 0
         if (labs.owner >= 0).any():
             rows = np.flatnonzero(labs.owner >= 0)
@@ -631,7 +664,7 @@ class ComputeMarket(mesa.Model):
         return ClearingInput(
             need=labs.need,
             capacity=p.capacity,
-            cost=self._effective_cost(pair_price),
+            cost=cost,
             contract_gw=self._contract_matrix(),
             commit_gw=commit_gw * p.alive[None, :],
             tied_to=self._tied_provider(),
@@ -640,13 +673,24 @@ class ComputeMarket(mesa.Model):
             price_sensitivity=self.params.lab.provider_price_sensitivity,
         )
 
-    def _settle(self, result: ClearingResult) -> None:
-        """Book every payment that follows from the quarter's allocation, and update quality."""
+    def _settle(
+        self,
+        result: ClearingResult,
+        pair_price: np.ndarray,
+        contract: np.ndarray,
+        commitment_due: np.ndarray,
+    ) -> None:
+        """Book every payment that follows from the quarter's allocation, and update quality.
+
+        Args:
+            result: The quarter's clearing.
+            pair_price: Price of non-contract compute, labs x providers (see :meth:`_pair_price`).
+            contract: GW reserved under contracts, labs x providers.
+            commitment_due: Take-or-pay $B due this quarter, labs x providers.
+        """
         labs, p, ledger, rules = self.labs, self.providers, self.ledger, self.params.rules
         lp, market = self.params.lab, self.params.market
         served = result.served
-        pair_price = self._pair_price()
-        contract = self._contract_matrix()
         rows_c = np.flatnonzero(contract.sum(axis=1) > 0)
         # Reserved capacity is take-or-pay at the locked price, less what the provider failed to deliver.
         contract_pay = np.zeros_like(served)
@@ -659,9 +703,9 @@ class ComputeMarket(mesa.Model):
             ) * labs.contract_price[rows_c]
         pay = contract_pay + (served - result.contract) * pair_price
         # Take-or-pay covers what the lab chose not to take, not what the provider could not deliver.
-        undelivered = np.clip(result.committed_requested - result.committed, 0.0, None) * pair_price
-        due = np.clip(self._commitment_due() - undelivered, 0.0, None)
-        top_up = np.clip(due - pay, 0.0, None) * p.alive[None, :]
+        undelivered = np.maximum(result.committed_requested - result.committed, 0.0) * pair_price
+        due = np.maximum(commitment_due - undelivered, 0.0)
+        top_up = np.maximum(due - pay, 0.0) * p.alive[None, :]
         # The investor's tied money comes back first: that is the circular part of the payment.
         circular_pay = np.minimum(pay, labs.tagged)
         circular_top = np.minimum(top_up, labs.tagged - circular_pay)
@@ -669,14 +713,16 @@ class ComputeMarket(mesa.Model):
         # Spending counts towards a commitment once its obligation has started.
         # What the provider failed to deliver lapses: it does not pile up on later quarters.
         started = labs.commit_start <= self.quarter
-        settled = pay + top_up + np.minimum(undelivered, self._commitment_due())
+        settled = pay + top_up + np.minimum(undelivered, commitment_due)
         labs.commit_remaining = np.where(
-            started, np.clip(labs.commit_remaining - settled, 0.0, None), labs.commit_remaining
+            started, np.maximum(labs.commit_remaining - settled, 0.0), labs.commit_remaining
         )
-        self._book_matrix(labs.account, p.account, circular_pay, "compute_payment", origin=True)
-        self._book_matrix(labs.account, p.account, pay - circular_pay, "compute_payment")
-        self._book_matrix(labs.account, p.account, circular_top, "take_or_pay", origin=True)
-        self._book_matrix(labs.account, p.account, top_up - circular_top, "take_or_pay")
+        self._book_matrices(
+            (circular_pay, "compute_payment", True),
+            (pay - circular_pay, "compute_payment", False),
+            (circular_top, "take_or_pay", True),
+            (top_up - circular_top, "take_or_pay", False),
+        )
         billed = pay + top_up
         labs.billed[:] = billed
         circular = circular_pay + circular_top
@@ -686,8 +732,8 @@ class ComputeMarket(mesa.Model):
         # Switching: the volume that left one provider for another pays egress and re-engineering.
         self.moved = mx.moved_volume(labs.allocation, served)
         if self.moved.sum() > 0:
-            increase = np.clip(served - labs.allocation, 0.0, None)
-            decrease = np.clip(labs.allocation - served, 0.0, None)
+            increase = np.maximum(served - labs.allocation, 0.0)
+            decrease = np.maximum(labs.allocation - served, 0.0)
             inc_total = increase.sum(axis=1)
             moved_price = np.divide(
                 (increase * pair_price).sum(axis=1),
@@ -700,11 +746,8 @@ class ComputeMarket(mesa.Model):
             leaving = np.divide(
                 decrease, dec_total, out=np.zeros_like(decrease), where=dec_total > 0
             )
-            self._book_matrix(
-                labs.account,
-                p.account,
-                self.egress_fee * moved_spend[:, None] * leaving,
-                "egress_fee",
+            self._book_matrices(
+                (self.egress_fee * moved_spend[:, None] * leaving, "egress_fee", False)
             )
             ledger.book_many(
                 labs.account, EXTERNAL, rules.switching_cost * moved_spend, "switching_cost"
@@ -723,12 +766,8 @@ class ComputeMarket(mesa.Model):
         labs.revenue[:] = labs.potential_revenue * fraction
         ledger.book_many(EXTERNAL, labs.account, labs.revenue, "end_user_revenue")
         sharing = (labs.commit_end > self.quarter) & (labs.revenue_share > 0)
-        self._book_matrix(
-            labs.account,
-            p.account,
-            np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0),
-            "revenue_share",
-        )
+        revenue_share = np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0)
+        self._book_matrices((revenue_share, "revenue_share", False))
         opex = np.where(labs.alive, lp.opex_share * labs.revenue + lp.fixed_opex, 0.0)
         ledger.book_many(labs.account, EXTERNAL, opex, "lab_opex")
         training = served_total - inference_served
@@ -764,24 +803,29 @@ class ComputeMarket(mesa.Model):
         )
         self._unmet = float(result.unmet.sum())
 
-    def _book_matrix(
-        self,
-        payers: np.ndarray,
-        payees: np.ndarray,
-        amounts: np.ndarray,
-        kind: str,
-        origin: bool = False,
-    ) -> None:
-        """Book a labs x providers matrix of payments from labs to providers."""
-        rows, cols = np.nonzero(amounts > 0)
-        if rows.size:
-            self.ledger.book_many(
-                payers[rows],
-                payees[cols],
-                amounts[rows, cols],
-                kind,
-                payees[cols] if origin else NO_ORIGIN,
-            )
+    def _book_matrices(self, *payments: tuple[np.ndarray, str, bool]) -> None:
+        """Book labs x providers matrices of payments from labs to providers, in one booking.
+
+        Rows come matrix by matrix, each in row-major order, as if booked one matrix at a time; so
+        does the cash, since labs only pay and providers only receive.
+
+        Args:
+            payments: ``(amounts, kind, tied)`` per matrix; a tied payment's origin is the provider.
+        """
+        amounts = np.array([amount for amount, _, _ in payments])
+        layer, rows, cols = np.nonzero(amounts > 0)
+        if rows.size == 0:
+            return
+        codes = np.array([KIND_CODE[kind] for _, kind, _ in payments], dtype=np.int16)
+        tied = np.array([tied for _, _, tied in payments])
+        payees = self.providers.account[cols]
+        self.ledger.book_rows(
+            self.labs.account[rows],
+            payees,
+            amounts[layer, rows, cols],
+            codes[layer],
+            np.where(tied[layer], payees, NO_ORIGIN),
+        )
 
     # --------------------------------------------------------------------------- fundraising
     def lab_valuation(self, lab: int) -> float:
@@ -820,29 +864,26 @@ class ComputeMarket(mesa.Model):
         budgets = [h.investment_budget() if h.alive else 0.0 for h in self.hyperscaler_list]
         pool = self.capital_pool
         haircut = self.params.capital.valuation_haircut
-        for lab in self.rng.permutation(seekers):
+        for lab in self.rng.permutation(seekers).tolist():
             sought = float(target[lab])
-            offers = []
-            for h in self.hyperscaler_list:
-                offer = (
-                    h.make_offer(int(lab), sought, budgets[h.index])
-                    if budgets[h.index] > 0
-                    else None
-                )
-                if offer is not None:
-                    offers.append(offer)
+            made = (
+                h.make_offer(lab, sought, budgets[h.index])
+                for h in self.hyperscaler_list
+                if budgets[h.index] > 0
+            )
+            offers = [offer for offer in made if offer is not None]
             if pool > 0.01:
                 amount = min(sought, pool)
-                value = self.lab_valuation(int(lab)) * (1.0 - haircut)
+                value = self.lab_valuation(lab) * (1.0 - haircut)
                 offers.append(Offer(investor=-1, amount=amount, stake=amount / (value + amount)))
             desperate = float(self.ledger.cash[labs.account[lab]]) < 0
             for offer in self.lab_list[lab].choose_offers(offers, sought, desperate):
                 if offer.investor < 0:
                     pool -= offer.amount
-                    self._sign_independent(int(lab), offer)
+                    self._sign_independent(lab, offer)
                 else:
                     budgets[offer.investor] -= offer.amount
-                    self._sign_deal(int(lab), offer)
+                    self._sign_deal(lab, offer)
 
     def _dilute(self, lab: int, stake: float) -> None:
         labs = self.labs
@@ -1075,7 +1116,7 @@ class ComputeMarket(mesa.Model):
         if billed.sum() > 0:
             bad_debt = hole * billed / billed.sum()
             self.ledger.book_many(p.account, labs.account[lab], bad_debt, "bad_debt")
-            p.losses += np.clip(bad_debt, 0.0, None)
+            p.losses += np.maximum(bad_debt, 0.0)
         else:
             self.ledger.book(EXTERNAL, labs.account[lab], hole, "unpaid_bills")
         self.counters["written_off"] += max(hole, 0.0)
@@ -1152,27 +1193,52 @@ class ComputeMarket(mesa.Model):
         self.counters["entries"] += n
 
     # ----------------------------------------------------------------------------- backlog
+    def _finance_providers(self) -> None:
+        """Every active hyperscaler's finance, in index order.
+
+        A provider's finance moves its own cash, debt and orders, never the labs' contracts and
+        commitments, so the backlog each provider reads is computed for all of them at once.
+        """
+        active = [agent.index for agent in self.hyperscaler_list if agent.alive]
+        lag = self.params.hyperscaler.build_lag_quarters
+        contracted = self.contracted_revenues(active).tolist()
+        backlog = self.backlog_gws(self.quarter + lag, active).tolist()
+        for i in active:
+            self.hyperscaler_list[i].finance(contracted[i], backlog[i])
+
     def contracted_revenue(self, provider: int) -> float:
         """$B a provider is still owed under reserved contracts and take-or-pay commitments."""
-        labs = self.labs
-        active = (
-            (labs.contract_provider == provider) & (labs.contract_end >= self.quarter) & labs.alive
-        )
-        left = labs.contract_end[active] - self.quarter + 1
-        contracts = float((labs.contract_gw[active] * labs.contract_price[active] * left).sum())
-        return contracts + float(labs.commit_remaining[labs.alive, provider].sum())
+        return float(self.contracted_revenues([provider])[provider])
+
+    def contracted_revenues(self, providers: Iterable[int] | None = None) -> np.ndarray:
+        """:meth:`contracted_revenue` of several providers (all by default); 0 for the others."""
+        labs, p = self.labs, self.providers
+        active = (labs.contract_end >= self.quarter) & labs.alive
+        value = labs.contract_gw * labs.contract_price * (labs.contract_end - self.quarter + 1)
+        committed = labs.commit_remaining[labs.alive]
+        owed = np.zeros(p.alive.size)
+        for i in range(p.alive.size) if providers is None else providers:
+            contracts = float(value[active & (labs.contract_provider == i)].sum())
+            owed[i] = contracts + float(committed[:, i].sum())
+        return owed
 
     def backlog_gw(self, provider: int, quarter: int) -> float:
         """GW a provider is contracted or committed to supply in ``quarter``, plus its in-house labs' need."""
-        labs = self.labs
-        contracted = labs.contract_gw[
-            (labs.contract_provider == provider) & (labs.contract_end >= quarter)
-        ].sum()
-        committed = self._commitment_due()[:, provider][
-            labs.commit_end[:, provider] > quarter
-        ].sum()
-        in_house = labs.need[labs.owner == provider].sum()
-        return float(contracted + committed / max(self.providers.price[provider], 1e-12) + in_house)
+        return float(self.backlog_gws(quarter, [provider])[provider])
+
+    def backlog_gws(self, quarter: int, providers: Iterable[int] | None = None) -> np.ndarray:
+        """:meth:`backlog_gw` of several providers (all by default); 0 for the others."""
+        labs, p = self.labs, self.providers
+        running = labs.contract_end >= quarter
+        due = self._commitment_due()
+        still_due = labs.commit_end > quarter
+        backlog = np.zeros(p.alive.size)
+        for i in range(p.alive.size) if providers is None else providers:
+            contracted = labs.contract_gw[running & (labs.contract_provider == i)].sum()
+            committed = due[:, i][still_due[:, i]].sum()
+            in_house = labs.need[labs.owner == i].sum()
+            backlog[i] = contracted + committed / max(p.price[i], 1e-12) + in_house
+        return backlog
 
     # ============================================================================== recording
     def _record(self) -> None:
@@ -1181,13 +1247,14 @@ class ComputeMarket(mesa.Model):
         revenue = p.ai_revenue * p.alive
         cloud_hhi = mx.hhi(revenue)
         lab_revenue, firm = self._firm_revenue()
+        firm_revenue = mx.grouped_sum(lab_revenue, firm)
         independent = labs.alive & (labs.owner < 0)
         spend = labs.spend[independent]
         total_spend = float(spend.sum())
         contract_spend = labs.contract_spend[independent].sum()
         # Cost of leaving every current provider: switching charges on a quarter's spend, plus the
         # take-or-pay and reserved-contract obligations still to pay; relative to annual spend.
-        left = np.clip(labs.contract_end - self.quarter, 0, None)
+        left = np.maximum(labs.contract_end - self.quarter, 0)
         obligations = (
             labs.commit_remaining.sum(axis=1) + labs.contract_gw * labs.contract_price * left
         )
@@ -1203,10 +1270,10 @@ class ComputeMarket(mesa.Model):
             "cloud_market_hhi": mx.hhi_with_fringe(
                 (p.external_revenue + p.non_ai_revenue) * p.alive, self.fringe_revenue
             ),
-            "model_hhi": mx.hhi(mx.grouped_sum(lab_revenue, firm)),
+            "model_hhi": mx.hhi(firm_revenue),
             "cloud_cr1": mx.concentration_ratio(revenue, 1),
             "cloud_cr3": mx.concentration_ratio(revenue, 3),
-            "model_cr1": mx.concentration_ratio(mx.grouped_sum(lab_revenue, firm), 1),
+            "model_cr1": mx.concentration_ratio(firm_revenue, 1),
             "effective_clouds": mx.effective_number(cloud_hhi),
             "active_labs": int(labs.alive.sum()),
             "lab_entries": int(c["entries"]),

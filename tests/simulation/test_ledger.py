@@ -63,3 +63,19 @@ def test_table_names_accounts_kinds_and_origins():
     assert table["origin"].tolist() == ["", "Cloud", ""]
     assert table["kind"].tolist() == ["investment", "compute_payment", "capex"]
     assert set(table["kind"].cat.categories) == set(KINDS)
+
+
+def test_book_rows_moves_cash_in_row_order_and_keeps_the_rows():
+    ledger = make_ledger()
+    ledger.book_rows(
+        np.array([0, 0, EXTERNAL]),
+        np.array([1, 2, 0]),
+        np.array([1.0, 2.0, 5.0]),
+        np.array([KINDS.index("compute_payment")] * 2 + [KINDS.index("investment")], np.int16),
+        np.array([1, -1, -1]),
+    )
+    np.testing.assert_allclose(ledger.cash, [2.0, 1.0, 2.0])
+    assert ledger.close_quarter() == pytest.approx(0.0)
+    table = ledger.to_frame(["a", "b", "c"])
+    assert table["kind"].tolist() == ["compute_payment", "compute_payment", "investment"]
+    assert table["origin"].tolist() == ["b", "", ""]
