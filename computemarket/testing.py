@@ -1,0 +1,123 @@
+"""Helpers for testing code that uses computemarket: fingerprints of result tables.
+
+A run's tables are pinned two ways. :func:`table_digest` is a SHA-256 of every byte of a table
+(names, dtypes, values, order): equal digests mean bit-identical tables, which is what the project
+promises on one machine, across runs, worker counts and executors. Another CPU may round a
+transcendental function differently in the last bit, so there the promise is equality to 1e-9:
+:func:`table_fingerprint` keeps, per numeric column, the sum of absolute values and a position-
+weighted sum (which catches reordered rows), and a digest of every non-numeric column, and
+:func:`fingerprint_mismatches` compares two fingerprints within a relative tolerance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FINGERPRINT_RTOL = 1e-9
+"""Relative tolerance of :func:`fingerprint_mismatches` (the project's promise across CPUs)."""
+
+
+def cpu_features() -> list[str]:
+    """The numpy dispatch targets that this CPU (and ``NPY_DISABLE_CPU_FEATURES``) enables.
+
+    Two processes with the same list run the same numpy kernels, so their tables must be
+    bit-identical; with different lists they may differ in the last bits.
+    """
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return sorted(f for f in __cpu_dispatch__ if __cpu_features__.get(f))
+
+
+def _column_bytes(values: pd.Series) -> bytes:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = "\0".join(map(str, values.cat.categories)).encode()
+        return categories + b"\1" + np.asarray(values.cat.codes).tobytes()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        return "\0".join(map(str, values.tolist())).encode()
+    return np.ascontiguousarray(values.to_numpy()).tobytes()
+
+
+def table_digest(table: pd.DataFrame) -> str:
+    """SHA-256 of a table's column names, dtypes and values, in order (bit-exact).
+
+    Args:
+        table: Any data frame of the model's tables.
+
+    Returns:
+        The hex digest.
+    """
+    digest = hashlib.sha256()
+    digest.update(str(len(table)).encode())
+    for name in table.columns:
+        column = table[name]
+        digest.update(f"\2{name}\3{column.dtype}\3".encode())
+        digest.update(_column_bytes(column))
+    return digest.hexdigest()
+
+
+def table_fingerprint(table: pd.DataFrame) -> dict[str, Any]:
+    """A summary of a table that survives last-bit differences: see :func:`fingerprint_mismatches`.
+
+    Args:
+        table: Any data frame of the model's tables.
+
+    Returns:
+        ``{"rows": n, "columns": {name: [sum |x|, sum |x| * w] or "sha256:..."}}`` with weights
+        ``w`` rising from 1/n to 1 down the rows; NaN counts as 0 and is counted in a third entry.
+    """
+    n = len(table)
+    weights = np.arange(1, n + 1) / max(n, 1)
+    columns: dict[str, Any] = {}
+    for name in table.columns:
+        column = table[name]
+        if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
+            values = np.abs(column.to_numpy(dtype=float))
+            nan = np.isnan(values)
+            values = np.where(nan, 0.0, values)
+            columns[str(name)] = [
+                float(values.sum()),
+                float(values @ weights),
+                int(nan.sum()),
+            ]
+        else:
+            columns[str(name)] = "sha256:" + hashlib.sha256(_column_bytes(column)).hexdigest()
+    return {"rows": n, "columns": columns}
+
+
+def fingerprint_mismatches(
+    expected: dict[str, Any], actual: dict[str, Any], rtol: float = FINGERPRINT_RTOL
+) -> list[str]:
+    """What differs between two :func:`table_fingerprint` results beyond ``rtol``.
+
+    Args:
+        expected: The pinned fingerprint.
+        actual: The fingerprint of the table now.
+        rtol: Relative tolerance on the numeric sums.
+
+    Returns:
+        One line per difference (empty if they agree).
+    """
+    problems = []
+    if expected["rows"] != actual["rows"]:
+        problems.append(f"rows: {expected['rows']} != {actual['rows']}")
+    if list(expected["columns"]) != list(actual["columns"]):
+        problems.append(f"columns: {list(expected['columns'])} != {list(actual['columns'])}")
+        return problems
+    for name, want in expected["columns"].items():
+        got = actual["columns"][name]
+        if isinstance(want, str) or isinstance(got, str):
+            if want != got:
+                problems.append(f"{name}: values differ")
+            continue
+        if want[2] != got[2]:
+            problems.append(f"{name}: {want[2]} NaN != {got[2]} NaN")
+        for a, b in zip(want[:2], got[:2], strict=True):
+            if not math.isclose(a, b, rel_tol=rtol, abs_tol=1e-12):
+                problems.append(f"{name}: {a!r} != {b!r}")
+                break
+    return problems
