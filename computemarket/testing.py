@@ -105,8 +105,8 @@ def fingerprint_mismatches(
     problems = []
     if expected["rows"] != actual["rows"]:
         problems.append(f"rows: {expected['rows']} != {actual['rows']}")
-    if list(expected["columns"]) != list(actual["columns"]):
-        problems.append(f"columns: {list(expected['columns'])} != {list(actual['columns'])}")
+    if sorted(expected["columns"]) != sorted(actual["columns"]):
+        problems.append(f"columns: {sorted(expected['columns'])} != {sorted(actual['columns'])}")
         return problems
     for name, want in expected["columns"].items():
         got = actual["columns"][name]

@@ -1,36 +1,40 @@
-"""What every market agent shares: a row in the model's arrays, a name and a ledger account."""
+"""What every market agent shares: a row in the state's arrays, a name and a ledger account."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
-import numpy as np
 
-if TYPE_CHECKING:
-    from computemarket.simulation.model import ComputeMarket
+from computemarket.simulation.state import State
 
 
 class MarketAgent(mesa.Agent):
-    """A Mesa agent whose state lives in row ``index`` of the model's arrays and whose cash lives in the ledger.
+    """A Mesa agent whose state lives in row ``index`` of the market's arrays.
+
+    Its cash lives in the ledger, in the account the state's arrays give for its row. The agent
+    reads and writes the shared :class:`~computemarket.simulation.state.State`; it never needs the
+    model object beyond what Mesa keeps (``self.model``, its random number generators).
 
     Args:
-        model: The model.
+        model: The Mesa model the agent belongs to.
+        state: The market state the agent's row lives in.
         index: Row in the arrays of the agent's kind.
         name: Display name.
-        accounts: The array of ledger account numbers of the agent's kind (the agent writes its own).
     """
 
     kind = "agent"
 
-    def __init__(self, model: ComputeMarket, index: int, name: str, accounts: np.ndarray) -> None:
+    def __init__(self, model: mesa.Model, state: State, index: int, name: str) -> None:
         super().__init__(model)
+        self.state = state
         self.index = index
         self.name = name
-        self.account = model.ledger.open_account()
-        accounts[index] = self.account
+
+    @property
+    def account(self) -> int:
+        """Ledger account number."""
+        raise NotImplementedError
 
     @property
     def cash(self) -> float:
         """Cash, $B (changed only through the ledger)."""
-        return float(self.model.ledger.cash[self.account])
+        return float(self.state.ledger.cash[self.account])

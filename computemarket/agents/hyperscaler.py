@@ -10,12 +10,12 @@ import numpy as np
 
 from computemarket.agents.base import MarketAgent
 from computemarket.simulation.ledger import EXTERNAL
+from computemarket.simulation.state import State
 
 if TYPE_CHECKING:
-    from computemarket.simulation.model import ComputeMarket
+    import mesa
 
-GROWTH_BOUNDS = (-0.1, 0.15)
-"""Quarterly demand growth a hyperscaler is willing to extrapolate (guards against one odd quarter)."""
+    from computemarket.simulation.parameters import HyperscalerParams
 
 
 @dataclass(frozen=True)
@@ -44,52 +44,56 @@ class Offer:
 class Hyperscaler(MarketAgent):
     """A cloud provider with AI capacity by vintage, a non-AI cloud business and other businesses.
 
-    State lives in row ``index`` of the model's :class:`~computemarket.simulation.state.ProviderState`;
+    State lives in row ``index`` of the :class:`~computemarket.simulation.state.ProviderState`;
     cash lives in the ledger.
 
     Args:
-        model: The model.
+        model: The Mesa model.
+        state: The market state.
         index: Row in the provider arrays.
         name: Display name.
     """
 
     kind = "hyperscaler"
 
-    def __init__(self, model: ComputeMarket, index: int, name: str) -> None:
-        super().__init__(model, index, name, model.providers.account)
+    def __init__(self, model: mesa.Model, state: State, index: int, name: str) -> None:
+        super().__init__(model, state, index, name)
         self.debt_room = 0.0
 
     # ---------------------------------------------------------------------------- read-only state
     @property
+    def account(self) -> int:
+        """Ledger account number."""
+        return int(self.state.providers.account[self.index])
+
+    @property
     def capacity_gw(self) -> float:
         """Installed AI capacity, GW."""
-        return float(self.model.providers.capacity[self.index])
+        return float(self.state.providers.capacity[self.index])
 
     @property
     def alive(self) -> bool:
         """False once the provider has failed."""
-        return bool(self.model.providers.alive[self.index])
+        return bool(self.state.providers.alive[self.index])
 
     @property
     def neocloud(self) -> bool:
         """A neocloud has no other business to fall back on."""
-        return bool(self.model.providers.neocloud[self.index])
+        return bool(self.state.providers.neocloud[self.index])
 
     # --------------------------------------------------------------------------------- behaviour
-    def finance(
-        self, contracted_revenue: float | None = None, backlog_gw: float | None = None
-    ) -> None:
+    def finance(self, contracted_revenue: float, backlog_gw: float) -> None:
         """Book the quarter's operating flows, service debt, forecast demand and order capacity.
 
         Args:
-            contracted_revenue: The model's :meth:`~ComputeMarket.contracted_revenue` of this
-                provider, if already computed (the model computes it for all providers at once).
-            backlog_gw: Likewise its :meth:`~ComputeMarket.backlog_gw` in the quarter an order
-                placed now arrives.
+            contracted_revenue: $B the provider is still owed under contracts and commitments
+                (:func:`computemarket.simulation.contracts.contracted_revenues`).
+            backlog_gw: GW it is contracted or committed to supply in the quarter an order placed
+                now arrives (:func:`computemarket.simulation.contracts.backlog_gws`).
         """
-        m, p, i = self.model, self.model.providers, self.index
-        hp = m.params.hyperscaler
-        ledger, acct = m.ledger, self.account
+        st, p, i = self.state, self.state.providers, self.index
+        hp, market = st.params.hyperscaler, st.market
+        ledger, acct = st.ledger, self.account
         non_ai = float(p.non_ai_revenue[i])
         ledger.book(EXTERNAL, acct, non_ai, "non_ai_revenue")
         ledger.book(acct, EXTERNAL, non_ai * (1.0 - hp.non_ai_margin), "non_ai_cost")
@@ -103,8 +107,6 @@ class Hyperscaler(MarketAgent):
         # Annualised operating cash flow sets the debt ceiling (leverage limit).
         ai_margin = float(p.ai_revenue[i]) - operating_cost
         cash_flow = 4.0 * (ai_margin + non_ai * hp.non_ai_margin + float(p.other_cash_flow[i]))
-        if contracted_revenue is None:
-            contracted_revenue = m.contracted_revenue(i)
         # Lenders advance against cash flow, against contracted revenue and against hardware
         # (installed at its depreciated value, on order at cost): the debt ceiling.
         ceiling = (
@@ -118,7 +120,7 @@ class Hyperscaler(MarketAgent):
         self._update_forecast()
         order_gw = self._capacity_gap(backlog_gw)
         reserve = operating_cost  # keep a quarter of operating cost in hand
-        lag, t_col = hp.build_lag_quarters, m.quarter + m.life_quarters
+        lag, t_col = hp.build_lag_quarters, market.quarter + market.life_quarters
         committed = float(p.capex_due[i, t_col + 1 : t_col + lag + 1].sum())
         # An order is affordable if cash, debt room and asset-backed lending (`asset_financing` of
         # the new hardware) cover it on top of the capex already committed for earlier orders.
@@ -161,18 +163,18 @@ class Hyperscaler(MarketAgent):
         Installed capacity at its straight-line depreciated value over the hardware life, plus
         capacity on order at cost.
         """
-        m, p, i = self.model, self.model.providers, self.index
-        life, t_col = m.life_quarters, m.quarter + m.life_quarters
+        st, p, i = self.state, self.state.providers, self.index
+        life, t_col = st.market.life_quarters, st.market.quarter + st.market.life_quarters
         # Columns t_col - life + 1 .. t_col hold capacity aged life - 1 .. 0 quarters.
         installed = p.arrivals[i, t_col - life + 1 : t_col + 1]
         remaining = np.arange(1, life + 1) / life
         on_order = float(p.arrivals[i, t_col + 1 :].sum())
-        return m.params.hyperscaler.capex_per_gw * (float(installed @ remaining) + on_order)
+        return st.params.hyperscaler.capex_per_gw * (float(installed @ remaining) + on_order)
 
     def _borrow(self, amount: float) -> None:
         if amount > 0:
-            self.model.ledger.book(EXTERNAL, self.account, amount, "debt_draw")
-            self.model.providers.debt[self.index] += amount
+            self.state.ledger.book(EXTERNAL, self.account, amount, "debt_draw")
+            self.state.providers.debt[self.index] += amount
             self.debt_room = max(0.0, self.debt_room - amount)
 
     def cover_shortfall(self) -> bool:
@@ -187,24 +189,22 @@ class Hyperscaler(MarketAgent):
 
     def _update_forecast(self) -> None:
         """Exponential smoothing of the GW demanded of this provider and of its growth."""
-        m, p, i = self.model, self.model.providers, self.index
-        alpha = m.params.hyperscaler.forecast_smoothing
-        observed = float(m.demand_seen[i])
+        p, i, hp = self.state.providers, self.index, self.state.params.hyperscaler
+        alpha = hp.forecast_smoothing
+        observed = float(p.demand_seen[i])
         level = float(p.demand_level[i])
         if level <= 0:
             p.demand_level[i] = observed
             return
-        growth = min(max(observed / level - 1.0, GROWTH_BOUNDS[0]), GROWTH_BOUNDS[1])
+        growth = min(max(observed / level - 1.0, hp.forecast_growth_min), hp.forecast_growth_max)
         p.demand_growth[i] = (1 - alpha) * p.demand_growth[i] + alpha * growth
         p.demand_level[i] = (1 - alpha) * level + alpha * observed
 
-    def _capacity_gap(self, backlog_gw: float | None = None) -> float:
+    def _capacity_gap(self, backlog_gw: float) -> float:
         """GW to order now so that capacity meets forecast demand and backlog when it arrives."""
-        m, p, i = self.model, self.model.providers, self.index
-        hp = m.params.hyperscaler
+        p, i, market = self.state.providers, self.index, self.state.market
+        hp = self.state.params.hyperscaler
         lag = hp.build_lag_quarters
-        if backlog_gw is None:
-            backlog_gw = m.backlog_gw(i, m.quarter + lag)
         damping = hp.forecast_damping
         horizon = sum(damping**k for k in range(1, lag + 1))
         forecast = float(p.demand_level[i]) * (1.0 + float(p.demand_growth[i])) ** horizon
@@ -212,8 +212,8 @@ class Hyperscaler(MarketAgent):
             forecast = 0.0  # prices at cost: build only for contracted demand, not on speculation
         needed = max(forecast, backlog_gw) / hp.target_utilization
         # Capacity still installed at t + lag: arrivals from t + lag - life + 1 to t + lag.
-        t_col = m.quarter + lag + m.life_quarters
-        future = float(p.arrivals[i, t_col - m.life_quarters + 1 : t_col + 1].sum())
+        t_col = market.quarter + lag + market.life_quarters
+        future = float(p.arrivals[i, t_col - market.life_quarters + 1 : t_col + 1].sum())
         return max(0.0, needed - future)
 
     def investment_budget(self) -> float:
@@ -222,8 +222,8 @@ class Hyperscaler(MarketAgent):
         A share of other-business cash flow (times aggressiveness), within what the provider's cash
         and remaining debt room can pay.
         """
-        hp = self.model.params.hyperscaler
-        flow = float(self.model.providers.other_cash_flow[self.index])
+        hp = self.state.params.hyperscaler
+        flow = float(self.state.providers.other_cash_flow[self.index])
         return max(
             0.0,
             min(
@@ -232,7 +232,9 @@ class Hyperscaler(MarketAgent):
             ),
         )
 
-    def make_offer(self, lab: int, amount_sought: float, budget: float) -> Offer | None:
+    def make_offer(
+        self, lab: int, amount_sought: float, budget: float, valuation: float, survival: float
+    ) -> Offer | None:
         """Offer capital with strings if the deal is worth it to this provider.
 
         The value of a deal is the margin on the compute it secures (committed spend, and all the
@@ -243,15 +245,17 @@ class Hyperscaler(MarketAgent):
             lab: Row of the lab in the lab arrays.
             amount_sought: $B the lab wants to raise.
             budget: $B this provider can still invest this quarter.
+            valuation: The lab's pre-money valuation, $B.
+            survival: Investors' belief that the lab survives (0.5 to 1).
 
         Returns:
             The offer, or ``None`` if the rules forbid it or it is not worth making.
         """
-        m, rules, terms = self.model, self.model.params.rules, self.model.params.deals
+        params = self.state.params
+        rules, terms = params.rules, params.deals
         if not rules.hyperscaler_equity or not self.alive:
             return None
-        labs = m.labs
-        valuation = m.lab_valuation(lab)
+        labs = self.state.labs
         room = rules.max_equity_stake - float(labs.stake[lab, self.index])
         if room <= 0:
             return None
@@ -266,11 +270,10 @@ class Hyperscaler(MarketAgent):
             else 0.0
         )
         exclusive = terms.exclusivity_quarters if rules.exclusivity else 0
-        markup = float(m.providers.markup[self.index])
+        markup = float(self.state.providers.markup[self.index])
         margin = markup / (1.0 + markup)
-        survival = m.survival_odds(lab)
         secured = margin * (multiple * amount + exclusive * float(labs.spend[lab]))
-        value = survival * (m.params.hyperscaler.equity_return * amount + secured) - amount
+        value = survival * (params.hyperscaler.equity_return * amount + secured) - amount
         if value <= 0:
             return None
         return Offer(
@@ -284,7 +287,9 @@ class Hyperscaler(MarketAgent):
         )
 
 
-def update_markups(markup: np.ndarray, utilization: np.ndarray, params) -> np.ndarray:
+def update_markups(
+    markup: np.ndarray, utilization: np.ndarray, params: HyperscalerParams
+) -> np.ndarray:
     """Markups move with the gap between utilization and its target, within their bounds.
 
     Args:

@@ -1,8 +1,10 @@
-"""AI labs: quality from compute, revenue from users, compute needs, and fundraising.
+"""AI labs: quality from compute, revenue from users, compute needs, where to buy it, fundraising.
 
-The per-quarter quantities every lab has (shares, revenue, compute need, training budget) are
-computed for all labs at once by the vectorised functions of this module; the decisions that only
-some labs take in a quarter (which offer to accept) are methods of :class:`AILab`.
+The per-quarter quantities every lab has (shares, revenue, compute need, training budget) and the
+choice every lab makes at once (which cloud to buy from: effective cost, tied provider, contract
+provider, the split of open demand) are vectorised functions of this module: how labs choose a
+cloud is changed here and nowhere else. The decisions that only some labs take in a quarter, one
+after another (which offer to accept), are methods of :class:`AILab`.
 """
 
 from __future__ import annotations
@@ -13,45 +15,59 @@ import numpy as np
 
 from computemarket.agents.base import MarketAgent
 from computemarket.agents.hyperscaler import Offer
+from computemarket.simulation.state import State
 
 if TYPE_CHECKING:
-    from computemarket.simulation.model import ComputeMarket
+    import mesa
+
+    from computemarket.simulation.parameters import LabParams
 
 
 class AILab(MarketAgent):
     """An AI lab: independent, or owned by a hyperscaler (in-house).
 
-    State lives in row ``index`` of the model's :class:`~computemarket.simulation.state.LabState`;
-    cash lives in the ledger.
+    State lives in row ``index`` of the :class:`~computemarket.simulation.state.LabState`; cash
+    lives in the ledger.
 
     Args:
-        model: The model.
+        model: The Mesa model.
+        state: The market state.
         index: Row in the lab arrays.
         name: Display name.
     """
 
     kind = "lab"
 
-    def __init__(self, model: ComputeMarket, index: int, name: str) -> None:
-        super().__init__(model, index, name, model.labs.account)
+    def __init__(self, model: mesa.Model, state: State, index: int, name: str) -> None:
+        super().__init__(model, state, index, name)
+
+    @property
+    def account(self) -> int:
+        """Ledger account number."""
+        return int(self.state.labs.account[self.index])
 
     @property
     def quality(self) -> float:
         """Quality: log of the effective training-compute stock."""
-        return float(np.log(self.model.labs.stock[self.index]))
+        return float(np.log(self.state.labs.stock[self.index]))
 
     @property
     def owner(self) -> int:
         """Index of the owning hyperscaler, or -1 if independent."""
-        return int(self.model.labs.owner[self.index])
+        return int(self.state.labs.owner[self.index])
 
     @property
     def alive(self) -> bool:
         """False once the lab has exited."""
-        return bool(self.model.labs.alive[self.index])
+        return bool(self.state.labs.alive[self.index])
 
     def choose_offers(
-        self, offers: list[Offer], amount_sought: float, desperate: bool
+        self,
+        offers: list[Offer],
+        amount_sought: float,
+        desperate: bool,
+        valuation: float,
+        switch_rate: float,
     ) -> list[Offer]:
         """Pick offers, best score per $ first, until the amount sought is covered.
 
@@ -64,17 +80,18 @@ class AILab(MarketAgent):
             offers: Offers received this quarter.
             amount_sought: $B wanted.
             desperate: Whether the lab is insolvent without new money.
+            valuation: The lab's pre-money valuation, $B.
+            switch_rate: Switching charges in force, fraction of moved spend (switching cost plus
+                egress fee).
 
         Returns:
             Accepted offers, in order of preference.
         """
-        m = self.model
-        aversion = m.params.lab.string_aversion
-        valuation = m.lab_valuation(self.index)
-        switch_rate = m.params.rules.switching_cost + m.egress_fee
-        allocation = m.labs.allocation[self.index]
+        labs = self.state.labs
+        aversion = self.state.params.lab.string_aversion
+        allocation = labs.allocation[self.index]
         total = float(allocation.sum())
-        spend = float(m.labs.spend[self.index])
+        spend = float(labs.spend[self.index])
         scored = []
         for offer in offers:
             strings = offer.commitment_multiple + offer.exclusivity_quarters / 4.0
@@ -130,7 +147,9 @@ def inertial_shares(previous: np.ndarray, target: np.ndarray, inertia: float) ->
     return inertia * previous + (1.0 - inertia) * target
 
 
-def training_budget(cash: np.ndarray, burn: np.ndarray, revenue: np.ndarray, params) -> np.ndarray:
+def training_budget(
+    cash: np.ndarray, burn: np.ndarray, revenue: np.ndarray, params: LabParams
+) -> np.ndarray:
     """Quarterly training spend: a share of cash above the runway reserve plus a share of revenue.
 
     The revenue part shrinks in proportion as cash falls short of the runway reserve: a lab that
@@ -149,3 +168,110 @@ def training_budget(cash: np.ndarray, burn: np.ndarray, revenue: np.ndarray, par
     spare = np.maximum(cash - reserve, 0.0)
     funded = np.clip(np.divide(cash, reserve, out=np.ones_like(cash), where=reserve > 0), 0.0, 1.0)
     return params.training_budget_share * spare + params.training_revenue_share * revenue * funded
+
+
+def lab_valuation(revenue: np.ndarray | float, params: LabParams) -> np.ndarray | float:
+    """Pre-money valuation, $B: a multiple of annualised revenue, with a floor.
+
+    Args:
+        revenue: Quarterly revenue of one lab or of each lab, $B.
+        params: The scenario's lab parameters.
+    """
+    return np.maximum(params.min_valuation, params.valuation_multiple * 4.0 * revenue)
+
+
+# ---------------------------------------------------------------------- where labs buy compute
+def effective_cost(
+    pair_price: np.ndarray,
+    allocation: np.ndarray,
+    switch_rate: float,
+    owner: np.ndarray,
+    captive: np.ndarray,
+) -> np.ndarray:
+    """Cost per GW of placing open demand at each provider, switching charges included.
+
+    ``C_ip = price_ip (1 + switch_rate (1 - h_ip))``, where ``h_ip`` is the share of lab ``i``'s
+    compute that ran at ``p`` last quarter. A captive provider (e.g. Meta) sells to no one but its
+    own labs: its cost is infinite for the others.
+
+    Args:
+        pair_price: Price of non-contract compute, labs x providers.
+        allocation: GW served last quarter, labs x providers.
+        switch_rate: Switching cost plus egress fee, fraction of moved spend.
+        owner: Owning provider of each lab, or -1.
+        captive: Whether each provider is captive.
+
+    Returns:
+        Effective cost, labs x providers.
+    """
+    total = allocation.sum(axis=1, keepdims=True)
+    home = np.divide(allocation, total, out=np.zeros_like(allocation), where=total > 0)
+    moving = np.where(total > 0, 1.0 - home, 0.0)
+    cost = pair_price * (1.0 + switch_rate * moving)
+    if captive.any():
+        own = owner[:, None] == np.arange(captive.size)[None, :]
+        cost = np.where(captive[None, :] & ~own, np.inf, cost)
+    return cost
+
+
+def tied_provider(
+    owner: np.ndarray, exclusive_end: np.ndarray, provider_alive: np.ndarray, quarter: int
+) -> np.ndarray:
+    """Provider that takes all of a lab's remaining demand: its owner, or its exclusive investor.
+
+    Args:
+        owner: Owning provider of each lab, or -1.
+        exclusive_end: Quarter exclusivity ends, labs x providers.
+        provider_alive: Whether each provider is in business.
+        quarter: The current quarter.
+
+    Returns:
+        Provider index per lab, or -1 for a lab free to shop around.
+    """
+    exclusive = np.where(provider_alive[None, :], exclusive_end, -1)
+    partner = exclusive.argmax(axis=1)
+    has_partner = exclusive[np.arange(owner.size), partner] > quarter
+    tied = np.where(has_partner, partner, -1)
+    return np.where(owner >= 0, owner, tied)
+
+
+def contract_providers(
+    cost: np.ndarray, available: np.ndarray, exclusive: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where labs signing a reserved-capacity contract sign it: the cheapest provider they may use.
+
+    Args:
+        cost: Effective cost of reserved capacity, signing labs x providers.
+        available: Whether each provider can sell (in business, with capacity), (P,).
+        exclusive: Whether each signing lab is exclusive to each provider, signing labs x providers;
+            a lab with an exclusive partner signs there.
+
+    Returns:
+        ``(provider, ok)``: the chosen provider per signing lab, and whether it has one at all.
+    """
+    cost = np.where(available[None, :], cost, np.inf)
+    cost = np.where(exclusive.any(axis=1, keepdims=True) & ~exclusive, np.inf, cost)
+    choice = cost.argmin(axis=1)
+    return choice, np.isfinite(cost[np.arange(choice.size), choice])
+
+
+def open_demand_weights(cost: np.ndarray, available: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Logit split of each lab's open demand across available providers by relative cost.
+
+    ``w_ip ~ exp(-sensitivity (C_ip / min_p C_ip - 1))`` over providers with capacity left.
+
+    Args:
+        cost: Effective cost per GW, labs x providers.
+        available: Whether each provider has capacity left, (P,) or labs x providers.
+        sensitivity: Logit sensitivity to relative cost.
+
+    Returns:
+        Weights, labs x providers; each lab's add up to 1 (or 0 if no provider is available).
+    """
+    masked = np.where(available, cost, np.inf)
+    best = masked.min(axis=1, keepdims=True)
+    finite_best = np.where(np.isfinite(best), best, 1.0)
+    relative = (masked - finite_best) / np.where(finite_best > 0, finite_best, 1.0)
+    weights = np.where(available, np.exp(-sensitivity * np.where(available, relative, 0.0)), 0.0)
+    total = weights.sum(axis=1, keepdims=True)
+    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)

@@ -623,7 +623,7 @@ def parse_experiment(
 
 def _firm_metrics(scenario: str, factors: tuple[Factor, ...], label: str) -> tuple[str, ...]:
     """Per-firm metric columns (e.g. ``cloud_share[AWS]``) that every scenario of the design records."""
-    from computemarket.simulation.model import firm_metric_columns
+    from computemarket.simulation.recording import firm_metric_columns
 
     names = next((f.values for f in factors if f.path == "scenario" and f.values), None) or (
         scenario,
@@ -643,7 +643,7 @@ def _firm_metrics(scenario: str, factors: tuple[Factor, ...], label: str) -> tup
 def known_metrics() -> tuple[str, ...] | None:
     """Metric columns the model records (besides quarter and year), or ``None`` if it cannot say."""
     try:
-        from computemarket.simulation.model import METRIC_COLUMNS
+        from computemarket.simulation.recording import METRIC_COLUMNS
     except ImportError:  # pragma: no cover - the model ships with the package
         return None
     return tuple(name for name in METRIC_COLUMNS if name not in ("quarter", "year"))

@@ -2,9 +2,10 @@
 
 Order of service (model.md, Market clearing): reserved contracts first, then commitments at the
 investor, then exclusive and in-house demand at the investor or owner, then everything else by
-effective cost. An oversubscribed provider rations pro rata, or, when ``self_preferencing`` is on,
-serves its affiliated labs (stake or in-house) first. Rationed demand spills to the other providers
-in later rounds; what no provider can serve is unmet.
+effective cost, split by the labs' own rule (:func:`computemarket.agents.lab.open_demand_weights`).
+An oversubscribed provider rations pro rata, or, when ``self_preferencing`` is on, serves its
+affiliated labs (stake or in-house) first. Rationed demand spills to the other providers in later
+rounds; what no provider can serve is unmet.
 
 Arrays are labs x providers (``L x P``); no Python loop runs over labs.
 """
@@ -14,6 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from computemarket.agents.lab import open_demand_weights, tied_provider
+from computemarket.simulation.contracts import contract_matrix
+from computemarket.simulation.state import State
 
 SPILL_ROUNDS = 3
 """Rounds in which rationed open demand looks for another provider."""
@@ -101,26 +106,6 @@ def ration(
     return first * fill_first + rest * np.minimum(fill_rest, 1.0)
 
 
-def _open_weights(cost: np.ndarray, available: np.ndarray, sensitivity: float) -> np.ndarray:
-    """Logit split of each lab's open demand across available providers by relative cost.
-
-    Args:
-        cost: Effective cost per GW, labs x providers.
-        available: Whether each provider has capacity left, (P,) or labs x providers.
-        sensitivity: Logit sensitivity to relative cost.
-
-    Returns:
-        Weights, labs x providers; each lab's add up to 1 (or 0 if no provider is available).
-    """
-    masked = np.where(available, cost, np.inf)
-    best = masked.min(axis=1, keepdims=True)
-    finite_best = np.where(np.isfinite(best), best, 1.0)
-    relative = (masked - finite_best) / np.where(finite_best > 0, finite_best, 1.0)
-    weights = np.where(available, np.exp(-sensitivity * np.where(available, relative, 0.0)), 0.0)
-    total = weights.sum(axis=1, keepdims=True)
-    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
-
-
 def clear_market(inp: ClearingInput) -> ClearingResult:
     """Allocate compute for one quarter.
 
@@ -159,10 +144,40 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
     for _ in range(SPILL_ROUNDS):
         if remaining.sum() <= 0 or capacity.sum() <= 0:
             break
-        weights = _open_weights(inp.cost, capacity > 0, inp.price_sensitivity)
+        weights = open_demand_weights(inp.cost, capacity > 0, inp.price_sensitivity)
         open_served += serve(weights * remaining[:, None])
     return ClearingResult(
         contract, committed, tied, open_served, remaining, rationed, committed_requested
+    )
+
+
+def clearing_input(
+    state: State, pair_price: np.ndarray, cost: np.ndarray, due: np.ndarray
+) -> ClearingInput:
+    """The clearing's arrays, from this quarter's prices, effective costs and commitments due.
+
+    Args:
+        state: The market state.
+        pair_price: Price of non-contract compute, labs x providers.
+        cost: Effective cost of open demand, labs x providers.
+        due: Take-or-pay $B due this quarter, labs x providers.
+    """
+    labs, p, quarter = state.labs, state.providers, state.market.quarter
+    commit_gw = due / np.maximum(pair_price, 1e-12)
+    affiliated = labs.stake > 0
+    if (labs.owner >= 0).any():
+        rows = np.flatnonzero(labs.owner >= 0)
+        affiliated[rows, labs.owner[rows]] = True
+    return ClearingInput(
+        need=labs.need,
+        capacity=p.capacity,
+        cost=cost,
+        contract_gw=contract_matrix(labs, quarter),
+        commit_gw=commit_gw * p.alive[None, :],
+        tied_to=tied_provider(labs.owner, labs.exclusive_end, p.alive, quarter),
+        affiliated=affiliated,
+        self_preferencing=state.params.rules.self_preferencing,
+        price_sensitivity=state.params.lab.provider_price_sensitivity,
     )
 
 

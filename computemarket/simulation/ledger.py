@@ -56,13 +56,16 @@ class Ledger:
 
     Args:
         tolerance: Largest allowed absolute imbalance per account and quarter, in $B.
+        keep_rows: Keep every closed quarter's rows for :meth:`to_frame`. Without them the books
+            are still checked each quarter (a sweep that needs only metrics saves the memory).
 
     Attributes:
         quarter: The quarter rows are booked in; the model sets it at the start of each step.
     """
 
-    def __init__(self, tolerance: float = 1e-6) -> None:
+    def __init__(self, tolerance: float = 1e-6, keep_rows: bool = True) -> None:
         self.tolerance = tolerance
+        self.keep_rows = keep_rows
         self.cash = np.zeros(0)
         self._open = np.zeros(0)
         self._rows: list[tuple[np.ndarray, ...]] = []
@@ -207,7 +210,7 @@ class Ledger:
                 f"quarter {self.quarter}: books do not balance (largest imbalance {imbalance:.3g} $B, "
                 f"tolerance {self.tolerance:g})"
             )
-        if rows:
+        if rows and self.keep_rows:
             quarter = np.full(amount.size, self.quarter, dtype=np.int32)
             self._rows.append((quarter, payer, payee, amount, code, origin))
         self._quarter_rows, self._scalar_rows = [], []

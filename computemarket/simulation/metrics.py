@@ -169,3 +169,26 @@ def moved_volume(before: ArrayLike, after: ArrayLike) -> np.ndarray:
 def roundtrip_ratio(circular_revenue: float, investment: float) -> float:
     """The 'door and window' ratio: investor money that came back as compute revenue, per $ invested."""
     return circular_revenue / investment if investment > 0 else 0.0
+
+
+def model_market_firms(
+    revenue: ArrayLike, owner: ArrayLike, alive: ArrayLike, n_providers: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Active labs' revenue and the firm each belongs to in the model market.
+
+    Labs owned by one hyperscaler are one firm (labelled by the owner's index); an independent lab
+    is its own firm (labelled ``n_providers + row``).
+
+    Args:
+        revenue: Revenue of each lab.
+        owner: Owning provider of each lab, or -1.
+        alive: Whether each lab is active.
+        n_providers: Number of providers (labels below it are owners).
+
+    Returns:
+        ``(revenue, firm)`` of the active labs.
+    """
+    active = np.flatnonzero(np.asarray(alive))
+    owners = np.asarray(owner)[active]
+    firm = np.where(owners >= 0, owners, n_providers + active)
+    return np.asarray(revenue)[active], firm

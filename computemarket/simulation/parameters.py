@@ -281,6 +281,26 @@ class HyperscalerParams:
         low=0.01,
         high=1.0,
     )
+    forecast_growth_min: float = param(
+        -0.1,
+        unit="per quarter",
+        doc=(
+            "Lowest quarterly demand growth a hyperscaler extrapolates. ASSUMPTION: guards the "
+            "forecast against one odd quarter."
+        ),
+        low=-1.0,
+        high=0.0,
+    )
+    forecast_growth_max: float = param(
+        0.15,
+        unit="per quarter",
+        doc=(
+            "Highest quarterly demand growth a hyperscaler extrapolates (0.15 is about 75% a "
+            "year). ASSUMPTION: guards the forecast against one odd quarter."
+        ),
+        low=0.0,
+        high=2.0,
+    )
     leverage_limit: float = param(
         3.0,
         unit="x annual operating cash flow",
@@ -505,6 +525,48 @@ class LabParams:
         low=0.0,
         high=10.0,
     )
+    initial_cash_dispersion: float = param(
+        0.5,
+        unit="log-sd",
+        doc=(
+            "Spread of the log-normal weights that split total_initial_cash among generated labs. "
+            "ASSUMPTION: generated labs are stylized; listed labs carry their own cash."
+        ),
+        low=0.0,
+        high=5.0,
+    )
+    initial_outside_stake: float = param(
+        0.3,
+        unit="fraction",
+        doc=(
+            "Equity outside investors (founders, venture capital) hold in an independent lab at "
+            "the start and in an entrant; later stakes dilute it. ASSUMPTION: only the split of "
+            "acquisition prices and write-offs depends on it."
+        ),
+        low=0.0,
+        high=1.0,
+    )
+    burn_smoothing: float = param(
+        0.5,
+        unit="weight per quarter",
+        doc=(
+            "Weight of the newest quarter in a lab's smoothed cash burn (which sets its runway "
+            "and raise). ASSUMPTION: half-life of about a quarter, so one odd quarter does not "
+            "trigger a raise."
+        ),
+        low=0.01,
+        high=1.0,
+    )
+    initial_burn_share: float = param(
+        0.5,
+        unit="fraction of revenue",
+        doc=(
+            "A lab's smoothed burn at the start, as a share of its revenue (at least fixed_opex). "
+            "ASSUMPTION: starting value of the smoothing; it is replaced within a few quarters."
+        ),
+        low=0.0,
+        high=5.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -586,6 +648,18 @@ class ContractTerms:
         doc="Share of its current compute need a lab reserves when it signs.",
         low=0.0,
         high=1.0,
+    )
+    growth_cap: float = param(
+        1.25,
+        unit="x last quarter's use",
+        doc=(
+            "A new contract reserves at most this multiple of the GW the lab used last quarter "
+            "(times reserved_fraction), so that a one-quarter spike in training need does not "
+            "become a multi-year obligation. ASSUMPTION: no public contract data on how reserved "
+            "volumes relate to recent use."
+        ),
+        low=1.0,
+        high=100.0,
     )
 
 
@@ -714,6 +788,28 @@ class CapitalParams:
         low=0.0,
         high=1.0,
     )
+    distressed_sale_fraction: float = param(
+        0.5,
+        unit="fraction of valuation",
+        doc=(
+            "An acquirer pays this fraction of a distressed lab's valuation (to its other "
+            "stakeholders), on top of covering its negative cash. ASSUMPTION: a fire-sale price; "
+            "no public acquisition of an AI lab in distress to calibrate it on."
+        ),
+        low=0.0,
+        high=1.0,
+    )
+    survival_belief_floor: float = param(
+        0.5,
+        unit="probability",
+        doc=(
+            "Investors' belief that the worst-ranked lab survives; the belief rises linearly with "
+            "the lab's quality rank to 1 for the best. ASSUMPTION: stands in for the unobserved "
+            "default expectations of strategic investors."
+        ),
+        low=0.0,
+        high=1.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -736,6 +832,17 @@ class EntryParams:
         doc="An entrant's quality is this far below the mean of active labs.",
         low=0.0,
         high=20.0,
+    )
+    growth_cap: float = param(
+        3.0,
+        unit="x entry.rate",
+        doc=(
+            "Entry follows market growth relative to the initial growth, up to this multiple of "
+            "the base rate however fast the market grows. ASSUMPTION: bounds entry in boom "
+            "scenarios; no data on entry rates in AI above the observed few a year."
+        ),
+        low=0.0,
+        high=100.0,
     )
 
 

@@ -1,14 +1,60 @@
-"""Array state of the market: one row per lab or provider, one matrix per lab-provider relation.
+"""State of the market: scalars, one row per lab or provider, one matrix per lab-provider relation.
 
-Agents are Mesa objects that read and write their own row; the model's submodels work on whole
-arrays at once (the hot path). Cash is not here: it lives in the :class:`~.ledger.Ledger`.
+Agents are Mesa objects that read and write their own row; the submodels work on whole arrays at
+once (the hot path). Cash is not here: it lives in the :class:`~.ledger.Ledger`. :class:`State`
+bundles everything a submodel reads or writes, so that a submodel is a function of the state, the
+parameters and the random number generator, never of the model object.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from computemarket.simulation.ledger import Ledger
+    from computemarket.simulation.scenario import Scenario
+
+
+@dataclass
+class MarketState:
+    """Market-wide scalars: the clock, end-user demand, technology, capital and the outside option.
+
+    Attributes:
+        quarter: Quarters elapsed since the start (0 is the initial state).
+        life_quarters: Hardware life in quarters.
+        unit_cost: Cost of a GW-quarter: depreciation plus operating cost, $B.
+        ai_market: End-user AI spending, $B per quarter.
+        growth: Annual growth of end-user AI spending this quarter.
+        compute_efficiency: Effective training compute per GW-quarter, relative to the start.
+        inference_intensity: Inference GW needed per $B of quarterly revenue.
+        sentiment: Independent investors' sentiment (1 is neutral).
+        capital_pool: Independent capital available to labs this quarter, $B.
+        egress_fee: Egress fee in force, fraction of moved spend.
+        outside_share: End-user spending share of the outside option.
+        outside_gap: Quality gap of the outside option to the frontier (log compute).
+        fringe_revenue: Cloud revenue of the atomistic fringe, $B per quarter.
+        unmet_gw: GW no provider could serve in the last clearing.
+        moved_gw: GW labs moved between providers in the last settlement (switching).
+    """
+
+    life_quarters: int
+    unit_cost: float
+    ai_market: float
+    growth: float
+    inference_intensity: float
+    egress_fee: float
+    outside_share: float
+    fringe_revenue: float
+    quarter: int = 0
+    compute_efficiency: float = 1.0
+    sentiment: float = 1.0
+    capital_pool: float = 0.0
+    outside_gap: float = 0.0
+    unmet_gw: float = 0.0
+    moved_gw: float = 0.0
 
 
 @dataclass
@@ -38,6 +84,7 @@ class ProviderState:
         losses: Cumulative $B lost on labs that exited: capital invested in them and bad debt.
         external_revenue: AI compute revenue this quarter from labs the provider does not own, $B
             (what a cloud-market statistic such as Synergy's counts).
+        demand_seen: GW demanded of the provider this quarter: served plus turned away.
     """
 
     account: np.ndarray
@@ -63,6 +110,7 @@ class ProviderState:
     capex_due: np.ndarray
     losses: np.ndarray
     external_revenue: np.ndarray
+    demand_seen: np.ndarray
 
 
 # Per-lab vectors and per-pair (lab x provider) matrices, with their fill values for new rows.
@@ -144,3 +192,48 @@ def provider_state(n: int, columns: int) -> ProviderState:
     values["arrivals"] = np.zeros((n, columns))
     values["capex_due"] = np.zeros((n, columns))
     return ProviderState(**values)
+
+
+COUNTERS = (
+    "entries",
+    "exits",
+    "written_off",
+    "hyperscaler_investment",
+    "independent_investment",
+    "acquisitions",
+    "hyperscaler_failures",
+    "circular_revenue",
+    "ledger_imbalance",
+)
+"""Events and flows tallied over a quarter (reset at the start of each step)."""
+
+
+@dataclass
+class State:
+    """Everything the submodels read and write: parameters, scalars, arrays, ledger and tallies.
+
+    Attributes:
+        params: The resolved scenario.
+        market: Market-wide scalars.
+        providers: Provider arrays.
+        labs: Lab arrays.
+        ledger: Accounts and transfers (all cash).
+        provider_names: Name of each provider, by row.
+        lab_names: Name of each lab, by row.
+        counters: This quarter's tallies (:data:`COUNTERS`).
+        deal_rows: One dict per deal or acquisition signed (the deals table).
+    """
+
+    params: Scenario
+    market: MarketState
+    providers: ProviderState
+    labs: LabState
+    ledger: Ledger
+    provider_names: list[str] = field(default_factory=list)
+    lab_names: list[str] = field(default_factory=list)
+    counters: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0.0))
+    deal_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def reset_counters(self) -> None:
+        """Start a quarter's tallies from zero."""
+        self.counters = dict.fromkeys(COUNTERS, 0.0)

@@ -6,9 +6,14 @@ import pandas as pd
 import pytest
 
 from computemarket.agents.hyperscaler import Offer
+from computemarket.simulation.contracts import contracted_revenues
+from computemarket.simulation.deals import sign_deal
+from computemarket.simulation.demand import lab_demand
+from computemarket.simulation.distress import exit_lab, resolve_distress
 from computemarket.simulation.ledger import EXTERNAL
 from computemarket.simulation.model import METRIC_COLUMNS, ComputeMarket
 from computemarket.simulation.runner import run
+from computemarket.simulation.supply import update_capacity
 
 REQUIRED = [
     "quarter", "year", "cloud_hhi", "capacity_hhi", "cloud_market_hhi", "model_hhi", "cloud_cr1", "cloud_cr3",
@@ -114,8 +119,8 @@ def test_capacity_arrives_after_the_lag_and_retires_after_its_life():
     p.arrivals[:] = 0.0
     p.arrivals[0, life + 3] = 2.0  # arrives in quarter 3
     for quarter, expected in [(2, 0.0), (3, 2.0), (3 + life - 1, 2.0), (3 + life, 0.0)]:
-        model.quarter = quarter
-        model._update_capacity()
+        model.state.market.quarter = quarter
+        update_capacity(model.state.market, p)
         assert p.capacity[0] == pytest.approx(expected), quarter
 
 
@@ -151,7 +156,7 @@ def test_neocloud_fails_when_it_cannot_pay():
     neo = next(h for h in model.hyperscaler_list if h.neocloud)
     model.ledger.book(neo.account, EXTERNAL, neo.cash + 1e6, "capex")
     neo.debt_room = 0.0
-    model._resolve_distress()
+    resolve_distress(model.state, model.hyperscaler_list, model.lab_list)
     assert not neo.alive
     assert model.providers.capacity[neo.index] == 0.0
     assert neo.cash == pytest.approx(0.0, abs=1e-6)
@@ -172,7 +177,7 @@ def test_lab_shares_and_outside_option_sum_to_one():
 def test_initial_outside_share_matches_the_scenario():
     model = ComputeMarket(rng=2)
     assert model.outside_share == pytest.approx(model.params.market.outside_share)
-    model._lab_demand()  # one more quarter at the initial qualities keeps it
+    lab_demand(model.state)  # one more quarter at the initial qualities keeps it
     assert model.outside_share == pytest.approx(model.params.market.outside_share, rel=1e-9)
 
 
@@ -183,7 +188,9 @@ def test_quality_stock_depreciates_and_grows_with_training():
     labs = model.labs
     delta = model.params.market.quality_depreciation
     training = labs.served - np.minimum(labs.inference_need, labs.served)
-    expected = (1 - delta) * stock + training * model.compute_efficiency * labs.productivity
+    expected = (
+        1 - delta
+    ) * stock + training * model.state.market.compute_efficiency * labs.productivity
     np.testing.assert_allclose(labs.stock, expected)
 
 
@@ -208,7 +215,7 @@ def sign(model, lab=0, investor=0, amount=4.0, multiple=3.0, exclusive=4):
         discount=0.1,
         revenue_share=0.05,
     )
-    model._sign_deal(lab, offer)
+    sign_deal(model.state, lab, offer)
     return offer
 
 
@@ -219,7 +226,7 @@ def test_deal_pays_upfront_then_conditional_tranches():
         "hyperscaler.aggressiveness": 0.0,
     }
     model = ComputeMarket(market_scenario="classroom", rng=1, overrides=overrides)
-    lab, cloud = model.lab_list[0], model.hyperscaler_list[1]
+    lab = model.lab_list[0]
     before = lab.cash
     sign(model, lab=0, investor=1, amount=4.0)
     assert lab.cash - before == pytest.approx(1.0)
@@ -227,7 +234,7 @@ def test_deal_pays_upfront_then_conditional_tranches():
     assert labs.pending[0, 1] == pytest.approx(3.0) and labs.tranche[0, 1] == pytest.approx(1.0)
     assert labs.commit_remaining[0, 1] == pytest.approx(12.0)
     assert labs.stake[0, 1] == pytest.approx(0.1)
-    assert cloud.model.providers.invested[1] == pytest.approx(1.0)
+    assert model.providers.invested[1] == pytest.approx(1.0)
     model.ledger.close_quarter()
     for _ in range(3):
         model.step()
@@ -300,7 +307,7 @@ def test_insolvent_lab_exits_with_write_offs_and_bad_debt():
     billed = model.labs.billed[0].copy()
     provider_cash = model.ledger.cash[model.providers.account].copy()
     model.ledger.book(lab.account, EXTERNAL, lab.cash + 2.0, "lab_opex")  # two $B short
-    model._resolve_distress()
+    resolve_distress(model.state, model.hyperscaler_list, model.lab_list)
     assert not lab.alive and lab.cash == pytest.approx(0.0, abs=1e-9)
     loss = provider_cash - model.ledger.cash[model.providers.account]
     np.testing.assert_allclose(loss, 2.0 * billed / billed.sum())
@@ -329,12 +336,12 @@ def test_investor_sentiment_falls_with_the_size_of_the_failure():
     small, large = np.argsort(np.where(labs.alive, labs.share, np.inf))[[0, -1]]
     small_share, large_share = float(labs.share[small]), float(labs.share[large])
     assert large_share > 2 * small_share
-    model.sentiment = 1.0
-    model._exit_lab(int(small))
+    model.state.market.sentiment = 1.0
+    exit_lab(model.state, int(small))
     assert model.sentiment == pytest.approx(1.0 - hit * small_share)
-    model.sentiment = 1.0
+    model.state.market.sentiment = 1.0
     large_share = float(labs.share[large])  # shares were renormalised by the first exit
-    model._exit_lab(int(large))
+    exit_lab(model.state, int(large))
     assert model.sentiment == pytest.approx(1.0 - hit * large_share)
     assert (
         1.0 - model.sentiment > 2 * hit * small_share
@@ -374,7 +381,7 @@ def test_debt_stays_within_what_lenders_secure():
                     + model.providers.non_ai_revenue[i] * hp.non_ai_margin
                     + model.providers.other_cash_flow[i]
                 )
-                + hp.backlog_lending * model.contracted_revenue(i)
+                + hp.backlog_lending * contracted_revenues(model.state)[i]
                 + hp.asset_financing * h.hardware_value()
             )
             # Deals signed or ended after the provider borrowed move its backlog a little.
@@ -401,7 +408,7 @@ def test_merger_control_blocks_a_concentrating_acquisition():
         model.labs.stock[:] = (
             model.labs.stock.max()
         )  # the lab is worth buying (not below median quality)
-        model._resolve_distress()
+        resolve_distress(model.state, model.hyperscaler_list, model.lab_list)
         assert bool(model.labs.owner[0] == 0) is acquired
         assert lab.alive is acquired
         model.ledger.close_quarter()
@@ -427,7 +434,7 @@ def test_eu_data_act_bans_egress_fees_from_2027():
     fees = []
     while model.running:
         model.step()
-        fees.append((model.calendar_year, model.egress_fee))
+        fees.append((model.calendar_year, model.state.market.egress_fee))
     assert all(fee == model.params.rules.egress_fee for year, fee in fees if year < 2027.03)
     assert all(fee == 0.0 for year, fee in fees if year >= 2027.03)
     ledger = run("baseline", rules="eu-data-act", years=3, seed=1).ledger

@@ -1,0 +1,115 @@
+"""Contracts and commitments (docs/model.md §7.4): reserved capacity, take-or-pay due, backlog.
+
+A reserved-capacity contract locks a lab's GW at one provider for ``contracts.term_quarters`` at a
+discounted price; a deal's compute commitment obliges the lab to spend at the investor. Both are
+take-or-pay and both are the backlog that drives the providers' capex.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from computemarket.agents.lab import contract_providers
+from computemarket.simulation.state import LabState, State
+
+
+def sign_contracts(state: State, cost: np.ndarray) -> None:
+    """Independent labs whose contract has expired reserve capacity at their cheapest provider.
+
+    A lab reserves ``contracts.reserved_fraction`` of its need, at most ``contracts.growth_cap``
+    times what it used last quarter, at the spot price less the reserved discount and any deal
+    discount, for ``contracts.term_quarters``.
+
+    Args:
+        state: The market state; writes the labs' contract fields.
+        cost: Effective cost of open demand, labs x providers
+            (:func:`computemarket.agents.lab.effective_cost`).
+    """
+    labs, p, terms, quarter = (
+        state.labs,
+        state.providers,
+        state.params.contracts,
+        state.market.quarter,
+    )
+    signing = labs.alive & (labs.owner < 0) & (labs.contract_end <= quarter) & (labs.need > 0)
+    if not signing.any():
+        return
+    rows = np.flatnonzero(signing)
+    choice, ok = contract_providers(
+        cost[rows] * (1.0 - terms.reserved_discount),
+        p.alive & (p.capacity > 0),
+        labs.exclusive_end[rows] > quarter,
+    )
+    rows, choice = rows[ok], choice[ok]
+    labs.contract_provider[rows] = choice
+    # Reserve a share of the compute the lab has been using, not of a one-quarter spike in need.
+    used = labs.served[rows]
+    basis = np.where(
+        used > 0, np.minimum(labs.need[rows], terms.growth_cap * used), labs.need[rows]
+    )
+    labs.contract_gw[rows] = terms.reserved_fraction * basis
+    labs.contract_price[rows] = (
+        p.price[choice] * (1.0 - terms.reserved_discount) * (1.0 - labs.discount[rows, choice])
+    )
+    labs.contract_end[rows] = quarter + terms.term_quarters
+
+
+def commitment_due(labs: LabState, quarter: int) -> np.ndarray:
+    """$B each lab must spend at each investor this quarter (take-or-pay), labs x providers.
+
+    The remaining commitment spread evenly over the quarters left of its term, once its obligation
+    has started.
+    """
+    left = labs.commit_end - quarter
+    active = (left > 0) & (labs.commit_start <= quarter) & (labs.commit_remaining > 0)
+    return np.where(active, labs.commit_remaining / np.maximum(left, 1), 0.0)
+
+
+def contract_matrix(labs: LabState, quarter: int) -> np.ndarray:
+    """GW reserved under contracts in force, labs x providers."""
+    matrix = np.zeros_like(labs.allocation)
+    active = labs.alive & (labs.contract_provider >= 0) & (labs.contract_end >= quarter)
+    rows = np.flatnonzero(active)
+    matrix[rows, labs.contract_provider[rows]] = labs.contract_gw[rows]
+    return matrix
+
+
+def contracted_revenues(state: State, providers: Iterable[int] | None = None) -> np.ndarray:
+    """$B each provider is still owed under reserved contracts and take-or-pay commitments.
+
+    Args:
+        state: The market state.
+        providers: Providers to compute it for (all by default); the others get 0.
+    """
+    labs, p, quarter = state.labs, state.providers, state.market.quarter
+    active = (labs.contract_end >= quarter) & labs.alive
+    value = labs.contract_gw * labs.contract_price * (labs.contract_end - quarter + 1)
+    committed = labs.commit_remaining[labs.alive]
+    owed = np.zeros(p.alive.size)
+    for i in range(p.alive.size) if providers is None else providers:
+        contracts = float(value[active & (labs.contract_provider == i)].sum())
+        owed[i] = contracts + float(committed[:, i].sum())
+    return owed
+
+
+def backlog_gws(state: State, quarter: int, providers: Iterable[int] | None = None) -> np.ndarray:
+    """GW each provider is contracted or committed to supply in ``quarter``, plus in-house need.
+
+    Args:
+        state: The market state.
+        quarter: The quarter the backlog is for (an order placed now arrives after the build lag).
+        providers: Providers to compute it for (all by default); the others get 0.
+    """
+    labs, p = state.labs, state.providers
+    running = labs.contract_end >= quarter
+    due = commitment_due(labs, state.market.quarter)
+    still_due = labs.commit_end > quarter
+    backlog = np.zeros(p.alive.size)
+    for i in range(p.alive.size) if providers is None else providers:
+        contracted = labs.contract_gw[running & (labs.contract_provider == i)].sum()
+        committed = due[:, i][still_due[:, i]].sum()
+        in_house = labs.need[labs.owner == i].sum()
+        backlog[i] = contracted + committed / max(p.price[i], 1e-12) + in_house
+    return backlog

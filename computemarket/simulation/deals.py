@@ -1,0 +1,189 @@
+"""Deals: capital for compute (docs/model.md §7.5), from signing to the last tranche.
+
+A deal between provider ``h`` and lab ``i`` lives in the lab x provider matrices of
+:class:`~computemarket.simulation.state.LabState` (stake, commitment, exclusivity, discount,
+revenue share, tied money, tranches). This module puts a deal in force (a first deal or a
+follow-on), pays its conditional tranches and signs the endogenous offers labs accept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from computemarket.agents.hyperscaler import Offer
+from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN
+from computemarket.simulation.parameters import AgreementSpec
+from computemarket.simulation.state import LabState, State
+
+DEAL_COLUMNS = (
+    "quarter",
+    "kind",
+    "investor",
+    "lab",
+    "amount",
+    "upfront",
+    "stake",
+    "commitment",
+    "commitment_quarters",
+    "exclusivity_quarters",
+    "discount",
+    "revenue_share",
+)
+"""Columns of the deals table (one row per deal, compute commitment or acquisition)."""
+
+
+def dilute(labs: LabState, lab: int, stake: float) -> None:
+    """A new stake of ``stake`` dilutes every existing holder of the lab in proportion."""
+    labs.stake[lab] *= 1.0 - stake
+    labs.independent_stake[lab] *= 1.0 - stake
+
+
+def enter_agreement(
+    state: State, lab: int, h: int, deal: AgreementSpec, kind: str, dilute_others: bool = True
+) -> None:
+    """Put an agreement between provider ``h`` and ``lab`` into force from this quarter.
+
+    The upfront part is paid now (tagged with the investor when the deal is tied), the rest of the
+    amount in conditional quarterly tranches; the stake dilutes the other holders; the
+    commitment's obligation starts ``commitment_start`` quarters from now and lasts
+    ``commitment_quarters``.
+
+    Args:
+        state: The market state.
+        lab: Row of the lab.
+        h: Row of the provider (investor).
+        deal: The agreement's terms.
+        kind: ``"investment"`` or ``"compute_commitment"`` (the deals table's kind).
+        dilute_others: Whether the stake dilutes existing holders (not for deals already in place
+            at the start, whose stakes are as observed).
+    """
+    labs, p, quarter = state.labs, state.providers, state.market.quarter
+    tied = deal.tied and deal.commitment > 0
+    upfront = deal.upfront if deal.tranches > 0 else deal.amount
+    state.ledger.book(
+        p.account[h], labs.account[lab], upfront, "investment", p.account[h] if tied else NO_ORIGIN
+    )
+    if deal.stake > 0:
+        if dilute_others:
+            dilute(labs, lab, deal.stake)
+        labs.stake[lab, h] += deal.stake
+    labs.pending[lab, h] += deal.amount - upfront
+    labs.tranche[lab, h] = labs.pending[lab, h] / deal.tranches if deal.tranches > 0 else 0.0
+    if tied:
+        labs.tied[lab, h] = 1.0
+        labs.tagged[lab, h] += upfront
+    if deal.commitment > 0:
+        start = quarter + 1 + deal.commitment_start
+        labs.commit_remaining[lab, h] += deal.commitment
+        labs.commit_start[lab, h] = (
+            start if labs.commit_end[lab, h] <= quarter else min(labs.commit_start[lab, h], start)
+        )
+        labs.commit_end[lab, h] = max(labs.commit_end[lab, h], start + deal.commitment_quarters)
+    if deal.exclusivity_quarters > 0:
+        labs.exclusive_end[lab, h] = max(
+            labs.exclusive_end[lab, h], quarter + deal.exclusivity_quarters + 1
+        )
+    if deal.discount > 0:
+        labs.discount[lab, h] = deal.discount
+    if deal.revenue_share > 0:
+        labs.revenue_share[lab, h] = deal.revenue_share
+    p.invested[h] += upfront
+    labs.invested_in[lab, h] += upfront
+    state.counters["hyperscaler_investment"] += upfront
+    state.deal_rows.append(
+        {
+            "quarter": quarter,
+            "kind": kind,
+            "investor": deal.investor,
+            "lab": deal.lab,
+            "amount": deal.amount,
+            "upfront": upfront,
+            "stake": deal.stake,
+            "commitment": deal.commitment,
+            "commitment_quarters": deal.commitment_quarters if deal.commitment > 0 else 0,
+            "exclusivity_quarters": deal.exclusivity_quarters,
+            "discount": deal.discount,
+            "revenue_share": deal.revenue_share,
+        }
+    )
+
+
+def enter_named_agreements(state: State) -> None:
+    """Enter the scenario's ``[[agreements]]`` of this quarter.
+
+    Deals in place at the start (quarter 0) are grandfathered; deals signed later obey the rules in
+    force: no equity under structural separation, no commitment without tied investment, no
+    exclusivity where banned, stakes capped.
+    """
+    quarter, rules = state.market.quarter, state.params.rules
+    providers = {name: i for i, name in enumerate(state.provider_names)}
+    labs = {name: i for i, name in enumerate(state.lab_names)}
+    for deal in state.params.agreements:
+        if deal.quarter != quarter:
+            continue
+        h, lab = providers[deal.investor], labs[deal.lab]
+        if not (state.providers.alive[h] and state.labs.alive[lab]):
+            continue
+        if quarter > 0:
+            if not rules.hyperscaler_equity:
+                deal = replace(deal, amount=0.0, upfront=0.0, stake=0.0, tied=False)
+            if not rules.tied_investment and deal.amount > 0:
+                deal = replace(deal, commitment=0.0, tied=False)
+            if not rules.exclusivity:
+                deal = replace(deal, exclusivity_quarters=0)
+            deal = replace(deal, stake=min(deal.stake, rules.max_equity_stake))
+        kind = "investment" if deal.amount > 0 or deal.stake > 0 else "compute_commitment"
+        enter_agreement(state, lab, h, deal, kind=kind, dilute_others=quarter > 0)
+
+
+def pay_tranches(state: State) -> None:
+    """Pay conditional tranches of earlier deals; the condition is that both sides are still in business."""
+    labs, p, ledger = state.labs, state.providers, state.ledger
+    due = (labs.pending > 0) & labs.alive[:, None] & p.alive[None, :]
+    if not due.any():
+        return
+    rows, cols = np.nonzero(due)
+    amount = np.minimum(labs.tranche[rows, cols], labs.pending[rows, cols])
+    amount = np.minimum(amount, np.maximum(ledger.cash[p.account[cols]], 0.0))
+    tied = labs.tied[rows, cols] > 0
+    origin = np.where(tied, p.account[cols], NO_ORIGIN)
+    ledger.book_many(p.account[cols], labs.account[rows], amount, "investment", origin)
+    labs.pending[rows, cols] -= amount
+    labs.tagged[rows, cols] += np.where(tied, amount, 0.0)
+    np.add.at(p.invested, cols, amount)
+    np.add.at(labs.invested_in, (rows, cols), amount)
+    state.counters["hyperscaler_investment"] += float(amount.sum())
+
+
+def sign_deal(state: State, lab: int, offer: Offer) -> None:
+    """A lab accepts a hyperscaler's endogenous offer: the scenario's deal terms apply."""
+    terms = state.params.deals
+    amount = offer.amount
+    agreement = AgreementSpec(
+        investor=state.provider_names[offer.investor],
+        lab=state.lab_names[lab],
+        quarter=state.market.quarter,
+        amount=amount,
+        upfront=amount * (terms.upfront_share if terms.tranches > 0 else 1.0),
+        tranches=terms.tranches,
+        stake=offer.stake,
+        commitment=offer.commitment_multiple * amount,
+        commitment_quarters=terms.commitment_quarters,
+        exclusivity_quarters=offer.exclusivity_quarters,
+        discount=offer.discount,
+        revenue_share=offer.revenue_share,
+        tied=offer.commitment_multiple > 0,
+    )
+    enter_agreement(state, lab, offer.investor, agreement, kind="investment")
+
+
+def sign_independent(state: State, lab: int, offer: Offer) -> None:
+    """A lab accepts independent capital: money from the world, a stake, no strings."""
+    labs = state.labs
+    state.ledger.book(EXTERNAL, labs.account[lab], offer.amount, "independent_investment")
+    dilute(labs, lab, offer.stake)
+    labs.independent_stake[lab] += offer.stake
+    labs.independent_invested[lab] += offer.amount
+    state.counters["independent_investment"] += offer.amount

@@ -1,0 +1,337 @@
+"""Recording (docs/model.md §8): the quarter's metrics, the agents' rows and the run's tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from computemarket.simulation import metrics as mx
+from computemarket.simulation.deals import DEAL_COLUMNS
+from computemarket.simulation.environment import calendar_year
+from computemarket.simulation.scenario import Scenario
+from computemarket.simulation.state import State
+
+METRIC_COLUMNS = (
+    "quarter",
+    "year",
+    "cloud_hhi",
+    "capacity_hhi",
+    "cloud_market_hhi",
+    "model_hhi",
+    "cloud_cr1",
+    "cloud_cr3",
+    "model_cr1",
+    "effective_clouds",
+    "active_labs",
+    "lab_entries",
+    "lab_exits",
+    "locked_share",
+    "contracted_share",
+    "max_provider_share",
+    "switching_rate",
+    "switching_cost_ratio",
+    "roundtrip_ratio",
+    "circular_revenue_share",
+    "utilization",
+    "unmet_share",
+    "written_off",
+    "ledger_imbalance",
+    "ai_market",
+    "outside_share",
+    "capacity_gw",
+    "capex",
+    "hyperscaler_investment",
+    "independent_investment",
+    "acquisitions",
+    "hyperscaler_failures",
+)
+"""Columns of the quarterly metrics table, in order (defined in docs/model.md, Metrics)."""
+
+INTEGER_METRICS = (
+    "quarter",
+    "active_labs",
+    "lab_entries",
+    "lab_exits",
+    "acquisitions",
+    "hyperscaler_failures",
+)
+"""Metric columns stored as int32."""
+
+TABLES = ("metrics", "agents", "ledger", "deals")
+"""The tables a run can keep (see :meth:`computemarket.ComputeMarket.tables`)."""
+
+
+def firm_metric_columns(scenario: Scenario) -> tuple[str, ...]:
+    """Extra metric columns for the firms a scenario lists by name.
+
+    For each listed hyperscaler: ``cloud_share[NAME]`` (of AI compute revenue),
+    ``cloud_market_share[NAME]`` (of the whole cloud market, fringe included) and
+    ``roundtrip_ratio[NAME]``; for each listed lab: ``model_share[NAME]`` (of labs' revenue),
+    ``locked_share[NAME]`` and ``revenue[NAME]`` ($B per quarter). Generated firms get none.
+    """
+    columns: list[str] = []
+    for spec in scenario.hyperscalers:
+        columns += [
+            f"cloud_share[{spec.name}]",
+            f"cloud_market_share[{spec.name}]",
+            f"roundtrip_ratio[{spec.name}]",
+        ]
+    for spec in scenario.labs:
+        columns += [
+            f"model_share[{spec.name}]",
+            f"locked_share[{spec.name}]",
+            f"revenue[{spec.name}]",
+        ]
+    return tuple(columns)
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the quarterly metrics, which the model computes itself each quarter.
+
+    Each metric's reporter reads the model's latest value of it; :meth:`collect` appends those
+    values directly rather than through Mesa's per-reporter dispatch and deep copy (the values are
+    immutable scalars). The table it builds is the same.
+
+    Args:
+        latest: The model's latest value of each metric, by column name (read at each collect).
+    """
+
+    def __init__(self, latest: dict[str, float]) -> None:
+        super().__init__(model_reporters={name: [latest.__getitem__, [name]] for name in latest})
+        self._latest = latest
+
+    def collect(self, model: mesa.Model) -> None:
+        """Collect the latest metrics (and whatever agent reporters a user added, the Mesa way)."""
+        if self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        self._collection_steps.append(model.time)
+        for name, values in self.model_vars.items():
+            values.append(self._latest[name])
+
+
+def quarter_metrics(state: State) -> dict[str, float]:
+    """The metrics row of the state's quarter (docs/model.md §8), without per-firm columns."""
+    labs, p, c, market = state.labs, state.providers, state.counters, state.market
+    quarter = market.quarter
+    revenue = p.ai_revenue * p.alive
+    cloud_hhi = mx.hhi(revenue)
+    lab_revenue, firm = mx.model_market_firms(labs.revenue, labs.owner, labs.alive, p.alive.size)
+    firm_revenue = mx.grouped_sum(lab_revenue, firm)
+    independent = labs.alive & (labs.owner < 0)
+    spend = labs.spend[independent]
+    total_spend = float(spend.sum())
+    contract_spend = labs.contract_spend[independent].sum()
+    # Cost of leaving every current provider: switching charges on a quarter's spend, plus the
+    # take-or-pay and reserved-contract obligations still to pay; relative to annual spend.
+    left = np.maximum(labs.contract_end - quarter, 0)
+    obligations = labs.commit_remaining.sum(axis=1) + labs.contract_gw * labs.contract_price * left
+    leaving = (state.params.rules.switching_cost + market.egress_fee) * labs.spend + obligations
+    served_total = float(p.served.sum())
+    capacity_total = float(p.capacity.sum())
+    need_total = float(labs.need.sum())
+    return {
+        "quarter": quarter,
+        "year": calendar_year(state.params.market, quarter),
+        "cloud_hhi": cloud_hhi,
+        "capacity_hhi": mx.hhi(p.capacity),
+        "cloud_market_hhi": mx.hhi_with_fringe(
+            (p.external_revenue + p.non_ai_revenue) * p.alive, market.fringe_revenue
+        ),
+        "model_hhi": mx.hhi(firm_revenue),
+        "cloud_cr1": mx.concentration_ratio(revenue, 1),
+        "cloud_cr3": mx.concentration_ratio(revenue, 3),
+        "model_cr1": mx.concentration_ratio(firm_revenue, 1),
+        "effective_clouds": mx.effective_number(cloud_hhi),
+        "active_labs": int(labs.alive.sum()),
+        "lab_entries": int(c["entries"]),
+        "lab_exits": int(c["exits"]),
+        "locked_share": mx.locked_share(labs.locked_spend[independent], spend),
+        "contracted_share": float(contract_spend) / total_spend if total_spend > 0 else 0.0,
+        "max_provider_share": mx.max_provider_share(labs.billed[independent]),
+        "switching_rate": 4.0 * market.moved_gw / served_total if served_total > 0 else 0.0,
+        "switching_cost_ratio": float(leaving[independent].sum()) / (4.0 * total_spend)
+        if total_spend > 0
+        else 0.0,
+        "roundtrip_ratio": mx.roundtrip_ratio(
+            float(p.circular_revenue.sum()), float(p.invested.sum())
+        ),
+        "circular_revenue_share": c["circular_revenue"] / float(revenue.sum())
+        if revenue.sum() > 0
+        else 0.0,
+        "utilization": served_total / capacity_total if capacity_total > 0 else 0.0,
+        "unmet_share": market.unmet_gw / need_total if need_total > 0 else 0.0,
+        "written_off": c["written_off"],
+        "ledger_imbalance": c["ledger_imbalance"],
+        "ai_market": market.ai_market,
+        "outside_share": market.outside_share,
+        "capacity_gw": capacity_total,
+        "capex": float(p.capex.sum()),
+        "hyperscaler_investment": c["hyperscaler_investment"],
+        "independent_investment": c["independent_investment"],
+        "acquisitions": int(c["acquisitions"]),
+        "hyperscaler_failures": int(c["hyperscaler_failures"]),
+    }
+
+
+def firm_metrics(state: State) -> dict[str, float]:
+    """Per-firm columns for the firms a scenario names (see :func:`firm_metric_columns`).
+
+    Listed firms come first in the state's rows, so listed firm ``k`` is row ``k``.
+    """
+    labs, p = state.labs, state.providers
+    values: dict[str, float] = {}
+    ai_revenue = p.ai_revenue * p.alive
+    cloud = (p.external_revenue + p.non_ai_revenue) * p.alive
+    cloud_total = float(cloud.sum()) + state.market.fringe_revenue
+    total = float(ai_revenue.sum())
+    for h, spec in enumerate(state.params.hyperscalers):
+        values[f"cloud_share[{spec.name}]"] = float(ai_revenue[h]) / total if total > 0 else 0.0
+        values[f"cloud_market_share[{spec.name}]"] = (
+            float(cloud[h]) / cloud_total if cloud_total > 0 else 0.0
+        )
+        invested = float(p.invested[h])
+        values[f"roundtrip_ratio[{spec.name}]"] = (
+            float(p.circular_revenue[h]) / invested if invested > 0 else 0.0
+        )
+    lab_total = float(labs.revenue[labs.alive].sum())
+    for i, spec in enumerate(state.params.labs):
+        alive = bool(labs.alive[i])
+        values[f"model_share[{spec.name}]"] = (
+            float(labs.revenue[i]) / lab_total if alive and lab_total > 0 else 0.0
+        )
+        spend = float(labs.spend[i])
+        values[f"locked_share[{spec.name}]"] = (
+            float(labs.locked_spend[i]) / spend if alive and spend > 0 else 0.0
+        )
+        values[f"revenue[{spec.name}]"] = float(labs.revenue[i]) if alive else 0.0
+    return values
+
+
+def agent_rows(state: State) -> dict[str, np.ndarray]:
+    """One row per provider and per active (or just exited) lab for the state's quarter.
+
+    A lab that exited this quarter keeps its last row, with ``alive`` False.
+    """
+    labs, p, cash, quarter = state.labs, state.providers, state.ledger.cash, state.market.quarter
+    n_p = p.alive.size
+    revenue = p.ai_revenue * p.alive
+    total = revenue.sum()
+    cloud_revenue = (p.external_revenue + p.non_ai_revenue) * p.alive
+    cloud_total = float(cloud_revenue.sum()) + state.market.fringe_revenue
+    shown = np.flatnonzero(labs.alive | (labs.exited == quarter))
+    lab_rev = labs.revenue[shown]
+    lab_total = lab_rev.sum()
+    lab_spend = labs.spend[shown]
+    n_l = shown.size
+    nan_p, nan_l = np.full(n_p, np.nan), np.full(n_l, np.nan)
+    return {
+        "quarter": np.full(n_p + n_l, quarter, dtype=np.int32),
+        "row": np.concatenate([np.arange(n_p), shown]),
+        "is_lab": np.concatenate([np.zeros(n_p, bool), np.ones(n_l, bool)]),
+        "cash": np.concatenate([cash[p.account], cash[labs.account[shown]]]),
+        "debt": np.concatenate([p.debt, nan_l]),
+        "capacity_gw": np.concatenate([p.capacity, nan_l]),
+        "non_ai_revenue": np.concatenate([p.non_ai_revenue * p.alive, nan_l]),
+        "cloud_market_share": np.concatenate(
+            [cloud_revenue / cloud_total if cloud_total > 0 else np.zeros(n_p), nan_l]
+        ),
+        "price": np.concatenate([p.price, nan_l]),
+        "utilization": np.concatenate(
+            [np.divide(p.served, p.capacity, out=np.zeros(n_p), where=p.capacity > 0), nan_l]
+        ),
+        "quality": np.concatenate([nan_p, np.log(labs.stock[shown])]),
+        "revenue": np.concatenate([revenue, lab_rev]),
+        "share": np.concatenate(
+            [
+                revenue / total if total > 0 else np.zeros(n_p),
+                lab_rev / lab_total if lab_total > 0 else np.zeros(n_l),
+            ]
+        ),
+        "compute_spend": np.concatenate([nan_p, lab_spend]),
+        "locked_share": np.concatenate(
+            [
+                nan_p,
+                np.divide(
+                    labs.locked_spend[shown], lab_spend, out=np.zeros(n_l), where=lab_spend > 0
+                ),
+            ]
+        ),
+        "invested": np.concatenate([p.invested, nan_l]),
+        "losses": np.concatenate([p.losses, nan_l]),
+        "capex": np.concatenate([p.capex, nan_l]),
+        "circular_revenue": np.concatenate([p.circular_revenue, nan_l]),
+        "roundtrip_ratio": np.concatenate(
+            [
+                np.divide(p.circular_revenue, p.invested, out=np.zeros(n_p), where=p.invested > 0),
+                nan_l,
+            ]
+        ),
+        "owner": np.concatenate([np.full(n_p, -1), labs.owner[shown]]),
+        "alive": np.concatenate([p.alive, labs.alive[shown]]),
+    }
+
+
+def metrics_table(datacollector: mesa.DataCollector) -> pd.DataFrame:
+    """The quarterly metrics as a table, integer columns as int32."""
+    metrics = datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    return metrics.astype(dict.fromkeys(INTEGER_METRICS, "int32"))
+
+
+def agents_table(
+    rows: list[dict[str, np.ndarray]],
+    provider_names: list[str],
+    lab_names: list[str],
+    provider_ids: list[int],
+    lab_ids: list[int],
+) -> pd.DataFrame:
+    """The agents table from the quarters' :func:`agent_rows`.
+
+    Args:
+        rows: One :func:`agent_rows` result per recorded quarter.
+        provider_names: Name of each provider, by row.
+        lab_names: Name of each lab, by row.
+        provider_ids: Mesa ``unique_id`` of each provider agent, by row.
+        lab_ids: Mesa ``unique_id`` of each lab agent, by row.
+    """
+    columns = {key: np.concatenate([quarter[key] for quarter in rows]) for key in rows[0]}
+    row, is_lab = columns.pop("row"), columns.pop("is_lab")
+    p_names = np.array(provider_names, dtype=object)
+    l_names = np.array(lab_names, dtype=object)
+    p_ids, l_ids = np.array(provider_ids), np.array(lab_ids)
+    owner = columns.pop("owner")
+    owner_name = np.where(owner >= 0, p_names[np.clip(owner, 0, None)], "")
+    return pd.DataFrame(
+        {
+            "quarter": columns.pop("quarter"),
+            "agent_id": np.where(
+                is_lab, l_ids[np.where(is_lab, row, 0)], p_ids[np.where(is_lab, 0, row)]
+            ),
+            "name": np.where(
+                is_lab, l_names[np.where(is_lab, row, 0)], p_names[np.where(is_lab, 0, row)]
+            ),
+            "kind": pd.Categorical(
+                np.where(is_lab, "lab", "hyperscaler"), categories=["hyperscaler", "lab"]
+            ),
+            **columns,
+            "owner": owner_name,
+        }
+    )
+
+
+def deals_table(deal_rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The deals table: one row per deal, compute commitment or acquisition."""
+    return pd.DataFrame(deal_rows, columns=list(DEAL_COLUMNS))
+
+
+def ledger_table(state: State) -> pd.DataFrame:
+    """Every closed quarter's transfers, with account names."""
+    names = [""] * state.ledger.cash.size
+    for row, name in enumerate(state.provider_names):
+        names[state.providers.account[row]] = name
+    for row, name in enumerate(state.lab_names):
+        names[state.labs.account[row]] = name
+    return state.ledger.to_frame(names)
