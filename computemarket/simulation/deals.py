@@ -1,9 +1,12 @@
-"""Deals: capital for compute (docs/model.md §7.5), from signing to the last tranche.
+"""Deals: capital for compute (docs/model.md §7.5), a relationship's whole life in one place.
 
-A deal between provider ``h`` and lab ``i`` lives in the lab x provider matrices of
-:class:`~computemarket.simulation.state.LabState` (stake, commitment, exclusivity, discount,
-revenue share, tied money, tranches). This module puts a deal in force (a first deal or a
-follow-on), pays its conditional tranches and signs the endogenous offers labs accept.
+A relationship between provider ``h`` and lab ``i`` lives in the lab x provider matrices of
+:class:`~computemarket.simulation.state.LabState` named in
+:data:`~computemarket.simulation.state.RELATIONSHIP_TERMS` (stake, commitment, exclusivity,
+discount, revenue share, tied money, tranches). This module starts a relationship or extends it
+with a follow-on (:func:`enter_agreement`), pays its conditional tranches, signs the endogenous
+offers labs accept, and ends relationships (:func:`end_relationships`) when a lab exits or is
+acquired or a provider fails.
 """
 
 from __future__ import annotations
@@ -11,11 +14,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from computemarket.agents.hyperscaler import Offer
 from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN
 from computemarket.simulation.parameters import AgreementSpec
-from computemarket.simulation.state import LabState, State
+from computemarket.simulation.state import (
+    CONTRACT_FIELDS,
+    RELATIONSHIP_TERMS,
+    LabState,
+    State,
+)
 
 DEAL_COLUMNS = (
     "quarter",
@@ -187,3 +196,27 @@ def sign_independent(state: State, lab: int, offer: Offer) -> None:
     labs.independent_stake[lab] += offer.stake
     labs.independent_invested[lab] += offer.amount
     state.counters["independent_investment"] += offer.amount
+
+
+def end_relationships(labs: LabState, lab_rows: ArrayLike, providers: ArrayLike) -> None:
+    """End every relationship between the given labs and providers.
+
+    Every term in :data:`~computemarket.simulation.state.RELATIONSHIP_TERMS` goes back to zero
+    for each (lab, provider) pair, and a lab's reserved-capacity contract with one of the
+    providers ends. What the lab still owed under a commitment or contract lapses; tagged money
+    stays with the lab, untagged. Book values (``invested_in``) and history (``allocation``,
+    ``billed``) are kept: the caller decides what happens to them.
+
+    Args:
+        labs: The lab arrays.
+        lab_rows: Rows of the labs.
+        providers: Rows of the providers.
+    """
+    rows = np.atleast_1d(np.asarray(lab_rows, dtype=np.int64))
+    cols = np.atleast_1d(np.asarray(providers, dtype=np.int64))
+    pairs = np.ix_(rows, cols)
+    for name in RELATIONSHIP_TERMS:
+        getattr(labs, name)[pairs] = 0.0
+    ended = rows[np.isin(labs.contract_provider[rows], cols)]
+    for name, value in CONTRACT_FIELDS.items():
+        getattr(labs, name)[ended] = value

@@ -14,6 +14,7 @@ import numpy as np
 from computemarket.agents.hyperscaler import Hyperscaler
 from computemarket.agents.lab import AILab, lab_valuation
 from computemarket.simulation import metrics as mx
+from computemarket.simulation.deals import end_relationships
 from computemarket.simulation.ledger import EXTERNAL
 from computemarket.simulation.state import State
 
@@ -72,20 +73,9 @@ def try_acquisition(state: State, lab: int) -> bool:
     outside_holders = max(0.0, 1.0 - other_stakes.sum() - labs.stake[lab, h])
     ledger.book(acct, EXTERNAL, price * outside_holders, "acquisition")
     labs.owner[lab] = h
-    for name in (
-        "stake",
-        "commit_remaining",
-        "commit_end",
-        "exclusive_end",
-        "discount",
-        "revenue_share",
-        "tagged",
-        "pending",
-        "tranche",
-    ):
-        getattr(labs, name)[lab] = 0.0
+    # The lab is in-house now: its deals (the buyer's included) and its contract end.
+    end_relationships(labs, lab, np.arange(p.alive.size))
     labs.independent_stake[lab] = 0.0
-    labs.contract_provider[lab], labs.contract_gw[lab], labs.contract_end[lab] = -1, 0.0, -1
     state.counters["acquisitions"] += 1
     state.deal_rows.append(
         {
@@ -151,9 +141,8 @@ def exit_lab(state: State, lab: int) -> None:
     if total > 0:
         labs.share[labs.alive] *= (total + released) / total
         market.outside_share *= (total + released) / total
-    for name in ("stake", "commit_remaining", "exclusive_end", "tagged", "pending", "allocation"):
-        getattr(labs, name)[lab] = 0.0
-    labs.contract_provider[lab], labs.contract_gw[lab], labs.contract_end[lab] = -1, 0.0, -1
+    end_relationships(labs, lab, np.arange(p.alive.size))
+    labs.allocation[lab] = 0.0
     labs.need[lab] = labs.revenue[lab] = labs.potential_revenue[lab] = labs.burn[lab] = 0.0
     state.counters["exits"] += 1
     labs.exited[lab] = market.quarter
@@ -163,7 +152,14 @@ def exit_lab(state: State, lab: int) -> None:
 
 
 def fail_provider(state: State, h: int) -> None:
-    """A provider that cannot pay fails: creditors lose, its contracts and ties end."""
+    """A provider that cannot pay fails: creditors lose, its contracts and ties end.
+
+    From its failure on it receives nothing: every relationship with it ends (stakes, commitments,
+    exclusivity, discounts, revenue shares, tranches, contracts), what labs still owed it under
+    commitments and contracts lapses (its creditors have already absorbed its hole), its in-house
+    labs become independent, and the workloads that ran on it are released, so moving them
+    elsewhere is not switching and pays no switching charges.
+    """
     labs, p = state.labs, state.providers
     hole = -float(state.ledger.cash[p.account[h]])
     state.ledger.book(EXTERNAL, p.account[h], hole, "debt_default")
@@ -173,9 +169,7 @@ def fail_provider(state: State, h: int) -> None:
     p.arrivals[h] = 0.0
     p.capex_due[h] = 0.0
     p.capacity[h] = p.served[h] = p.capex[h] = p.ai_revenue[h] = p.other_capex[h] = 0.0
-    for name in ("stake", "commit_remaining", "exclusive_end", "tagged", "pending", "tranche"):
-        getattr(labs, name)[:, h] = 0.0
-    ended = labs.contract_provider == h
-    labs.contract_provider[ended], labs.contract_gw[ended], labs.contract_end[ended] = -1, 0.0, -1
+    end_relationships(labs, np.arange(len(labs)), h)
+    labs.allocation[:, h] = 0.0
     labs.owner[labs.owner == h] = -1
     state.counters["hyperscaler_failures"] += 1

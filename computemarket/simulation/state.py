@@ -139,8 +139,7 @@ LAB_VECTORS: dict[str, tuple[type, float]] = {
     "entered": (np.int64, 0),
     "exited": (np.int64, -1),
 }
-LAB_MATRICES: tuple[str, ...] = (
-    "allocation",  # GW served last quarter, where the lab's workloads run
+RELATIONSHIP_TERMS: tuple[str, ...] = (
     "stake",  # provider's equity stake in the lab
     "commit_remaining",  # $B still to spend at the investor under take-or-pay
     "commit_start",  # first quarter the commitment's spending obligation applies
@@ -152,9 +151,28 @@ LAB_MATRICES: tuple[str, ...] = (
     "tied",  # 1 where the investor's money obliges spending at the investor (tagged when paid)
     "pending",  # $B of conditional tranches still to be paid
     "tranche",  # $B per conditional tranche
+)
+"""The terms of a lab-provider relationship (deal or commitment): they end together, all of them,
+when the relationship ends (:func:`computemarket.simulation.deals.end_relationships`). A new term
+added here is covered by every way a relationship ends."""
+USAGE_MATRICES: tuple[str, ...] = (
+    "allocation",  # GW served last quarter, where the lab's workloads run
     "billed",  # $B billed this quarter (for bad-debt sharing)
+)
+"""Where a lab's compute runs and what it was billed: history, not terms."""
+BOOK_MATRICES: tuple[str, ...] = (
     "invested_in",  # $B the provider has paid into the lab (book value of its equity)
 )
+"""Book values kept after a relationship ends (write-offs need them)."""
+LAB_MATRICES: tuple[str, ...] = RELATIONSHIP_TERMS + USAGE_MATRICES + BOOK_MATRICES
+"""Every per-pair (lab x provider) matrix of :class:`LabState`."""
+CONTRACT_FIELDS: dict[str, float] = {
+    "contract_provider": -1,
+    "contract_gw": 0.0,
+    "contract_price": 0.0,
+    "contract_end": -1,
+}
+"""A lab's reserved-capacity contract and the values that mean "no contract"."""
 
 
 class LabState:
