@@ -57,7 +57,11 @@ def enter_agreement(
     The upfront part is paid now (tagged with the investor when the deal is tied), the rest of the
     amount in conditional quarterly tranches; the stake dilutes the other holders; the
     commitment's obligation starts ``commitment_start`` quarters from now and lasts
-    ``commitment_quarters``.
+    ``commitment_quarters``, and so does the revenue share.
+
+    A follow-on (a deal where a relationship is already in force) adds its stake, its amount and
+    its commitment to those in force and extends the commitment's term; it never lowers a discount
+    or a revenue share in force: the higher share applies, until the end of the deal that set it.
 
     Args:
         state: The market state.
@@ -94,10 +98,17 @@ def enter_agreement(
         labs.exclusive_end[lab, h] = max(
             labs.exclusive_end[lab, h], quarter + deal.exclusivity_quarters + 1
         )
-    if deal.discount > 0:
-        labs.discount[lab, h] = deal.discount
+    # A follow-on never lowers a discount or revenue share in force (see model.md §7.5).
+    labs.discount[lab, h] = max(labs.discount[lab, h], deal.discount)
     if deal.revenue_share > 0:
-        labs.revenue_share[lab, h] = deal.revenue_share
+        end = quarter + 1 + deal.commitment_start + deal.commitment_quarters
+        in_force = labs.revenue_share_end[lab, h] > quarter
+        current = labs.revenue_share[lab, h] if in_force else 0.0
+        if deal.revenue_share > current:
+            labs.revenue_share[lab, h] = deal.revenue_share
+            labs.revenue_share_end[lab, h] = end
+        elif deal.revenue_share == current:
+            labs.revenue_share_end[lab, h] = max(labs.revenue_share_end[lab, h], end)
     p.invested[h] += upfront
     labs.invested_in[lab, h] += upfront
     state.counters["hyperscaler_investment"] += upfront

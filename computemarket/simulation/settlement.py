@@ -117,7 +117,7 @@ def settle(
     )
     labs.revenue[:] = labs.potential_revenue * fraction
     ledger.book_many(EXTERNAL, labs.account, labs.revenue, "end_user_revenue")
-    sharing = (labs.commit_end > quarter) & (labs.revenue_share > 0)
+    sharing = (labs.revenue_share_end > quarter) & (labs.revenue_share > 0)
     revenue_share = np.where(sharing, labs.revenue_share * labs.revenue[:, None], 0.0)
     book_lab_payments(state, (revenue_share, "revenue_share", False))
     opex = np.where(labs.alive, lp.opex_share * labs.revenue + lp.fixed_opex, 0.0)

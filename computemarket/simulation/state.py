@@ -147,6 +147,7 @@ RELATIONSHIP_TERMS: tuple[str, ...] = (
     "exclusive_end",  # quarter exclusivity ends
     "discount",  # price discount at the investor
     "revenue_share",  # share of lab revenue paid to the investor
+    "revenue_share_end",  # quarter the revenue share ends
     "tagged",  # $B of the investor's tied money the lab still holds
     "tied",  # 1 where the investor's money obliges spending at the investor (tagged when paid)
     "pending",  # $B of conditional tranches still to be paid

@@ -91,3 +91,66 @@ def test_a_failed_providers_workloads_are_released_not_switched_away():
     model.ledger.book(model.hyperscaler_list[1].account, EXTERNAL, 1e5, "capex")
     fail_provider(model.state, 1)
     assert np.all(model.labs.allocation[:, 1] == 0.0)
+
+
+# --------------------------------------------------------------------------------- follow-ons
+def offer(investor, amount, revenue_share, discount, multiple=2.0):
+    return Offer(
+        investor=investor,
+        amount=amount,
+        stake=0.05,
+        commitment_multiple=multiple,
+        exclusivity_quarters=0,
+        discount=discount,
+        revenue_share=revenue_share,
+    )
+
+
+def test_a_follow_on_adds_stake_and_commitment_and_never_lowers_terms_in_force():
+    model = ComputeMarket(
+        market_scenario="classroom", rng=1, overrides={"deals.commitment_quarters": 8}
+    )
+    labs, state = model.labs, model.state
+    sign_deal(state, 0, offer(1, 2.0, revenue_share=0.2, discount=0.15))
+    stake, commitment = labs.stake[0, 1], labs.commit_remaining[0, 1]
+    end = labs.revenue_share_end[0, 1]
+    assert end == 1 + 8  # from next quarter, for the commitment's term
+    model.state.market.quarter = 3
+    sign_deal(state, 0, offer(1, 1.0, revenue_share=0.05, discount=0.05))
+    assert labs.revenue_share[0, 1] == 0.2 and labs.revenue_share_end[0, 1] == end
+    assert labs.discount[0, 1] == 0.15
+    assert labs.stake[0, 1] == pytest.approx(stake * 0.95 + 0.05)  # diluted, then added
+    assert labs.commit_remaining[0, 1] == pytest.approx(commitment + 2.0)
+    assert labs.commit_end[0, 1] == 3 + 1 + 8  # the follow-on extends the commitment
+    sign_deal(state, 0, offer(1, 1.0, revenue_share=0.3, discount=0.2))
+    assert labs.revenue_share[0, 1] == 0.3 and labs.revenue_share_end[0, 1] == 3 + 1 + 8
+    assert labs.discount[0, 1] == 0.2
+    # Once a share has run out, a new deal sets its own, however low.
+    model.state.market.quarter = 20
+    sign_deal(state, 0, offer(1, 1.0, revenue_share=0.01, discount=0.0))
+    assert labs.revenue_share[0, 1] == 0.01 and labs.revenue_share_end[0, 1] == 20 + 1 + 8
+
+
+def test_microsoft_keeps_its_20_percent_of_openai_through_follow_ons():
+    result = run("calibrated-2025", years=7, seed=1)
+    follow_ons = result.deals[
+        (result.deals.investor == "Microsoft Azure")
+        & (result.deals.lab == "OpenAI")
+        & (result.deals.quarter > 0)
+    ]
+    assert not follow_ons.empty  # the case the rule is about happens in this run
+    ledger, metrics = result.ledger, result.metrics.set_index("quarter")
+    shares = (
+        ledger[
+            (ledger.kind == "revenue_share")
+            & (ledger.payer == "OpenAI")
+            & (ledger.payee == "Microsoft Azure")
+        ]
+        .groupby("quarter")
+        .amount.sum()
+    )
+    alive = metrics["revenue[OpenAI]"] > 0
+    quarters = [q for q in range(1, 28) if alive.get(q, False)]
+    assert quarters
+    paid = shares.reindex(quarters, fill_value=0.0)
+    np.testing.assert_allclose(paid, 0.2 * metrics.loc[quarters, "revenue[OpenAI]"], rtol=1e-12)
