@@ -62,7 +62,9 @@ class ClearingResult:
         tied: Served under exclusivity or at the in-house owner.
         open: Served by choice of effective cost.
         unmet: GW no provider could serve, (L,).
-        rationed: GW providers turned away (before spill), (P,): demand they saw but could not serve.
+        rationed: Unmet GW by provider, (P,): each lab's unmet demand shared by the providers
+            that turned it away, in proportion to what each turned away; it adds up to the unmet
+            demand of the labs that were turned away somewhere.
         committed_requested: Commitment GW asked for in the commitment tier (within need), (L, P);
             minus ``committed`` it is what providers failed to deliver.
     """
@@ -118,12 +120,12 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
     n_labs, n_providers = inp.cost.shape
     capacity = inp.capacity.astype(float)  # copies
     remaining = inp.need.astype(float)
-    rationed = np.zeros(n_providers)
+    turned_away = np.zeros((n_labs, n_providers))
 
     def serve(demand: np.ndarray) -> np.ndarray:
         nonlocal capacity, remaining
         got = ration(demand, capacity, inp.affiliated, inp.self_preferencing)
-        rationed[:] += (demand - got).sum(axis=0)
+        turned_away[:] += demand - got
         capacity = np.maximum(capacity - got.sum(axis=0), 0.0)
         remaining = np.maximum(remaining - got.sum(axis=1), 0.0)
         return got
@@ -146,6 +148,11 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
             break
         weights = open_demand_weights(inp.cost, capacity > 0, inp.price_sensitivity)
         open_served += serve(weights * remaining[:, None])
+    # A lab's demand that stays unmet counts once, shared by the providers that turned it away
+    # (in every tier and spill round, the same GW may have been turned away several times).
+    asked = turned_away.sum(axis=1, keepdims=True)
+    blame = np.divide(turned_away, asked, out=np.zeros_like(turned_away), where=asked > 0)
+    rationed = (blame * remaining[:, None]).sum(axis=0)
     return ClearingResult(
         contract, committed, tied, open_served, remaining, rationed, committed_requested
     )

@@ -100,3 +100,18 @@ def test_self_preferencing_forecloses_the_rival_lab():
     foreclosed = clear_market(market(**base, prefer=True))
     np.testing.assert_allclose(neutral.served, [[0.5], [0.5]])
     np.testing.assert_allclose(foreclosed.served, [[1.0], [0.0]])
+
+
+def test_unmet_demand_is_counted_once_however_often_it_was_turned_away():
+    # 12 GW at three providers of 1, 1 and 8 GW: round 1 asks 4 of each, two turn away 3 each;
+    # round 2 asks the third for the 6 left, it turns away 2; 2 GW stay unmet.
+    result = clear_market(market(need=[12.0], capacity=[1.0, 1.0, 8.0], sensitivity=0.0))
+    assert result.unmet.sum() == pytest.approx(2.0)
+    np.testing.assert_allclose(result.rationed, [0.75, 0.75, 0.5])  # 2 GW split 3:3:2
+    assert result.rationed.sum() == pytest.approx(result.unmet.sum())
+
+
+def test_nothing_is_rationed_when_all_demand_is_served():
+    result = clear_market(market(need=[3.0, 2.0], capacity=[2.0, 4.0], sensitivity=0.0))
+    assert result.unmet.sum() == pytest.approx(0.0)
+    np.testing.assert_allclose(result.rationed, 0.0)
