@@ -121,3 +121,37 @@ def fingerprint_mismatches(
                 problems.append(f"{name}: {a!r} != {b!r}")
                 break
     return problems
+
+
+def table_differences(
+    expected: pd.DataFrame, actual: pd.DataFrame, rtol: float = FINGERPRINT_RTOL, atol: float = 1e-9
+) -> list[str]:
+    """Where two versions of a table differ beyond ``rtol`` (relative) and ``atol`` (absolute).
+
+    The tables must have the same shape and columns; non-numeric columns must be equal; numbers may
+    differ by ``atol + rtol * |expected|`` (NaN equals NaN). Use it to check that a run on another
+    machine reproduces a table (the project promises 1e-9).
+
+    Args:
+        expected: The reference table.
+        actual: The table to check.
+        rtol: Relative tolerance.
+        atol: Absolute tolerance ($B, GW or the metric's unit; the default is a dollar or a watt).
+
+    Returns:
+        One line per difference (the first row of each differing column); empty if they agree.
+    """
+    if expected.shape != actual.shape or list(expected.columns) != list(actual.columns):
+        return [f"shape {expected.shape} != {actual.shape} or columns differ"]
+    problems = []
+    for name in expected.columns:
+        want, got = expected[name], actual[name]
+        if pd.api.types.is_bool_dtype(want.dtype) or pd.api.types.is_numeric_dtype(want.dtype):
+            a, b = want.to_numpy(dtype=float), got.to_numpy(dtype=float)
+            same = np.isclose(a, b, rtol=rtol, atol=atol) | (np.isnan(a) & np.isnan(b))
+        else:
+            same = want.astype(str).to_numpy() == got.astype(str).to_numpy()
+        if not same.all():
+            row = int(np.flatnonzero(~same)[0])
+            problems.append(f"{name}, row {row}: {want.iloc[row]!r} != {got.iloc[row]!r}")
+    return problems

@@ -15,6 +15,7 @@ import numpy as np
 
 from computemarket.agents.base import MarketAgent
 from computemarket.agents.hyperscaler import Offer
+from computemarket.simulation.numerics import first_minimum, rank_with_ties
 from computemarket.simulation.state import State
 
 if TYPE_CHECKING:
@@ -110,9 +111,11 @@ class AILab(MarketAgent):
                 score -= switch_rate * elsewhere * min(tied_spend, spend * elsewhere * 4.0)
             if score > 0 or desperate:
                 scored.append((score / offer.amount, offer))
-        scored.sort(key=lambda pair: (-pair[0], pair[1].investor))
+        # Best score per $ first; equal scores (to rounding) in order of investor.
+        scored.sort(key=lambda pair: pair[1].investor)
+        order = rank_with_ties([score for score, _ in scored], descending=True)
         chosen, covered = [], 0.0
-        for _, offer in scored:
+        for offer in (scored[i][1] for i in order):
             if covered >= amount_sought:
                 break
             chosen.append(offer)
@@ -251,7 +254,7 @@ def contract_providers(
     """
     cost = np.where(available[None, :], cost, np.inf)
     cost = np.where(exclusive.any(axis=1, keepdims=True) & ~exclusive, np.inf, cost)
-    choice = cost.argmin(axis=1)
+    choice = first_minimum(cost, axis=1)
     return choice, np.isfinite(cost[np.arange(choice.size), choice])
 
 

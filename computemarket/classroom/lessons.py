@@ -87,15 +87,15 @@ LESSONS: tuple[Lesson, ...] = (
             "1,429, in the moderately concentrated band.",
             "Press ▶. Labs grow unequally and mostly stay with the cloud they started on, so the "
             "clouds of the successful labs pull ahead: the cloud HHI crosses 1,800 within about "
-            "two years.",
+            "two years, then drifts back towards 1,700 as the other clouds win labs over.",
             "The market-share chart shows who pulls ahead; the model-market HHI (labs' shares of "
             "what end users spend on AI) moves on its own.",
         ),
         try_next=(
             "Set **Clouds** to 3: three equal clouds start at 3,333, highly concentrated from the "
             "first quarter.",
-            "Change the **Seed**: another cloud may win, but in seeds 1 to 5 alike the cloud "
-            "HHI ends the first five years above 1,800.",
+            "Change the **Seed**: another cloud may win, but in nine of the seeds 1 to 10 the "
+            "cloud HHI crosses 1,800 within the first five years.",
         ),
     ),
     Lesson(
@@ -114,16 +114,16 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={"rules.switching_cost": 0.0},
         seed=1,
         watch=(
-            "With free switching labs move about 30% of their compute between clouds each year "
-            "(switching rate), and each buys about a quarter of its compute away from its main "
-            "cloud (largest-provider share about 75%).",
+            "With free switching labs move about 20% of their compute between clouds each year "
+            "(switching rate), and each buys about a third of its compute away from its main "
+            "cloud (largest-provider share about two thirds).",
             "Locked-in spend, the part bought under a commitment or exclusivity, is about 45%: "
             "switching costs do not change it, deal terms do.",
         ),
         try_next=(
             "Set **Switching cost** to 0.5 (the market restarts; the dashed lines keep the run "
-            "you had): switching falls to about 5% a year, and each lab buys about 95% of its "
-            "compute from one cloud.",
+            "you had): switching falls by half, to about 10% a year, and each lab buys about 90% "
+            "of its compute from one cloud.",
             "Set **Exclusivity** to 0 quarters: the locked-in share falls to about 10%.",
         ),
     ),
@@ -157,7 +157,7 @@ LESSONS: tuple[Lesson, ...] = (
             "Set **Commitment multiple** to 0 (equity without strings): the round-trip ratio "
             "stays at zero.",
             "Set it to 12: the commitments outgrow the labs' business, more labs fail, and the "
-            "model-market HHI doubles.",
+            "model-market HHI rises by half.",
         ),
     ),
     Lesson(
@@ -179,8 +179,8 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={},
         seed=1,
         watch=(
-            "Laissez-faire: after ten years about 65% of the labs' compute spend is locked in, and "
-            "almost all the clouds' investment has come back as revenue.",
+            "Laissez-faire: after ten years close to 60% of the labs' compute spend is locked in, "
+            "and almost all the clouds' investment has come back as revenue.",
             "no-tied-investment: the round-trip ratio stays at zero; exclusivity still locks "
             "spend in.",
             "no-exclusivity: the locked-in share falls to about a third of its laissez-faire "

@@ -18,6 +18,7 @@ import numpy as np
 
 from computemarket.agents.lab import open_demand_weights, tied_provider
 from computemarket.simulation.contracts import contract_matrix
+from computemarket.simulation.numerics import snap_to_zero
 from computemarket.simulation.state import State
 
 SPILL_ROUNDS = 3
@@ -121,13 +122,16 @@ def clear_market(inp: ClearingInput) -> ClearingResult:
     capacity = inp.capacity.astype(float)  # copies
     remaining = inp.need.astype(float)
     turned_away = np.zeros((n_labs, n_providers))
+    # Leftovers below ROUNDING of the start are rounding: whether a provider still has capacity
+    # must not hang on the last bits of a float.
+    capacity_start, need_start = capacity.copy(), remaining.copy()
 
     def serve(demand: np.ndarray) -> np.ndarray:
         nonlocal capacity, remaining
         got = ration(demand, capacity, inp.affiliated, inp.self_preferencing)
         turned_away[:] += demand - got
-        capacity = np.maximum(capacity - got.sum(axis=0), 0.0)
-        remaining = np.maximum(remaining - got.sum(axis=1), 0.0)
+        capacity = snap_to_zero(np.maximum(capacity - got.sum(axis=0), 0.0), capacity_start)
+        remaining = snap_to_zero(np.maximum(remaining - got.sum(axis=1), 0.0), need_start)
         return got
 
     # 1. Reserved contracts, up to what the lab needs.

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from computemarket.agents.hyperscaler import Offer
 from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN
+from computemarket.simulation.numerics import snap_to_zero
 from computemarket.simulation.parameters import AgreementSpec
 from computemarket.simulation.state import (
     CONTRACT_FIELDS,
@@ -170,7 +171,10 @@ def pay_tranches(state: State) -> None:
     tied = labs.tied[rows, cols] > 0
     origin = np.where(tied, p.account[cols], NO_ORIGIN)
     ledger.book_many(p.account[cols], labs.account[rows], amount, "investment", origin)
-    labs.pending[rows, cols] -= amount
+    # The last tranche leaves nothing pending, whatever the rounding of the instalments.
+    labs.pending[rows, cols] = snap_to_zero(
+        labs.pending[rows, cols] - amount, labs.tranche[rows, cols]
+    )
     labs.tagged[rows, cols] += np.where(tied, amount, 0.0)
     np.add.at(p.invested, cols, amount)
     np.add.at(labs.invested_in, (rows, cols), amount)

@@ -15,6 +15,7 @@ import numpy as np
 from computemarket.agents.hyperscaler import Hyperscaler, Offer
 from computemarket.agents.lab import AILab, lab_valuation
 from computemarket.simulation.deals import sign_deal, sign_independent
+from computemarket.simulation.numerics import rank_with_ties
 from computemarket.simulation.state import State
 
 
@@ -25,7 +26,7 @@ def survival_beliefs(state: State) -> dict[int, float]:
     """
     labs = state.labs
     alive = np.flatnonzero(labs.alive)
-    order = np.argsort(np.log(labs.stock[alive]), kind="stable")
+    order = rank_with_ties(np.log(labs.stock[alive]))
     ranks = np.empty(alive.size)
     ranks[order] = np.arange(alive.size) / max(alive.size - 1, 1)
     floor = state.params.capital.survival_belief_floor

@@ -16,6 +16,10 @@ EXTERNAL = -1
 """Account number of the outside world (end users, suppliers, lenders, independent investors)."""
 NO_ORIGIN = -1
 """Origin of money that is nobody's tied investment."""
+MIN_TRANSFER = 1e-9
+"""$B: a transfer of at most a dollar is rounding (a payment computed as the difference of two
+equal amounts), not money, and is not booked. Booking it or not must not depend on the last bits of
+a float, which differ between CPUs."""
 
 KINDS = (
     "opening_balance",
@@ -83,7 +87,7 @@ class Ledger:
     def book(
         self, payer: int, payee: int, amount: float, kind: str, origin: int = NO_ORIGIN
     ) -> None:
-        """Book one transfer; a non-positive amount is skipped.
+        """Book one transfer; an amount of at most :data:`MIN_TRANSFER` is skipped.
 
         Args:
             payer: Account paying, or :data:`EXTERNAL`.
@@ -93,7 +97,7 @@ class Ledger:
             origin: Account of the investor whose tied money this is, or :data:`NO_ORIGIN`.
         """
         amount = float(amount)
-        if not amount > 0:
+        if not amount > MIN_TRANSFER:
             if amount != amount:
                 raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
             return
@@ -117,13 +121,13 @@ class Ledger:
         Args:
             payer: Accounts paying, or :data:`EXTERNAL`.
             payee: Accounts receiving, or :data:`EXTERNAL`.
-            amount: Amounts in $B; non-positive ones are skipped.
+            amount: Amounts in $B; those of at most :data:`MIN_TRANSFER` are skipped.
             kind: One of :data:`KINDS`.
             origin: Accounts of the investors whose tied money this is, or :data:`NO_ORIGIN`.
         """
         amount = np.asarray(amount, dtype=float).ravel()
         n = amount.size
-        keep = amount > 0
+        keep = amount > MIN_TRANSFER
         if not keep.all() and np.isnan(amount).any():
             raise LedgerImbalanceError(f"quarter {self.quarter}: a {kind} transfer of NaN $B")
         amount = amount[keep]
@@ -153,7 +157,7 @@ class Ledger:
         Args:
             payer: Accounts paying, or :data:`EXTERNAL` (int64).
             payee: Accounts receiving, or :data:`EXTERNAL` (int64).
-            amount: Amounts in $B, all positive.
+            amount: Amounts in $B, all above :data:`MIN_TRANSFER`.
             code: :data:`KIND_CODE` of each transfer (int16).
             origin: Accounts of the investors whose tied money this is, or :data:`NO_ORIGIN` (int64).
         """

@@ -15,7 +15,8 @@ from computemarket.agents.hyperscaler import update_markups
 from computemarket.simulation import metrics as mx
 from computemarket.simulation.clearing import ClearingResult
 from computemarket.simulation.demand import grow_quality
-from computemarket.simulation.ledger import EXTERNAL, KIND_CODE, NO_ORIGIN
+from computemarket.simulation.ledger import EXTERNAL, KIND_CODE, MIN_TRANSFER, NO_ORIGIN
+from computemarket.simulation.numerics import snap_to_zero
 from computemarket.simulation.state import State
 
 
@@ -30,7 +31,7 @@ def book_lab_payments(state: State, *payments: tuple[np.ndarray, str, bool]) -> 
         payments: ``(amounts, kind, tied)`` per matrix; a tied payment's origin is the provider.
     """
     amounts = np.array([amount for amount, _, _ in payments])
-    layer, rows, cols = np.nonzero(amounts > 0)
+    layer, rows, cols = np.nonzero(amounts > MIN_TRANSFER)
     if rows.size == 0:
         return
     codes = np.array([KIND_CODE[kind] for _, kind, _ in payments], dtype=np.int16)
@@ -82,7 +83,7 @@ def settle(
     # The investor's tied money comes back first: that is the circular part of the payment.
     circular_pay = np.minimum(pay, labs.tagged)
     circular_top = np.minimum(top_up, labs.tagged - circular_pay)
-    labs.tagged -= circular_pay + circular_top
+    labs.tagged = snap_to_zero(labs.tagged - (circular_pay + circular_top), labs.tagged)
     # Spending counts towards a commitment once its obligation has started.
     # What the provider failed to deliver lapses: it does not pile up on later quarters.
     started = labs.commit_start <= quarter
