@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from computemarket.simulation.model import ComputeMarket
+from computemarket.simulation.recording import TABLES
 from computemarket.simulation.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 
@@ -23,9 +24,10 @@ class RunResult:
         seed: The seed given to the model (``None`` if it drew fresh entropy).
         years: Simulated years.
         metrics: One row per quarter (see ``docs/model.md``, Metrics), quarter 0 is the initial state.
-        agents: One row per agent per quarter.
-        ledger: One row per transfer: quarter, payer, payee, amount ($B), kind, origin.
-        deals: One row per investment deal signed.
+        agents: One row per agent per quarter (``None`` if the run did not keep it).
+        ledger: One row per transfer: quarter, payer, payee, amount ($B), kind, origin (``None``
+            if not kept).
+        deals: One row per investment deal signed (``None`` if not kept).
         wall_time_s: Seconds spent building and running the model.
     """
 
@@ -33,9 +35,9 @@ class RunResult:
     seed: int | None
     years: int
     metrics: pd.DataFrame
-    agents: pd.DataFrame
-    ledger: pd.DataFrame
-    deals: pd.DataFrame
+    agents: pd.DataFrame | None
+    ledger: pd.DataFrame | None
+    deals: pd.DataFrame | None
     wall_time_s: float
 
 
@@ -46,6 +48,7 @@ def run(
     overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
     years: int | None = None,
     seed: int | None = None,
+    tables: Collection[str] = TABLES,
 ) -> RunResult:
     """Run one scenario and return its tables (the same tables ``computemarket run`` writes).
 
@@ -55,6 +58,8 @@ def run(
         overrides: Dotted-path overrides, e.g. ``{"deals.commitment_multiple": 5}``.
         years: Horizon in years; defaults to the scenario's ``market.years``.
         seed: Seed of the model's random number generators.
+        tables: The tables to keep (``metrics`` always; a sweep needs only that, and skips the
+            cost of recording the agents and the ledger).
 
     Returns:
         The run's tables.
@@ -65,13 +70,16 @@ def run(
     """
     start = time.perf_counter()
     resolved = load_scenario(scenario, rules=rules, overrides=overrides)
-    model = ComputeMarket(market_scenario=resolved, years=years, rng=seed)
+    model = ComputeMarket(market_scenario=resolved, years=years, rng=seed, tables=tables)
     model.run_model()
-    tables = model.tables()
+    kept = model.tables()
     return RunResult(
         scenario=resolved,
         seed=seed,
         years=model.years,
         wall_time_s=time.perf_counter() - start,
-        **tables,
+        metrics=kept["metrics"],
+        agents=kept.get("agents"),
+        ledger=kept.get("ledger"),
+        deals=kept.get("deals"),
     )

@@ -479,3 +479,19 @@ def test_runs_under_solaraviz_controls_step_and_reset():
     # Reset rebuilds the model from the keyword parameters alone (SolaraViz's contract).
     assert model.value.quarter == 0
     assert model.value.params.name == "classroom" and len(model.value.hyperscaler_list) == 3
+
+
+def test_a_metrics_only_run_has_the_same_metrics_and_keeps_no_rows():
+    full = run("baseline", years=5, seed=3)
+    lean = run("baseline", years=5, seed=3, tables=("metrics",))
+    pd.testing.assert_frame_equal(full.metrics, lean.metrics)
+    assert lean.agents is None and lean.ledger is None and lean.deals is None
+    model = ComputeMarket(years=1, rng=1, tables=("metrics", "deals"))
+    model.run_model()
+    assert set(model.tables()) == {"metrics", "deals"} and not model.ledger._rows
+
+
+@pytest.mark.parametrize("tables", [("agents",), "metrics", ("metrics", "nosuch")])
+def test_tables_must_name_known_tables_and_keep_the_metrics(tables):
+    with pytest.raises(ValueError, match="tables"):
+        ComputeMarket(tables=tables)
