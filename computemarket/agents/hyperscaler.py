@@ -83,7 +83,7 @@ class Hyperscaler(MarketAgent):
 
     # --------------------------------------------------------------------------------- behaviour
     def finance(self, contracted_revenue: float, backlog_gw: float) -> None:
-        """Book the quarter's operating flows, service debt, forecast demand and order capacity.
+        """The quarter's finance: operating flows, debt, demand forecast, capacity orders, capex.
 
         Args:
             contracted_revenue: $B the provider is still owed under contracts and commitments
@@ -91,71 +91,109 @@ class Hyperscaler(MarketAgent):
             backlog_gw: GW it is contracted or committed to supply in the quarter an order placed
                 now arrives (:func:`computemarket.simulation.contracts.backlog_gws`).
         """
+        operating_cost, cash_flow = self._operating_flows()
+        ceiling = self.debt_ceiling(cash_flow, contracted_revenue)
+        self.debt_room = max(0.0, ceiling - float(self.state.providers.debt[self.index]))
+        self._update_forecast()
+        reserve = operating_cost  # keep a quarter of operating cost in hand
+        order_gw = self._order_capacity(self._capacity_gap(backlog_gw), reserve)
+        if order_gw > 0:
+            # The new hardware is collateral too.
+            hp = self.state.params.hyperscaler
+            ceiling += hp.asset_financing * order_gw * hp.capex_per_gw
+            self.debt_room = max(0.0, ceiling - float(self.state.providers.debt[self.index]))
+        borrowed = self._pay_capex(reserve)
+        if borrowed == 0:
+            self._repay_debt(ceiling, reserve)
+
+    def _operating_flows(self) -> tuple[float, float]:
+        """Book non-AI revenue and costs, other business, AI operating cost and interest.
+
+        Returns:
+            ``(operating_cost, cash_flow)``: this quarter's AI operating cost, $B, and the
+            annualised operating cash flow that lenders look at, $B per year.
+        """
         st, p, i = self.state, self.state.providers, self.index
-        hp, market = st.params.hyperscaler, st.market
-        ledger, acct = st.ledger, self.account
+        hp, ledger, acct = st.params.hyperscaler, st.ledger, self.account
         non_ai = float(p.non_ai_revenue[i])
         ledger.book(EXTERNAL, acct, non_ai, "non_ai_revenue")
         ledger.book(acct, EXTERNAL, non_ai * (1.0 - hp.non_ai_margin), "non_ai_cost")
         ledger.book(EXTERNAL, acct, float(p.other_cash_flow[i]), "other_business")
         operating_cost = hp.operating_cost_per_gw * float(p.capacity[i])
         ledger.book(acct, EXTERNAL, operating_cost, "ai_operating_cost")
-        other_capex = float(p.other_capex[i])
-        debt = float(p.debt[i])
-        ledger.book(acct, EXTERNAL, debt * float(p.interest_rate[i]) / 4.0, "interest")
-
-        # Annualised operating cash flow sets the debt ceiling (leverage limit).
+        ledger.book(acct, EXTERNAL, float(p.debt[i]) * float(p.interest_rate[i]) / 4.0, "interest")
         ai_margin = float(p.ai_revenue[i]) - operating_cost
         cash_flow = 4.0 * (ai_margin + non_ai * hp.non_ai_margin + float(p.other_cash_flow[i]))
-        # Lenders advance against cash flow, against contracted revenue and against hardware
-        # (installed at its depreciated value, on order at cost): the debt ceiling.
-        ceiling = (
+        return operating_cost, cash_flow
+
+    def debt_ceiling(self, cash_flow: float, contracted_revenue: float) -> float:
+        """What lenders advance, $B: against cash flow, contracted revenue and hardware.
+
+        ``leverage_limit * max(cash flow, 0) + backlog_lending * contracted revenue +
+        asset_financing * hardware value`` (installed at its depreciated value, on order at cost).
+        """
+        hp = self.state.params.hyperscaler
+        return (
             hp.leverage_limit * max(cash_flow, 0.0)
             + hp.backlog_lending * contracted_revenue
             + hp.asset_financing * self.hardware_value()
         )
-        debt_room = max(0.0, ceiling - debt)
-        self.debt_room = debt_room
 
-        self._update_forecast()
-        order_gw = self._capacity_gap(backlog_gw)
-        reserve = operating_cost  # keep a quarter of operating cost in hand
+    def _order_capacity(self, gap_gw: float, reserve: float) -> float:
+        """Order what the capacity gap calls for, within what can be financed; return the GW ordered.
+
+        An order is affordable if cash, debt room and asset-backed lending (``asset_financing`` of
+        the new hardware) cover it on top of the capex already committed for earlier orders.
+        Capex is paid over the build: this quarter and the ``build_lag_quarters - 1`` after it.
+        """
+        st, p, i = self.state, self.state.providers, self.index
+        hp, market = st.params.hyperscaler, st.market
         lag, t_col = hp.build_lag_quarters, market.quarter + market.life_quarters
         committed = float(p.capex_due[i, t_col + 1 : t_col + lag + 1].sum())
-        # An order is affordable if cash, debt room and asset-backed lending (`asset_financing` of
-        # the new hardware) cover it on top of the capex already committed for earlier orders.
         own_share = 1.0 - hp.asset_financing
         affordable = max(
             0.0,
             self.cash
             - reserve
-            + debt_room
+            + self.debt_room
             - float(p.capex_due[i, t_col])
-            - other_capex
+            - float(p.other_capex[i])
             - own_share * committed,
         )
+        order_gw = gap_gw
         if own_share > 0:
             order_gw = min(order_gw, affordable / (hp.capex_per_gw * own_share))
         if order_gw > 0:
             p.arrivals[i, t_col + lag] += order_gw
-            # Capex is paid over the build: this quarter and the lag - 1 quarters after it.
             spread = max(lag, 1)
             p.capex_due[i, t_col : t_col + spread] += order_gw * hp.capex_per_gw / spread
-            # The new hardware is collateral too.
-            ceiling += hp.asset_financing * order_gw * hp.capex_per_gw
-            self.debt_room = debt_room = max(0.0, ceiling - debt)
-        capex = float(p.capex_due[i, t_col]) + other_capex
-        borrow = min(max(0.0, capex + reserve - self.cash), debt_room)
+        return order_gw
+
+    def _pay_capex(self, reserve: float) -> float:
+        """Pay this quarter's capex, borrowing what cash does not cover; return the $B borrowed."""
+        st, p, i = self.state, self.state.providers, self.index
+        t_col = st.market.quarter + st.market.life_quarters
+        capex = float(p.capex_due[i, t_col]) + float(p.other_capex[i])
+        borrow = min(max(0.0, capex + reserve - self.cash), self.debt_room)
         self._borrow(borrow)
-        ledger.book(acct, EXTERNAL, capex, "capex")
+        st.ledger.book(self.account, EXTERNAL, capex, "capex")
         p.capex[i] = capex
-        # Repay debt from cash beyond the reserve, but never with money just borrowed; debt above
-        # the ceiling (as hardware depreciates, collateral shrinks) is repaid as cash allows.
-        if borrow == 0 and p.debt[i] > 0:
-            scheduled = max(float(p.debt[i]) * hp.debt_repayment_rate, float(p.debt[i]) - ceiling)
-            repay = min(scheduled, max(0.0, self.cash - 2.0 * reserve))
-            ledger.book(acct, EXTERNAL, repay, "debt_repayment")
-            p.debt[i] -= max(repay, 0.0)
+        return borrow
+
+    def _repay_debt(self, ceiling: float, reserve: float) -> None:
+        """Repay debt from cash beyond the reserve: the scheduled share, or down to the ceiling.
+
+        Debt above the ceiling (as hardware depreciates, collateral shrinks) is repaid as cash
+        allows. Not called in a quarter the provider borrowed (it never repays with money just
+        borrowed).
+        """
+        p, i, hp = self.state.providers, self.index, self.state.params.hyperscaler
+        if p.debt[i] <= 0:
+            return
+        scheduled = max(float(p.debt[i]) * hp.debt_repayment_rate, float(p.debt[i]) - ceiling)
+        repay = min(scheduled, max(0.0, self.cash - 2.0 * reserve))
+        self.state.ledger.book(self.account, EXTERNAL, repay, "debt_repayment")
+        p.debt[i] -= max(repay, 0.0)
 
     def hardware_value(self) -> float:
         """Collateral value of the provider's AI hardware, $B.
