@@ -81,6 +81,69 @@ class Hyperscaler(MarketAgent):
         """A neocloud has no other business to fall back on."""
         return bool(self.state.providers.neocloud[self.index])
 
+    @property
+    def price(self) -> float:
+        """Spot price, $B per GW-quarter."""
+        return float(self.state.providers.price[self.index])
+
+    @property
+    def utilization(self) -> float:
+        """GW served over GW installed this quarter (0 without capacity)."""
+        p = self.state.providers
+        capacity = float(p.capacity[self.index])
+        return float(p.served[self.index]) / capacity if capacity > 0 else 0.0
+
+    @property
+    def ai_revenue(self) -> float:
+        """AI compute revenue this quarter, $B (0 once failed)."""
+        p = self.state.providers
+        return float(p.ai_revenue[self.index]) if p.alive[self.index] else 0.0
+
+    @property
+    def share(self) -> float:
+        """Share of the AI compute revenue of all providers this quarter (what ``cloud_hhi`` uses)."""
+        p = self.state.providers
+        total = float((p.ai_revenue * p.alive).sum())
+        return self.ai_revenue / total if total > 0 else 0.0
+
+    @property
+    def cloud_market_share(self) -> float:
+        """Share of the whole cloud market (non-AI plus external AI revenue, fringe included)."""
+        p, i = self.state.providers, self.index
+        cloud = (p.external_revenue + p.non_ai_revenue) * p.alive
+        total = float(cloud.sum()) + self.state.market.fringe_revenue
+        return float(cloud[i]) / total if total > 0 else 0.0
+
+    @property
+    def debt(self) -> float:
+        """Debt, $B."""
+        return float(self.state.providers.debt[self.index])
+
+    @property
+    def capex(self) -> float:
+        """Capex paid this quarter, $B."""
+        return float(self.state.providers.capex[self.index])
+
+    @property
+    def invested(self) -> float:
+        """Cumulative investment in labs, $B."""
+        return float(self.state.providers.invested[self.index])
+
+    @property
+    def circular_revenue(self) -> float:
+        """Cumulative compute revenue paid with its own tied investment, $B."""
+        return float(self.state.providers.circular_revenue[self.index])
+
+    @property
+    def roundtrip_ratio(self) -> float:
+        """Circular revenue per $ invested: this investor's 'door and window' ratio."""
+        return self.circular_revenue / self.invested if self.invested > 0 else 0.0
+
+    @property
+    def losses(self) -> float:
+        """Cumulative $B lost on labs that exited (capital invested and bad debt)."""
+        return float(self.state.providers.losses[self.index])
+
     # --------------------------------------------------------------------------------- behaviour
     def finance(self, contracted_revenue: float, backlog_gw: float) -> None:
         """The quarter's finance: operating flows, debt, demand forecast, capacity orders, capex.

@@ -62,6 +62,51 @@ class AILab(MarketAgent):
         """False once the lab has exited."""
         return bool(self.state.labs.alive[self.index])
 
+    @property
+    def revenue(self) -> float:
+        """End-user revenue this quarter, $B."""
+        return float(self.state.labs.revenue[self.index])
+
+    @property
+    def share(self) -> float:
+        """Share of all active labs' revenue this quarter (the model market)."""
+        labs = self.state.labs
+        total = float(labs.revenue[labs.alive].sum())
+        return self.revenue / total if self.alive and total > 0 else 0.0
+
+    @property
+    def user_share(self) -> float:
+        """Share of end-user AI spending (the outside option included), from the logit."""
+        return float(self.state.labs.share[self.index])
+
+    @property
+    def compute_spend(self) -> float:
+        """Compute billed this quarter, $B (payments and take-or-pay)."""
+        return float(self.state.labs.spend[self.index])
+
+    @property
+    def locked_share(self) -> float:
+        """Share of its compute spend served under a commitment or exclusivity."""
+        spend = self.compute_spend
+        return float(self.state.labs.locked_spend[self.index]) / spend if spend > 0 else 0.0
+
+    @property
+    def need_gw(self) -> float:
+        """GW the lab wants this quarter (inference plus training)."""
+        return float(self.state.labs.need[self.index])
+
+    @property
+    def served_gw(self) -> float:
+        """GW the lab was served last quarter."""
+        return float(self.state.labs.served[self.index])
+
+    @property
+    def largest_provider_share(self) -> float:
+        """Share of its compute spend at its largest provider (1 = single-sourced)."""
+        billed = self.state.labs.billed[self.index]
+        total = float(billed.sum())
+        return float(billed.max()) / total if total > 0 else 0.0
+
     def choose_offers(
         self,
         offers: list[Offer],

@@ -56,7 +56,12 @@ from computemarket.simulation.initialisation import (
 )
 from computemarket.simulation.ledger import Ledger
 from computemarket.simulation.recording import METRIC_COLUMNS, TABLES
-from computemarket.simulation.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from computemarket.simulation.scenario import (
+    DEFAULT_SCENARIO,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+)
 from computemarket.simulation.settlement import settle
 from computemarket.simulation.state import LabState, ProviderState
 from computemarket.simulation.supply import (
@@ -86,10 +91,23 @@ class ComputeMarket(mesa.Model):
         tables: The tables the run keeps (any of ``metrics``, ``agents``, ``ledger``, ``deals``):
             a sweep that needs only the metrics skips the agents' rows and the ledger's rows (the
             books are still checked every quarter).
+        scenario: Mesa's own experiment scenario (``mesa.experimental.scenarios``), which
+            SolaraViz's Reset may pass; it is not the market scenario (``market_scenario``). Only
+            its ``rng`` is used, when ``rng`` is not given.
+        **parameters: Any scenario parameter by its dotted name, e.g.
+            ``ComputeMarket(**{"deals.commitment_multiple": 6})``: the same as ``overrides``, so
+            that ``mesa.batch_run(ComputeMarket, parameters={"deals.commitment_multiple": [2, 6]})``
+            and SolaraViz controls work with the schema's names.
 
     Raises:
-        ScenarioError: If the scenario, rules or overrides are invalid.
+        ScenarioError: If the scenario, rules or overrides are invalid, or a parameter is given
+            both as a keyword and in ``overrides``.
         ValueError: If ``years``, ``rng`` or ``tables`` is invalid.
+
+    Examples:
+        >>> model = ComputeMarket(market_scenario="classroom", rng=1, **{"rules.switching_cost": 0.5})
+        >>> model.params.rules.switching_cost
+        0.5
     """
 
     def __init__(
@@ -101,8 +119,12 @@ class ComputeMarket(mesa.Model):
         years: int | None = None,
         rng: Any = None,
         tables: Collection[str] = TABLES,
+        scenario: Any = None,
+        **parameters: Any,
     ) -> None:
-        resolved = load_scenario(market_scenario, rules=rules, overrides=overrides)
+        resolved = load_scenario(
+            market_scenario, rules=rules, overrides=merge_overrides(overrides, parameters)
+        )
         horizon = resolved.market.years if years is None else years
         if (
             isinstance(horizon, bool)
@@ -117,6 +139,8 @@ class ComputeMarket(mesa.Model):
             raise ValueError(
                 f"tables: expected some of {', '.join(TABLES)} including metrics, got {tables!r}"
             )
+        if rng is None and scenario is not None:
+            rng = getattr(scenario, "rng", None)
         super().__init__(rng=rng)
         self.params = resolved
         self.years = int(horizon)
@@ -285,3 +309,19 @@ class ComputeMarket(mesa.Model):
     def life_quarters(self) -> int:
         """Hardware life in quarters."""
         return self.state.market.life_quarters
+
+
+def merge_overrides(
+    overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None, parameters: Mapping[str, Any]
+) -> list[tuple[str, Any]]:
+    """Dotted-path overrides from ``overrides`` and from keyword parameters, in that order.
+
+    Raises:
+        ScenarioError: If a parameter is given both ways.
+    """
+    items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
+    given = {key for key, _ in items}
+    twice = sorted(given & set(parameters))
+    if twice:
+        raise ScenarioError(f"{twice[0]}: given both as a keyword and in overrides (give it once)")
+    return items + list(parameters.items())

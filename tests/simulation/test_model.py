@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from computemarket.agents.hyperscaler import Offer
+from computemarket.agents.hyperscaler import Hyperscaler, Offer
+from computemarket.agents.lab import AILab
 from computemarket.simulation.contracts import contracted_revenues
 from computemarket.simulation.deals import sign_deal
 from computemarket.simulation.demand import lab_demand
@@ -495,3 +496,51 @@ def test_a_metrics_only_run_has_the_same_metrics_and_keeps_no_rows():
 def test_tables_must_name_known_tables_and_keep_the_metrics(tables):
     with pytest.raises(ValueError, match="tables"):
         ComputeMarket(tables=tables)
+
+
+# ------------------------------------------------------------------- Mesa's own tools, no glue
+def test_batch_run_takes_dotted_parameters_and_names_columns_after_them():
+    results = mesa.batch_run(
+        ComputeMarket,
+        parameters={
+            "market_scenario": "classroom",
+            "years": 1,
+            "deals.commitment_multiple": [2.0, 6.0],
+        },
+        rng=[1],
+        max_steps=4,
+        number_processes=1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(results)
+    assert sorted(frame["deals.commitment_multiple"]) == [2.0, 6.0]
+    assert frame.groupby("deals.commitment_multiple")["cloud_hhi"].mean().size == 2
+
+
+def test_a_parameter_given_twice_is_an_error():
+    from computemarket.simulation.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"rules\.switching_cost: given both"):
+        ComputeMarket(overrides={"rules.switching_cost": 0.1}, **{"rules.switching_cost": 0.2})
+
+
+def test_agent_reporters_read_the_agents_state():
+    model = ComputeMarket(market_scenario="classroom", years=1, rng=1)
+    collector = mesa.DataCollector(
+        agenttype_reporters={
+            Hyperscaler: {"share": "share", "price": "price", "utilization": "utilization"},
+            AILab: {"share": "share", "compute_spend": "compute_spend", "locked": "locked_share"},
+        }
+    )
+    model.step()
+    collector.collect(model)
+    clouds = collector.get_agenttype_vars_dataframe(Hyperscaler)
+    labs = collector.get_agenttype_vars_dataframe(AILab)
+    assert clouds["share"].sum() == pytest.approx(1.0)
+    assert labs["share"].sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(clouds["price"], model.providers.price)
+    assert (labs["compute_spend"] > 0).all() and labs["locked"].between(0, 1).all()
+    last = model.tables()["agents"].query("quarter == 1")
+    np.testing.assert_allclose(
+        clouds["share"].to_numpy(), last.loc[last.kind == "hyperscaler", "share"].to_numpy()
+    )
