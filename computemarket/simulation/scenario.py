@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from computemarket.simulation.parameters import (
     FIRM_LISTS,
@@ -179,11 +182,15 @@ def _check_value(label: str, path: str, f: dataclasses.Field, value: Any) -> Any
                 f"{label}: {path}: {value!r} is not one of {', '.join(meta['choices'])}"
             )
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # numpy's numbers count too (samplers and EMA Workbench hand them over); booleans do not.
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         kind = "an integer" if expected is int else "a number"
         raise ScenarioError(f"{label}: {path}: expected {kind}, got {value!r}")
     if expected is int:
-        if isinstance(value, float):
+        if isinstance(value, numbers.Integral):
+            value = int(value)
+        else:
+            value = float(value)
             if not (math.isfinite(value) and value.is_integer()):
                 raise ScenarioError(f"{label}: {path}: expected an integer, got {value!r}")
             value = int(value)
