@@ -35,6 +35,7 @@ from computemarket.results.style import (
     OTHER_LABS_COLOUR,
     firm_colours,
     new_figure,
+    quarter_label,
     run_title,
 )
 
@@ -158,12 +159,13 @@ def ring_layout(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
         angle -= width * step
     for i, lab in enumerate(loose):
         position[lab] = (math.cos(angle - i * step), math.sin(angle - i * step))
-    # Clouds with few labs would sit on top of each other: keep them a fair share of a turn apart.
-    gap = 2 * math.pi / (len(clouds) + 1)
-    for i in range(1, len(centres)):
-        centres[i] = min(centres[i], centres[i - 1] - gap)
-    for cloud, centre in zip(groups, centres, strict=True):
-        position[cloud] = (0.42 * math.cos(centre), 0.42 * math.sin(centre))
+    # Clouds sit evenly round the inner ring, in the order of their sectors and turned so that the
+    # first is in the middle of its sector: two clouds (and their names) can never meet.
+    if clouds:
+        turn = 2 * math.pi / len(clouds)
+        for i, cloud in enumerate(groups):
+            angle = centres[0] - i * turn
+            position[cloud] = (0.42 * math.cos(angle), 0.42 * math.sin(angle))
     return position
 
 
@@ -183,22 +185,35 @@ def deal_network_figure(run: StoredRun, quarter: int | None = None) -> Figure:
     graph = deal_network(run, quarter)
     quarter = graph.graph["quarter"]
     when = run.metrics.loc[run.metrics["quarter"] == quarter, "year"]
-    calendar = f" ({float(when.iloc[0]):g})" if len(when) else ""
+    calendar = f" ({quarter_label(float(when.iloc[0]))})" if len(when) else ""
     figure = new_figure(
         title=f"Deal network at quarter {quarter}{calendar}: {run_title(run.manifest)}"
     )
     key, ax = figure.subplots(1, 2, width_ratios=[1, 2.4])
-    key.set_axis_off()
+    draw_deal_network(ax, graph)
+    draw_key(key, graph)
+    return figure
+
+
+def draw_deal_network(ax: Axes, graph: nx.MultiDiGraph, *, font_size: float = FONT_SIZE) -> None:
+    """Draw a deal network on the ring (:func:`ring_layout`), labels and all, on one panel.
+
+    The report (:func:`deal_network_figure`) and the classroom app draw it with this function.
+
+    Args:
+        ax: The panel.
+        graph: A graph from :func:`deal_network`.
+        font_size: Size of the hyperscalers' names in points (labs' names are smaller).
+    """
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_xlim(-1.3, 1.3)
     ax.set_ylim(-1.25, 1.25)
     if graph.number_of_nodes() == 0:
-        ax.text(0, 0, "no firm in business at this quarter", ha="center")
-        return figure
+        ax.text(0, 0, "no firm in business at this quarter", ha="center", fontsize=font_size)
+        return
     position = ring_layout(graph)
-    values = [v for _a, _b, k, v in graph.edges(keys=True, data="value") if k != OWNERSHIP]
-    largest = max(values, default=1.0) or 1.0
+    largest = _largest_tie(graph)
     for investor, lab, kind, value in graph.edges(keys=True, data="value"):
         style = EDGE_STYLE[kind]
         width = OWNERSHIP_WIDTH if kind == OWNERSHIP else _width(value, largest)
@@ -217,9 +232,52 @@ def deal_network_figure(run: StoredRun, quarter: int | None = None) -> Figure:
                 zorder=1,
             )
         )
-    _draw_nodes(ax, graph, position)
-    _legend(key, largest)
-    return figure
+    _draw_nodes(ax, graph, position, font_size)
+
+
+def draw_key(ax: Axes, graph: nx.MultiDiGraph, *, font_size: float = FONT_SIZE) -> None:
+    """The key of a deal network on its own panel: kinds of tie and node, and edge widths in $B."""
+    ax.set_axis_off()
+    _legend(ax, _largest_tie(graph), font_size)
+
+
+def _largest_tie(graph: nx.MultiDiGraph) -> float:
+    values = [v for _a, _b, k, v in graph.edges(keys=True, data="value") if k != OWNERSHIP]
+    return max(values, default=1.0) or 1.0
+
+
+def describe_deal_network(graph: nx.MultiDiGraph, when: str) -> str:
+    """The network in words, with its key numbers (a text alternative for screen readers).
+
+    Args:
+        graph: A graph from :func:`deal_network`.
+        when: The quarter shown, e.g. ``"2027Q2"``.
+    """
+    clouds = [n for n, kind in graph.nodes(data="kind") if kind == "hyperscaler"]
+    labs = [n for n, kind in graph.nodes(data="kind") if kind == "lab"]
+    parts = []
+    for cloud in clouds:
+        ties: dict[str, float] = {}
+        owned = []
+        for _investor, lab, kind, value in graph.out_edges(cloud, keys=True, data="value"):
+            if kind == OWNERSHIP:
+                owned.append(lab)
+            else:
+                ties.setdefault(kind, 0.0)
+                ties[kind] += value
+        invested = sorted({lab for _c, lab, k in graph.out_edges(cloud, keys=True) if k == EQUITY})
+        text = f"{cloud} holds stakes in {len(invested)} labs"
+        if ties:
+            text += " (" + ", ".join(f"{kind} ${value:,.1f}B" for kind, value in ties.items()) + ")"
+        if owned:
+            text += f" and owns {', '.join(sorted(owned))}"
+        parts.append(text)
+    loose = [lab for lab in labs if graph.in_degree(lab) == 0]
+    return (
+        f"Deal network, {when}: {len(clouds)} hyperscalers, {len(labs)} labs. "
+        + "; ".join(parts)
+        + f". {len(loose)} labs have no hyperscaler tie."
+    )
 
 
 def _width(value: float, largest: float) -> float:
@@ -227,7 +285,9 @@ def _width(value: float, largest: float) -> float:
     return 0.8 + (MAX_WIDTH - 0.8) * math.sqrt(max(value, 0.0) / largest)
 
 
-def _draw_nodes(ax: Axes, graph: nx.MultiDiGraph, position: dict) -> None:
+def _draw_nodes(
+    ax: Axes, graph: nx.MultiDiGraph, position: dict, font_size: float = FONT_SIZE
+) -> None:
     for node, data in graph.nodes(data=True):
         x, y = position[node]
         if data["kind"] == "hyperscaler":
@@ -241,7 +301,7 @@ def _draw_nodes(ax: Axes, graph: nx.MultiDiGraph, position: dict) -> None:
                 node,
                 ha="center",
                 va="top",
-                fontsize=FONT_SIZE,
+                fontsize=font_size,
                 weight="bold",
                 color=INK,
                 zorder=4,
@@ -269,12 +329,12 @@ def _draw_nodes(ax: Axes, graph: nx.MultiDiGraph, position: dict) -> None:
             rotation_mode="anchor",
             ha="right" if flip else "left",
             va="center",
-            fontsize=FONT_SIZE - 3,
+            fontsize=font_size - 3,
             color=INK,
         )
 
 
-def _legend(ax: Axes, largest: float) -> None:
+def _legend(ax: Axes, largest: float, font_size: float = FONT_SIZE) -> None:
     """Two legends in the key panel: kinds of tie and node, and edge widths in $B."""
     ties = [
         Line2D([], [], color=INK, linewidth=2.5, linestyle=style["linestyle"], label=style["label"])
@@ -316,7 +376,7 @@ def _legend(ax: Axes, largest: float) -> None:
         Line2D([], [], color=INK, linewidth=_width(v, largest), label=f"\\${v:,.3g}B")
         for v in (largest, largest / 4, largest / 16)
     ]
-    text = {"fontsize": FONT_SIZE - 2, "title_fontsize": FONT_SIZE - 2, "frameon": False}
+    text = {"fontsize": font_size - 2, "title_fontsize": font_size - 2, "frameon": False}
     first = ax.legend(
         handles=ties, loc="upper left", title="ties, in the investor's colour", **text
     )

@@ -27,9 +27,9 @@ from computemarket.results.style import (
     FONT_SIZE,
     INK,
     OTHER_FIRMS_COLOUR,
-    TITLE_SIZE,
     firm_colours,
     new_figure,
+    quarter_label,
     run_title,
 )
 
@@ -209,6 +209,25 @@ def _money(amount: float) -> str:
     return f"\\${amount:,.1f}B" if amount < 100 else f"\\${amount:,.0f}B"
 
 
+def recent_quarters(metrics: pd.DataFrame, count: int = 4) -> list[int]:
+    """The last ``count`` quarters played (quarter 0, the opening state, is never counted).
+
+    The classroom app draws the money of the last four quarters played, whatever their calendar
+    year, so that its diagram moves with every step.
+    """
+    last = int(metrics["quarter"].max()) if len(metrics) else 0
+    return list(range(max(1, last - count + 1), last + 1))
+
+
+def quarters_label(metrics: pd.DataFrame, quarters: list[int]) -> str:
+    """The calendar span of some quarters, e.g. ``"2027Q2-2028Q1"``."""
+    if not quarters:
+        return "no quarter played yet"
+    year = metrics.set_index("quarter")["year"]
+    first, last = quarter_label(year[quarters[0]]), quarter_label(year[quarters[-1]])
+    return first if first == last else f"{first}-{last}"
+
+
 def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
     """The Sankey diagram of one calendar year's money through the labs.
 
@@ -224,17 +243,40 @@ def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
     """
     year, quarters = flow_quarters(run.metrics, year)
     flows = money_flows(run.ledger, run.agents, quarters)
-    colours = firm_colours(run.agents)
     figure = new_figure(
         title=f"Money through the labs in {year} ({len(quarters)} quarters, \\$B): "
         f"{run_title(run.manifest)}"
     )
-    ax = figure.subplots()
+    draw_money_flow(figure.subplots(), flows, firm_colours(run.agents), when=str(year))
+    return figure
+
+
+def draw_money_flow(
+    ax: Axes,
+    flows: pd.DataFrame,
+    colours: dict[str, str],
+    *,
+    when: str,
+    font_size: float = FONT_SIZE,
+) -> None:
+    """Draw the Sankey diagram of some flows through the labs on one panel.
+
+    The report (:func:`money_flow_figure`) and the classroom app draw it with this function.
+
+    Args:
+        ax: The panel.
+        flows: Flows from :func:`money_flows` (balanced: money in equals money out).
+        colours: Each hyperscaler's colour (:func:`~computemarket.results.style.firm_colours`).
+        when: The period, for the message drawn when no money moved.
+        font_size: Size of the labels in points.
+    """
     ax.set_axis_off()
     total = flows.loc[flows["side"] == "in", "amount"].sum()
     if total <= 0:
-        ax.text(0.5, 0.5, f"no money moved through the labs in {year}", ha="center")
-        return figure
+        ax.text(
+            0.5, 0.5, f"no money moved through the labs in {when}", ha="center", fontsize=font_size
+        )
+        return
     gap = 0.025 * total
     columns = {"in": (0.22, 0.24), "out": (0.72, 0.74)}
     lab_x = (0.48, 0.50)
@@ -244,10 +286,20 @@ def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
     ax.set_ylim(-0.12 * top, top * 1.04)
     lab_top = top - (top - total) / 2
     ax.add_patch(Rectangle((lab_x[0], lab_top - total), 0.02, total, color=INK))
-    ax.text(0.49, lab_top + 0.01 * top, LABS, ha="center", va="bottom", fontsize=FONT_SIZE + 1)
+    ax.text(0.49, lab_top + 0.01 * top, LABS, ha="center", va="bottom", fontsize=font_size + 1)
+    label_gap = _label_gap(ax, font_size)
     for side, (x_left, x_right) in columns.items():
-        _draw_side(ax, flows, side, (x_left, x_right), lab_x, lab_top, top, gap, colours)
-    _scale_bar(ax, total, top)
+        _draw_side(
+            ax,
+            flows,
+            side,
+            (x_left, x_right),
+            (lab_x, lab_top),
+            (top, gap, label_gap),
+            colours,
+            font_size,
+        )
+    _scale_bar(ax, total, top, font_size)
     ax.legend(
         handles=[
             Patch(
@@ -260,7 +312,7 @@ def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
         ],
         loc="lower center",
         ncol=2,
-        fontsize=FONT_SIZE - 2,
+        fontsize=font_size - 2,
         frameon=False,
         bbox_to_anchor=(0.5, -0.02),
     )
@@ -269,10 +321,34 @@ def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
     ax.set_title(
         f"In through the door: {_money(tied)} of tied investment.\nOut through the window: "
         f"{_money(back)} of the labs' compute spend was investors' own money coming back.",
-        fontsize=TITLE_SIZE - 1,
+        fontsize=font_size + 1,
         loc="left",
     )
-    return figure
+
+
+def describe_money_flow(flows: pd.DataFrame, when: str) -> str:
+    """The diagram in words, with its key numbers (a text alternative for screen readers).
+
+    Args:
+        flows: Flows from :func:`money_flows`.
+        when: The period, e.g. ``"2027Q2-2028Q1"``.
+    """
+    into = flows[flows["side"] == "in"].groupby("node", sort=False)["amount"].sum()
+    out = flows[flows["side"] == "out"].groupby("node", sort=False)["amount"].sum()
+    if into.sum() <= 0:
+        return f"Money through the AI labs, {when}: no money moved yet."
+    tied = flows.loc[flows["part"] == TIED, "amount"].sum()
+    back = flows.loc[flows["part"] == CIRCULAR, "amount"].sum()
+
+    def listing(amounts: pd.Series) -> str:
+        ordered = amounts.sort_values(ascending=False)
+        return "; ".join(f"{node} ${value:,.1f}B" for node, value in ordered.items())
+
+    return (
+        f"Money through the AI labs, {when}: ${into.sum():,.1f}B in, ${out.sum():,.1f}B out. "
+        f"In: {listing(into)}. Out: {listing(out)}. Tied investment ${tied:,.1f}B; "
+        f"${back:,.1f}B of the labs' compute spend was investors' own money coming back."
+    )
 
 
 def _column_height(flows: pd.DataFrame, side: str, gap: float, colours: dict) -> float:
@@ -285,13 +361,17 @@ def _draw_side(
     flows: pd.DataFrame,
     side: str,
     node_x: tuple[float, float],
-    lab_x: tuple[float, float],
-    lab_top: float,
-    top: float,
-    gap: float,
+    labs: tuple[tuple[float, float], float],
+    spacing: tuple[float, float, float],
     colours: dict[str, str],
+    font_size: float,
 ) -> None:
-    """Draw one column of nodes, their bands to or from the labs, and their labels."""
+    """Draw one column of nodes, their bands to or from the labs, and their labels.
+
+    ``labs`` is the labs' column (left and right x) and its top; ``spacing`` the top of the
+    columns, the gap between nodes and the least gap between labels (all in $B, the y axis's unit).
+    """
+    (lab_x, lab_top), (top, gap, label_gap) = labs, spacing
     nodes = _node_order(flows, side, list(colours))
     rows = flows[flows["side"] == side]
     height = rows["amount"].sum() + gap * max(len(nodes) - 1, 0)
@@ -316,9 +396,22 @@ def _draw_side(
         label_at.append(y + amount / 2)
         labels.append(_node_label(node, parts, amount, colours))
         y -= gap
-    for text, at in zip(labels, _spread(label_at, 0.045 * top), strict=True):
+    for text, at in zip(labels, _spread(label_at, label_gap), strict=True):
         x, align = (node_x[0] - 0.01, "right") if side == "in" else (node_x[1] + 0.01, "left")
-        ax.text(x, at, text, ha=align, va="center", fontsize=FONT_SIZE - 1, color=INK)
+        ax.text(x, at, text, ha=align, va="center", fontsize=font_size - 1, color=INK)
+
+
+def _label_gap(ax: Axes, font_size: float, lines: int = 2) -> float:
+    """The height of a label of ``lines`` lines in the y axis's unit, so that labels never overlap.
+
+    Read from the panel's size in the figure (its height in pixels) and the font's (points at the
+    figure's dpi); the panel's limits must be set first.
+    """
+    figure = ax.get_figure()
+    height_px = ax.get_position().height * figure.get_figheight() * figure.dpi
+    low, high = ax.get_ylim()
+    line_px = 1.25 * (font_size - 1) * figure.dpi / 72
+    return lines * line_px / max(height_px, 1.0) * (high - low)
 
 
 def _band_alpha(node: str, part: str, colours: dict[str, str]) -> float:
@@ -341,10 +434,10 @@ def _node_label(node: str, parts: pd.DataFrame, amount: float, colours: dict) ->
     return f"{node}: {_money(amount)}"
 
 
-def _scale_bar(ax: Axes, total: float, top: float) -> None:
+def _scale_bar(ax: Axes, total: float, top: float, font_size: float = FONT_SIZE) -> None:
     """A vertical bar of a round amount, so that band heights can be read in $B."""
     step = 10 ** math.floor(math.log10(max(total / 4, 1e-9)))
     value = next(m * step for m in (5, 2, 1) if m * step <= total / 4)
     x = 0.95
     ax.add_patch(Rectangle((x, 0), 0.006, value, color=INK))
-    ax.text(x + 0.012, value / 2, f"{_money(value)}", va="center", fontsize=FONT_SIZE - 2)
+    ax.text(x + 0.012, value / 2, f"{_money(value)}", va="center", fontsize=font_size - 2)
