@@ -22,9 +22,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path as MplPath
 
 from computemarket.results.source import FigureError
 from computemarket.results.store import StoredRun
@@ -161,11 +163,13 @@ def ring_layout(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
         position[lab] = (math.cos(angle - i * step), math.sin(angle - i * step))
     # Clouds sit evenly round the inner ring, in the order of their sectors and turned so that the
     # first is in the middle of its sector: two clouds (and their names) can never meet.
+    # With more than four clouds the inner ring widens, so that neighbours' names keep apart.
     if clouds:
         turn = 2 * math.pi / len(clouds)
+        radius = min(0.62, 0.42 + 0.05 * max(len(clouds) - 4, 0))
         for i, cloud in enumerate(groups):
             angle = centres[0] - i * turn
-            position[cloud] = (0.42 * math.cos(angle), 0.42 * math.sin(angle))
+            position[cloud] = (radius * math.cos(angle), radius * math.sin(angle))
     return position
 
 
@@ -214,24 +218,26 @@ def draw_deal_network(ax: Axes, graph: nx.MultiDiGraph, *, font_size: float = FO
         return
     position = ring_layout(graph)
     largest = _largest_tie(graph)
+    paths, widths, colours, styles = [], [], [], []
     for investor, lab, kind, value in graph.edges(keys=True, data="value"):
         style = EDGE_STYLE[kind]
-        width = OWNERSHIP_WIDTH if kind == OWNERSHIP else _width(value, largest)
-        ax.add_patch(
-            FancyArrowPatch(
-                position[investor],
-                position[lab],
-                arrowstyle="-",
-                connectionstyle=f"arc3,rad={style['rad']}",
-                linestyle=style["linestyle"],
-                linewidth=width,
-                color=graph.nodes[investor]["colour"],
-                alpha=0.45 if kind == OWNERSHIP else 0.8,
-                shrinkA=12,
-                shrinkB=6,
-                zorder=1,
-            )
-        )
+        paths.append(_arc(position[investor], position[lab], style["rad"]))
+        widths.append(OWNERSHIP_WIDTH if kind == OWNERSHIP else _width(value, largest))
+        colours.append(to_rgba(graph.nodes[investor]["colour"], 0.45 if kind == OWNERSHIP else 0.8))
+        styles.append(style["linestyle"])
+    # One collection for every tie: a patch per tie took most of the drawing time of a large net.
+    ax.add_collection(
+        PathCollection(
+            paths,
+            facecolors="none",
+            edgecolors=colours,
+            linewidths=widths,
+            linestyles=styles,
+            capstyle="butt",
+            zorder=1,
+        ),
+        autolim=False,
+    )
     _draw_nodes(ax, graph, position, font_size)
 
 
@@ -280,6 +286,17 @@ def describe_deal_network(graph: nx.MultiDiGraph, when: str) -> str:
     )
 
 
+def _arc(start: tuple[float, float], end: tuple[float, float], rad: float) -> MplPath:
+    """A tie from ``start`` to ``end`` bent as matplotlib's ``arc3`` connection bends it.
+
+    The control point of the quadratic Bezier curve sits ``rad`` times the distance between the
+    ends away from the middle of the straight line, to its left.
+    """
+    (x0, y0), (x1, y1) = start, end
+    control = ((x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0))
+    return MplPath([start, control, end], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+
+
 def _width(value: float, largest: float) -> float:
     # Area-like scaling: a tie 4 times larger looks twice as thick.
     return 0.8 + (MAX_WIDTH - 0.8) * math.sqrt(max(value, 0.0) / largest)
@@ -288,37 +305,39 @@ def _width(value: float, largest: float) -> float:
 def _draw_nodes(
     ax: Axes, graph: nx.MultiDiGraph, position: dict, font_size: float = FONT_SIZE
 ) -> None:
-    for node, data in graph.nodes(data=True):
-        x, y = position[node]
-        if data["kind"] == "hyperscaler":
-            size = 500 + 4000 * data["share"]
+    clouds = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "hyperscaler"]
+    labs = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] != "hyperscaler"]
+    for nodes, marker, size, edge in (
+        (clouds, "s", lambda share: 500 + 4000 * share, "white"),
+        (labs, "o", lambda share: 40 + 3000 * share, INK),
+    ):
+        if nodes:
             ax.scatter(
-                [x], [y], s=size, marker="s", color=data["colour"], edgecolor="white", zorder=3
+                [position[n][0] for n, _ in nodes],
+                [position[n][1] for n, _ in nodes],
+                s=[size(d["share"]) for _, d in nodes],
+                marker=marker,
+                c=[d["colour"] for _, d in nodes],
+                edgecolors=edge,
+                linewidths=0.6,
+                zorder=3,
             )
-            ax.text(
-                x,
-                y - 0.1,
-                node,
-                ha="center",
-                va="top",
-                fontsize=font_size,
-                weight="bold",
-                color=INK,
-                zorder=4,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
-            )
-            continue
-        size = 40 + 3000 * data["share"]
-        ax.scatter(
-            [x],
-            [y],
-            s=size,
-            marker="o",
-            color=data["colour"],
-            edgecolor=INK,
-            linewidth=0.6,
-            zorder=3,
+    for node, _data in clouds:
+        x, y = position[node]
+        ax.text(
+            x,
+            y - 0.1,
+            node,
+            ha="center",
+            va="top",
+            fontsize=font_size,
+            weight="bold",
+            color=INK,
+            zorder=4,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
         )
+    for node, _data in labs:
+        x, y = position[node]
         angle = math.degrees(math.atan2(y, x))
         flip = 90 < angle % 360 <= 270  # keep every label reading left to right or upwards
         ax.text(

@@ -69,6 +69,11 @@ _OUT_KINDS = {
     "egress_fee": SWITCHING,
     "switching_cost": SWITCHING,
 }
+NODE_WIDTH = 0.02
+"""Width of a column of nodes, as a share of the panel's width."""
+LABEL_PAD = 0.012
+SCALE_BAR_ROOM = 0.07
+"""Room at the right of the panel for the scale bar and its label."""
 _PART_ORDER = {TIED: 0, UNTIED: 1, IN_HOUSE: 2, CIRCULAR: 0, OPEN_SPEND: 1, PLAIN: 3}
 
 
@@ -196,11 +201,19 @@ def _band(ax: Axes, x0: float, y0: tuple, x1: float, y1: tuple, **style: object)
     ax.add_patch(PathPatch(Path(vertices, codes), linewidth=0, **style))
 
 
-def _spread(centres: list[float], gap: float) -> list[float]:
-    """Move label positions (top to bottom, descending) apart by at least ``gap``."""
+def _spread(centres: list[float], gap: float, floor: float = -math.inf) -> list[float]:
+    """Move label positions (top to bottom, descending) apart by at least ``gap``, none below ``floor``.
+
+    Labels are pushed down where they crowd, then, if the last one fell below the floor, pushed
+    back up from the floor.
+    """
     placed: list[float] = []
     for y in centres:
         placed.append(min(y, placed[-1] - gap) if placed else y)
+    if placed and placed[-1] < floor:
+        placed[-1] = floor
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = max(placed[i], placed[i + 1] + gap)
     return placed
 
 
@@ -221,9 +234,9 @@ def recent_quarters(metrics: pd.DataFrame, count: int = 4) -> list[int]:
 
 def quarters_label(metrics: pd.DataFrame, quarters: list[int]) -> str:
     """The calendar span of some quarters, e.g. ``"2027Q2-2028Q1"``."""
-    if not quarters:
-        return "no quarter played yet"
     year = metrics.set_index("quarter")["year"]
+    if not quarters:
+        return f"{quarter_label(year.iloc[0])}, before the first quarter"
     first, last = quarter_label(year[quarters[0]]), quarter_label(year[quarters[-1]])
     return first if first == last else f"{first}-{last}"
 
@@ -278,15 +291,21 @@ def draw_money_flow(
         )
         return
     gap = 0.025 * total
-    columns = {"in": (0.22, 0.24), "out": (0.72, 0.74)}
-    lab_x = (0.48, 0.50)
+    columns, lab_x = _columns(ax, flows, colours, font_size)
     heights = {side: _column_height(flows, side, gap, colours) for side in columns}
     top = max(heights.values())
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.12 * top, top * 1.04)
     lab_top = top - (top - total) / 2
-    ax.add_patch(Rectangle((lab_x[0], lab_top - total), 0.02, total, color=INK))
-    ax.text(0.49, lab_top + 0.01 * top, LABS, ha="center", va="bottom", fontsize=font_size + 1)
+    ax.add_patch(Rectangle((lab_x[0], lab_top - total), NODE_WIDTH, total, color=INK))
+    ax.text(
+        lab_x[0] + 0.01,
+        lab_top + 0.01 * top,
+        LABS,
+        ha="center",
+        va="bottom",
+        fontsize=font_size + 1,
+    )
     label_gap = _label_gap(ax, font_size)
     for side, (x_left, x_right) in columns.items():
         _draw_side(
@@ -299,7 +318,7 @@ def draw_money_flow(
             colours,
             font_size,
         )
-    _scale_bar(ax, total, top, font_size)
+    _scale_bar(ax, total, 1.0 - SCALE_BAR_ROOM, font_size)
     ax.legend(
         handles=[
             Patch(
@@ -320,8 +339,8 @@ def draw_money_flow(
     back = flows.loc[flows["part"] == CIRCULAR, "amount"].sum()
     ax.set_title(
         f"In through the door: {_money(tied)} of tied investment.\nOut through the window: "
-        f"{_money(back)} of the labs' compute spend was investors' own money coming back.",
-        fontsize=font_size + 1,
+        f"{_money(back)} of compute spend was investors' own money coming back.",
+        fontsize=font_size,
         loc="left",
     )
 
@@ -396,7 +415,7 @@ def _draw_side(
         label_at.append(y + amount / 2)
         labels.append(_node_label(node, parts, amount, colours))
         y -= gap
-    for text, at in zip(labels, _spread(label_at, label_gap), strict=True):
+    for text, at in zip(labels, _spread(label_at, label_gap, floor=label_gap / 2), strict=True):
         x, align = (node_x[0] - 0.01, "right") if side == "in" else (node_x[1] + 0.01, "left")
         ax.text(x, at, text, ha=align, va="center", fontsize=font_size - 1, color=INK)
 
@@ -434,10 +453,41 @@ def _node_label(node: str, parts: pd.DataFrame, amount: float, colours: dict) ->
     return f"{node}: {_money(amount)}"
 
 
-def _scale_bar(ax: Axes, total: float, top: float, font_size: float = FONT_SIZE) -> None:
-    """A vertical bar of a round amount, so that band heights can be read in $B."""
+def _columns(
+    ax: Axes, flows: pd.DataFrame, colours: dict[str, str], font_size: float
+) -> tuple[dict[str, tuple[float, float]], tuple[float, float]]:
+    """Where the columns of sources, labs and uses go (x in [0, 1]) so that every label fits.
+
+    The labels' widths are measured in pixels at their font size and set against the panel's
+    width (the whole figure's, less a margin: the panel has no axes to leave room for).
+
+    Returns:
+        The x span of the sources' and the uses' nodes, and the labs' column.
+    """
+    figure = ax.get_figure()
+    width_px = 0.96 * figure.get_figwidth() * figure.dpi
+    room = {}
+    for side in ("in", "out"):
+        rows = flows[flows["side"] == side]
+        widest = 0.0
+        for node in _node_order(flows, side, list(colours)):
+            parts = rows[rows["node"] == node]
+            label = _node_label(node, parts, parts["amount"].sum(), colours)
+            probe = ax.text(0, 0, label, fontsize=font_size - 1)
+            widest = max(widest, probe.get_window_extent().width)
+            probe.remove()
+        room[side] = widest / width_px + LABEL_PAD
+    left = room["in"]
+    right = 1.0 - SCALE_BAR_ROOM - room["out"] - NODE_WIDTH
+    middle = (left + NODE_WIDTH + right) / 2
+    columns = {"in": (left, left + NODE_WIDTH), "out": (right, right + NODE_WIDTH)}
+    return columns, (middle - NODE_WIDTH / 2, middle + NODE_WIDTH / 2)
+
+
+def _scale_bar(ax: Axes, total: float, x: float, font_size: float = FONT_SIZE) -> None:
+    """A vertical bar of a round amount right of ``x``, so that band heights can be read in $B."""
     step = 10 ** math.floor(math.log10(max(total / 4, 1e-9)))
     value = next(m * step for m in (5, 2, 1) if m * step <= total / 4)
-    x = 0.95
+    x += 0.01
     ax.add_patch(Rectangle((x, 0), 0.006, value, color=INK))
     ax.text(x + 0.012, value / 2, f"{_money(value)}", va="center", fontsize=font_size - 2)

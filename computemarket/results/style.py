@@ -232,7 +232,7 @@ def legend_beside(ax: Axes, handles: list, **options: object) -> None:
         ax.legend(
             handles=handles,
             loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
+            bbox_to_anchor=(1.04, 1.0),  # clear of the last tick label
             fontsize=FONT_SIZE - 2,
             framealpha=0.9,
             **options,
