@@ -278,7 +278,9 @@ def ClassroomApp(  # noqa: N802
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
 
-    with solara.Sidebar(), solara.Column():
+    # The sidebar keeps Solara's width (400 px): Vue 2's drawer grows with its content, and a wider
+    # one would cover the chart on a 1280 x 720 projector.
+    with solara.Sidebar(), solara.Column(style={"width": "376px", "max-width": "376px"}):
         with solara.Card("Lesson"):
             solara.Select(
                 "Lesson",

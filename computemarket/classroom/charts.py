@@ -56,9 +56,9 @@ from computemarket.results.style import (
 )
 from computemarket.simulation.model import ComputeMarket
 
-SIZE = (8.4, 5.0)
-"""Size of a chart in inches: 840 x 500 pixels at :data:`DPI`, the room a 1280 x 720 screen leaves
-beside the sidebar, under the tabs."""
+SIZE = (8.4, 4.6)
+"""Size of a chart in inches: 840 x 460 pixels at :data:`DPI`, the room a 1280 x 720 screen leaves
+beside the sidebar, under the app bar, the status line and the tabs."""
 DPI = 100
 
 
@@ -388,7 +388,7 @@ def describe_money_flow(run: StoredRun, _previous: PreviousRun | None, facts: An
 
 
 CHARTS: tuple[Chart, ...] = (
-    Chart("shares", "Market shares", two_rows, draw_shares, describe_shares),
+    Chart("shares", "Shares", two_rows, draw_shares, describe_shares),
     Chart(
         "concentration",
         "Concentration",
@@ -396,7 +396,7 @@ CHARTS: tuple[Chart, ...] = (
         draw_concentration_chart,
         describe_concentration,
     ),
-    Chart("lock-in", "Lock-in & circularity", two_columns, draw_lock_in_chart, describe_lock_in),
+    Chart("lock-in", "Lock-in", two_columns, draw_lock_in_chart, describe_lock_in),
     Chart("network", "Deal network", key_and_panel, draw_network_chart, describe_network),
     Chart("money-flow", "Money flow", one_panel, draw_money_flow_chart, describe_money_flow),
 )

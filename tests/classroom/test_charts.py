@@ -47,7 +47,7 @@ def test_tick_labels_are_at_least_14_pixels_at_the_charts_own_size(chart, run):
     drawn = charts.render(chart, run)
     assert drawn.tick_px >= 14
     width, height = (round(inches * charts.DPI) for inches in charts.SIZE)
-    assert (width, height) == (840, 500)  # fits beside the sidebar of a 1280 x 720 screen
+    assert (width, height) == (840, 460)  # fits beside the sidebar of a 1280 x 720 screen
 
 
 def test_the_concentration_text_gives_each_hhi_and_its_band(market, run):
