@@ -51,6 +51,7 @@ docs: $(STAMP)  ## regenerate docs/parameters.md from the scenario schema
 bench: $(STAMP)  ## print speed, efficiency and memory ratios (benchmarks/README.md)
 	$(PY) benchmarks/run_speed.py
 	$(PY) benchmarks/sweep_speed.py
+	MPLBACKEND=Agg $(PY) benchmarks/app_speed.py
 
 app: $(STAMP)  ## start the classroom app on http://localhost:8765
 	$(VENV)/bin/computemarket app

@@ -72,7 +72,7 @@ _OUT_KINDS = {
 NODE_WIDTH = 0.02
 """Width of a column of nodes, as a share of the panel's width."""
 LABEL_PAD = 0.012
-SCALE_BAR_ROOM = 0.07
+SCALE_BAR_ROOM = 0.09
 """Room at the right of the panel for the scale bar and its label."""
 _PART_ORDER = {TIED: 0, UNTIED: 1, IN_HOUSE: 2, CIRCULAR: 0, OPEN_SPEND: 1, PLAIN: 3}
 
@@ -333,8 +333,8 @@ def draw_money_flow(
         ncol=2,
         fontsize=font_size - 2,
         frameon=False,
-        bbox_to_anchor=(0.5, -0.02),
-    )
+        bbox_to_anchor=(0.5, 0.0),
+    ).set_in_layout(False)  # it lies in the panel, under the columns
     tied = flows.loc[flows["part"] == TIED, "amount"].sum()
     back = flows.loc[flows["part"] == CIRCULAR, "amount"].sum()
     ax.set_title(
@@ -417,7 +417,9 @@ def _draw_side(
         y -= gap
     for text, at in zip(labels, _spread(label_at, label_gap, floor=label_gap / 2), strict=True):
         x, align = (node_x[0] - 0.01, "right") if side == "in" else (node_x[1] + 0.01, "left")
-        ax.text(x, at, text, ha=align, va="center", fontsize=font_size - 1, color=INK)
+        label = ax.text(x, at, text, ha=align, va="center", fontsize=font_size - 1, color=INK)
+        # Room for the labels is made by _columns: the layout must not shrink the panel for them.
+        label.set_in_layout(False)
 
 
 def _label_gap(ax: Axes, font_size: float, lines: int = 2) -> float:
@@ -490,4 +492,5 @@ def _scale_bar(ax: Axes, total: float, x: float, font_size: float = FONT_SIZE) -
     value = next(m * step for m in (5, 2, 1) if m * step <= total / 4)
     x += 0.01
     ax.add_patch(Rectangle((x, 0), 0.006, value, color=INK))
-    ax.text(x + 0.012, value / 2, f"{_money(value)}", va="center", fontsize=font_size - 2)
+    label = ax.text(x + 0.012, value / 2, f"{_money(value)}", va="center", fontsize=font_size - 2)
+    label.set_in_layout(False)
