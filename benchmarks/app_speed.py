@@ -79,8 +79,18 @@ def open_page(browser, url: str):
 
 
 def wait_chart(page, quarter: int | None = None) -> None:
+    """Wait for the chart (of a quarter), checking at every frame the browser draws.
+
+    Playwright's own waiting polls at widening intervals (up to 500 ms), too coarse for a step.
+    """
     selector = CHART if quarter is None else f'{CHART}[data-quarter="{quarter}"]'
-    page.locator(f"{selector} img").first.wait_for(timeout=WAIT_MS)
+    page.wait_for_function(
+        "selector => { const image = document.querySelector(selector);"
+        " return image !== null && image.complete; }",
+        arg=f"{selector} img",
+        polling="raf",
+        timeout=WAIT_MS,
+    )
 
 
 def first_chart(browser, url: str) -> float:

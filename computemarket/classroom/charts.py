@@ -24,6 +24,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from computemarket.results import deal_network, money_flow
@@ -38,8 +39,8 @@ from computemarket.results.panels import (
 )
 from computemarket.results.plots import format_time_axes
 from computemarket.results.series import (
+    ShareStack,
     cloud_share_stack,
-    hyperscaler_shares,
     model_share_stack,
     time_axis,
 )
@@ -133,6 +134,9 @@ class ChartFigure:
         """Draw the chart of a run and say what it shows."""
         if self.figure is None:
             self.figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+            # A canvas of its own keeps one renderer from step to step, and with it matplotlib's
+            # cache of text sizes: laying out the labels took most of a redraw without it.
+            FigureCanvasAgg(self.figure)
             self.axes = self.chart.layout(self.figure)
         else:
             for ax in self.axes:
@@ -245,31 +249,36 @@ def key_and_panel(figure: Figure) -> list[Axes]:
     return list(figure.subplots(1, 2, width_ratios=[1, 1.9]))
 
 
-def draw_shares(axes: list[Axes], run: StoredRun, _previous: PreviousRun | None) -> None:
-    """The clouds' and the AI models' market shares over the quarters played."""
+def draw_shares(
+    axes: list[Axes], run: StoredRun, _previous: PreviousRun | None
+) -> tuple[ShareStack, ShareStack]:
+    """The clouds' and the AI models' market shares over the quarters played; returns both."""
     clouds, models = axes
+    stacks = cloud_share_stack(run.agents), model_share_stack(run.agents)
     draw_share_stack(
         clouds,
-        cloud_share_stack(run.agents),
+        stacks[0],
         run.metrics,
         title="Clouds: shares of AI compute revenue",
         ylabel="% of revenue",
     )
     draw_share_stack(
         models,
-        model_share_stack(run.agents),
+        stacks[1],
         run.metrics,
         title="AI models: shares of labs' end-user revenue",
         ylabel="% of revenue",
     )
     format_time_axes(axes, run.metrics)
     clouds.set_xlabel("")
+    return stacks
 
 
-def describe_shares(run: StoredRun, _previous: PreviousRun | None, _facts: Any) -> str:
+def describe_shares(run: StoredRun, _previous: PreviousRun | None, stacks: Any) -> str:
     """The clouds' and the largest labs' shares now, in words."""
-    clouds = hyperscaler_shares(run.agents).iloc[-1].sort_values(ascending=False)
-    labs = model_share_stack(run.agents).shares.iloc[-1].sort_values(ascending=False)
+    clouds, models = stacks or (cloud_share_stack(run.agents), model_share_stack(run.agents))
+    clouds = clouds.shares.iloc[-1].sort_values(ascending=False)
+    labs = models.shares.iloc[-1].sort_values(ascending=False)
     cloud_text = ", ".join(f"{name} {100 * share:.0f}%" for name, share in clouds.items())
     lab_text = ", ".join(f"{name} {100 * share:.0f}%" for name, share in labs.head(3).items())
     return (
