@@ -90,7 +90,8 @@ def test_the_fonts_are_the_woff2_files_a_style_sheet_names():
 
 def test_the_installed_assets_are_complete_after_make_install():
     # `make install` installs them; the app needs no npm and no network afterwards.
-    assert assets.missing_assets() == []
+    missing = [a.relative for a in assets.missing_assets()]
+    assert missing == [], f"run 'make assets' (needs npm): {missing[:3]}"
     size = sum((assets.cache_dir() / a.relative).stat().st_size for a in assets.required_assets())
     assert size < 10e6
 
