@@ -12,7 +12,7 @@ PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python;
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install run test lint format docs bench app validate clean
+.PHONY: help install assets run test lint format docs bench app validate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,9 +22,14 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# The classroom app's web assets (npm, once; ~5 MB): the app then runs offline, without npm.
+	-$(PY) -m computemarket.classroom.assets
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the package with its dev extra
+
+assets: $(STAMP)  ## install the classroom app's web assets again (npm; they come with install)
+	$(PY) -m computemarket.classroom.assets
 
 run: $(STAMP)  ## run the baseline scenario into results/baseline (metrics, agents, ledger, summary.png)
 	$(VENV)/bin/computemarket run baseline --years $(YEARS) --seed $(SEED) --out results/baseline
@@ -46,6 +51,7 @@ docs: $(STAMP)  ## regenerate docs/parameters.md from the scenario schema
 bench: $(STAMP)  ## print speed, efficiency and memory ratios (benchmarks/README.md)
 	$(PY) benchmarks/run_speed.py
 	$(PY) benchmarks/sweep_speed.py
+	MPLBACKEND=Agg $(PY) benchmarks/app_speed.py
 
 app: $(STAMP)  ## start the classroom app on http://localhost:8765
 	$(VENV)/bin/computemarket app

@@ -3,9 +3,12 @@ r"""The classroom app: run the compute market live in a browser, with controls, 
 Start it with ``computemarket app``, or ``solara run computemarket.classroom.app``; in Jupyter,
 display :data:`page`. Each browser session gets its own model.
 
-The page is built from Mesa's Solara visualization parts: the charts are ``@solara.component``\s
-that subscribe to Mesa's ``update_counter`` and are redrawn by ``force_update`` after each step, as
-Mesa's custom components are. The page does not use ``SolaraViz`` itself, for three reasons:
+The page is built from Mesa's Solara visualization parts: the chart is a ``@solara.component``
+that subscribes to Mesa's ``update_counter`` and is redrawn by ``force_update`` after each step, as
+Mesa's custom components are. The charts sit in tabs, one in view at a time, big enough to read on a
+1280 x 720 projector; only the chart in view is drawn after a step, on a figure kept from the step
+before (:class:`~computemarket.classroom.charts.ChartFigure`). Under each chart its text
+alternative gives the key numbers in words. The page does not use ``SolaraViz`` itself, for three reasons:
 SolaraViz's parameter panel binds one input to one keyword of the model, reads it once, and shows
 values that nothing but the user can change, whereas a lesson sets several parameters at once and
 the controls must show them; its Reset is the only way to rebuild the model, whereas here a
@@ -15,13 +18,15 @@ model to every browser session until one presses Reset, whereas each session her
 
 from __future__ import annotations
 
+import base64
+import html
 import threading
 import time
 from collections.abc import Callable
 
 import markdown
 import solara
-from matplotlib.figure import Figure
+import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
 from computemarket.classroom import charts
@@ -40,6 +45,7 @@ from computemarket.classroom.settings import (
     with_seed,
     with_value,
 )
+from computemarket.results.style import quarter_label as calendar_quarter
 from computemarket.simulation.model import ComputeMarket
 from computemarket.simulation.scenario import ScenarioError, list_rule_presets, list_scenarios
 
@@ -51,40 +57,60 @@ DEFAULT_PAUSE_MS = 200
 
 
 # ------------------------------------------------------------------------------------- charts
+def chart_html(chart: charts.Chart, drawn: charts.Drawn) -> str:
+    """A drawn chart as an HTML figure: the image, its text alternative, and its caption.
+
+    The image is shown at its own size (no smaller than the page allows), so that its labels keep
+    the size they were drawn at. The description is the image's ``alt`` text, read by screen
+    readers, and its visible caption (hidden from screen readers, which have read it already).
+    """
+    data = base64.b64encode(drawn.png).decode("ascii")
+    width, height = (round(inches * charts.DPI) for inches in charts.SIZE)
+    text = html.escape(drawn.text)
+    return (
+        f'<figure class="computemarket-chart" data-chart="{chart.key}" '
+        f'data-tick-px="{drawn.tick_px:.1f}" data-quarter="{drawn.quarter}" style="margin: 0">'
+        f'<img src="data:image/png;base64,{data}" alt="{text}" width="{width}" '
+        f'height="{height}" style="max-width: 100%; height: auto; display: block">'
+        f'<figcaption aria-hidden="true" style="color: #444; font-size: 0.95em; '
+        f'max-width: {width}px">{text}</figcaption></figure>'
+    )
+
+
 @solara.component
-def Chart(draw: Callable[[], Figure], dependencies: list) -> None:  # noqa: N802
-    """A matplotlib figure, drawn again after each step of the model.
+def ChartView(  # noqa: N802
+    holder: charts.ChartFigure, model: ComputeMarket, previous: charts.PreviousRun | None
+) -> None:
+    """The chart in view, drawn again after each step of the model.
 
     Args:
-        draw: Builds the figure.
-        dependencies: The figure is drawn again only when one of these changes.
+        holder: The chart and its figure, kept for the session.
+        model: The running model.
+        previous: A run to draw dashed for comparison.
     """
     update_counter.get()
-    figure = solara.use_memo(draw, dependencies)
-    solara.FigureMatplotlib(figure, dependencies=dependencies, format="png")
+    drawn = solara.use_memo(
+        lambda: holder.render(charts.live_run(model), previous),
+        [holder, model, model.quarter, previous],
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=chart_html(holder.chart, drawn))
 
 
 @solara.component
 def Charts(model: ComputeMarket, previous: charts.PreviousRun | None) -> None:  # noqa: N802
-    """Every live chart of the model, laid out in a grid."""
-    update_counter.get()
-    now = [model, model.quarter]
-    with solara.Columns([1, 1]):
-        Chart(lambda: charts.shares_figure(model), now)
-        Chart(lambda: charts.concentration_figure(model, previous), [*now, previous])
-    with solara.Columns([1, 1]):
-        Chart(lambda: charts.lock_in_figure(model, previous), [*now, previous])
-        Chart(lambda: charts.network_figure(model), now)
-    Chart(lambda: charts.money_flow_figure(model), now)
+    """The charts in tabs; only the one in view is drawn."""
+    holders = solara.use_memo(lambda: [charts.ChartFigure(c) for c in charts.CHARTS], [])
+    tab = solara.use_reactive(0)
+    with solara.lab.Tabs(value=tab):
+        for chart in charts.CHARTS:
+            solara.lab.Tab(chart.title)
+    ChartView(holders[tab.value], model, previous)
 
 
 # ------------------------------------------------------------------------------------- status
 def quarter_label(model: ComputeMarket) -> str:
-    """Where the run is, e.g. ``"Quarter 5 of 80 (2027 Q2)"``."""
-    year = model.calendar_year
-    return (
-        f"Quarter {model.quarter} of {4 * model.years} ({int(year)} Q{round(4 * (year % 1)) + 1})"
-    )
+    """Where the run is, e.g. ``"Quarter 5 of 80 (2027Q2)"``."""
+    return f"Quarter {model.quarter} of {4 * model.years} ({calendar_quarter(model.calendar_year)})"
 
 
 def run_label(model: ComputeMarket, seed: int) -> str:
@@ -252,7 +278,9 @@ def ClassroomApp(  # noqa: N802
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
 
-    with solara.Sidebar(), solara.Column():
+    # The sidebar keeps Solara's width (400 px): Vue 2's drawer grows with its content, and a wider
+    # one would cover the chart on a 1280 x 720 projector.
+    with solara.Sidebar(), solara.Column(style={"width": "376px", "max-width": "376px"}):
         with solara.Card("Lesson"):
             solara.Select(
                 "Lesson",
@@ -260,6 +288,7 @@ def ClassroomApp(  # noqa: N802
                 values=[FREE_PLAY, *(x.label for x in LESSONS)],
                 on_value=choose_lesson,
             )
+            LessonCard(lesson)
         with solara.Card("Run"):
             with solara.Row(justify="space-between"):
                 solara.Button("Reset", color="primary", on_click=lambda: restart(settings.value))
@@ -306,8 +335,7 @@ def ClassroomApp(  # noqa: N802
             if error.value:
                 solara.Error(error.value)
 
-    with solara.Column():
-        LessonCard(lesson)
+    with solara.Column(style={"padding-bottom": "24px"}):
         Status(market.value, applied.value.seed)
         Charts(market.value, previous.value)
 

@@ -20,7 +20,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from computemarket.classroom import assets
@@ -173,32 +172,32 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def prepare_assets() -> dict[str, str]:
-    """Keep the page's web assets on this machine (fetched with npm once); return the server's env.
+SERVER_SETTINGS = {
+    # No usage statistics sent to Solara's analytics service: the app runs offline.
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+    # Solara's "This website runs on Solara" banner sits over the lower right of the charts.
+    "SOLARA_THEME_SHOW_BANNER": "false",
+    "SOLARA_THEME_TITLE": "computemarket classroom",
+}
+"""Settings of the Solara server (environment variables) that the app runs with."""
 
-    Solara's own cache folder is used where it can be written, else a folder of the user's cache.
-    If the assets cannot be fetched, the server falls back to fetching each file from its CDN.
+
+def server_environment() -> dict[str, str]:
+    """The server's environment: this one, with :data:`SERVER_SETTINGS` and a check of the assets.
+
+    The web assets come with ``make install`` (:mod:`computemarket.classroom.assets`); nothing is
+    downloaded here. If some are missing, a warning says how to install them: until then the
+    server fetches each from its CDN, which needs the network.
     """
-    environment = dict(os.environ)
-    folder = assets.cache_dir()
-    missing = assets.missing_packages(folder)
-    if not missing:
-        return environment
-    print(f"Fetching the app's web assets with npm, once: {', '.join(missing)}", flush=True)
-    try:
-        try:
-            assets.ensure_assets(folder)
-        except OSError:  # Solara's folder is not writable (a system-wide install)
-            folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-            folder = assets.ensure_assets(folder / "computemarket" / "solara-cdn")
-            environment[assets.CACHE_ENV] = str(folder)
-    except (assets.AssetError, OSError) as err:
+    missing = assets.missing_assets()
+    if missing:
         print(
-            f"{PROG}: warning: could not fetch the web assets ({err}); the server will download "
-            "them as the page asks for them",
+            f"{PROG}: warning: {len(missing)} web assets of the app are not installed "
+            f"(e.g. {missing[0].relative}); the page needs the network until you run "
+            "'make assets' or 'python -m computemarket.classroom.assets' (needs npm, once)",
             file=sys.stderr,
         )
-    return environment
+    return {**os.environ, **SERVER_SETTINGS}
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -210,7 +209,7 @@ def app_command(args: argparse.Namespace) -> int:
     url = check_address(args.host, args.port)
     # The banner goes nowhere (the address is printed here once the server answers); warnings
     # and errors of the server still reach the terminal through stderr.
-    environment = prepare_assets()
+    environment = server_environment()
     server = subprocess.Popen(
         server_command(args.host, args.port), stdout=subprocess.DEVNULL, env=environment
     )

@@ -145,11 +145,12 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={"deals.commitment_multiple": 2.8},
         seed=1,
         watch=(
-            "The first deals come after two years, when labs run short of cash: lines appear in "
-            "the deal network, solid while a commitment runs.",
-            "In the money flows of the last year each cloud's investment enters the labs on the "
-            "left and its compute revenue leaves on the right, hatched where it is the cloud's "
-            "own money coming back.",
+            "The first deals come after two years, when labs run short of cash: ties appear in "
+            "the deal network, a solid line for the money invested and a dashed one while "
+            "compute is still due under the commitment.",
+            "In the money flow of the last four quarters each cloud's investment enters the labs "
+            "on the left and its compute revenue leaves on the right, dark where it is the "
+            "cloud's own money coming back.",
             "The round-trip ratio climbs to almost 100%: nearly every dollar invested comes back "
             "as compute revenue; a fifth of the clouds' AI revenue is their own money.",
         ),

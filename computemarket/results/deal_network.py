@@ -22,9 +22,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path as MplPath
 
 from computemarket.results.source import FigureError
 from computemarket.results.store import StoredRun
@@ -35,6 +37,7 @@ from computemarket.results.style import (
     OTHER_LABS_COLOUR,
     firm_colours,
     new_figure,
+    quarter_label,
     run_title,
 )
 
@@ -158,12 +161,15 @@ def ring_layout(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
         angle -= width * step
     for i, lab in enumerate(loose):
         position[lab] = (math.cos(angle - i * step), math.sin(angle - i * step))
-    # Clouds with few labs would sit on top of each other: keep them a fair share of a turn apart.
-    gap = 2 * math.pi / (len(clouds) + 1)
-    for i in range(1, len(centres)):
-        centres[i] = min(centres[i], centres[i - 1] - gap)
-    for cloud, centre in zip(groups, centres, strict=True):
-        position[cloud] = (0.42 * math.cos(centre), 0.42 * math.sin(centre))
+    # Clouds sit evenly round the inner ring, in the order of their sectors and turned so that the
+    # first is in the middle of its sector: two clouds (and their names) can never meet.
+    # With more than four clouds the inner ring widens, so that neighbours' names keep apart.
+    if clouds:
+        turn = 2 * math.pi / len(clouds)
+        radius = min(0.62, 0.42 + 0.05 * max(len(clouds) - 4, 0))
+        for i, cloud in enumerate(groups):
+            angle = centres[0] - i * turn
+            position[cloud] = (radius * math.cos(angle), radius * math.sin(angle))
     return position
 
 
@@ -183,43 +189,112 @@ def deal_network_figure(run: StoredRun, quarter: int | None = None) -> Figure:
     graph = deal_network(run, quarter)
     quarter = graph.graph["quarter"]
     when = run.metrics.loc[run.metrics["quarter"] == quarter, "year"]
-    calendar = f" ({float(when.iloc[0]):g})" if len(when) else ""
+    calendar = f" ({quarter_label(float(when.iloc[0]))})" if len(when) else ""
     figure = new_figure(
         title=f"Deal network at quarter {quarter}{calendar}: {run_title(run.manifest)}"
     )
     key, ax = figure.subplots(1, 2, width_ratios=[1, 2.4])
-    key.set_axis_off()
+    draw_deal_network(ax, graph)
+    draw_key(key, graph)
+    return figure
+
+
+def draw_deal_network(ax: Axes, graph: nx.MultiDiGraph, *, font_size: float = FONT_SIZE) -> None:
+    """Draw a deal network on the ring (:func:`ring_layout`), labels and all, on one panel.
+
+    The report (:func:`deal_network_figure`) and the classroom app draw it with this function.
+
+    Args:
+        ax: The panel.
+        graph: A graph from :func:`deal_network`.
+        font_size: Size of the hyperscalers' names in points (labs' names are smaller).
+    """
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_xlim(-1.3, 1.3)
     ax.set_ylim(-1.25, 1.25)
     if graph.number_of_nodes() == 0:
-        ax.text(0, 0, "no firm in business at this quarter", ha="center")
-        return figure
+        ax.text(0, 0, "no firm in business at this quarter", ha="center", fontsize=font_size)
+        return
     position = ring_layout(graph)
-    values = [v for _a, _b, k, v in graph.edges(keys=True, data="value") if k != OWNERSHIP]
-    largest = max(values, default=1.0) or 1.0
+    largest = _largest_tie(graph)
+    paths, widths, colours, styles = [], [], [], []
     for investor, lab, kind, value in graph.edges(keys=True, data="value"):
         style = EDGE_STYLE[kind]
-        width = OWNERSHIP_WIDTH if kind == OWNERSHIP else _width(value, largest)
-        ax.add_patch(
-            FancyArrowPatch(
-                position[investor],
-                position[lab],
-                arrowstyle="-",
-                connectionstyle=f"arc3,rad={style['rad']}",
-                linestyle=style["linestyle"],
-                linewidth=width,
-                color=graph.nodes[investor]["colour"],
-                alpha=0.45 if kind == OWNERSHIP else 0.8,
-                shrinkA=12,
-                shrinkB=6,
-                zorder=1,
-            )
-        )
-    _draw_nodes(ax, graph, position)
-    _legend(key, largest)
-    return figure
+        paths.append(_arc(position[investor], position[lab], style["rad"]))
+        widths.append(OWNERSHIP_WIDTH if kind == OWNERSHIP else _width(value, largest))
+        colours.append(to_rgba(graph.nodes[investor]["colour"], 0.45 if kind == OWNERSHIP else 0.8))
+        styles.append(style["linestyle"])
+    # One collection for every tie: a patch per tie took most of the drawing time of a large net.
+    ax.add_collection(
+        PathCollection(
+            paths,
+            facecolors="none",
+            edgecolors=colours,
+            linewidths=widths,
+            linestyles=styles,
+            capstyle="butt",
+            zorder=1,
+        ),
+        autolim=False,
+    )
+    _draw_nodes(ax, graph, position, font_size)
+
+
+def draw_key(ax: Axes, graph: nx.MultiDiGraph, *, font_size: float = FONT_SIZE) -> None:
+    """The key of a deal network on its own panel: kinds of tie and node, and edge widths in $B."""
+    ax.set_axis_off()
+    _legend(ax, _largest_tie(graph), font_size)
+
+
+def _largest_tie(graph: nx.MultiDiGraph) -> float:
+    values = [v for _a, _b, k, v in graph.edges(keys=True, data="value") if k != OWNERSHIP]
+    return max(values, default=1.0) or 1.0
+
+
+def describe_deal_network(graph: nx.MultiDiGraph, when: str) -> str:
+    """The network in words, with its key numbers (a text alternative for screen readers).
+
+    Args:
+        graph: A graph from :func:`deal_network`.
+        when: The quarter shown, e.g. ``"2027Q2"``.
+    """
+    clouds = [n for n, kind in graph.nodes(data="kind") if kind == "hyperscaler"]
+    labs = [n for n, kind in graph.nodes(data="kind") if kind == "lab"]
+    parts = []
+    for cloud in clouds:
+        ties: dict[str, float] = {}
+        owned = []
+        for _investor, lab, kind, value in graph.out_edges(cloud, keys=True, data="value"):
+            if kind == OWNERSHIP:
+                owned.append(lab)
+            else:
+                ties.setdefault(kind, 0.0)
+                ties[kind] += value
+        invested = sorted({lab for _c, lab, k in graph.out_edges(cloud, keys=True) if k == EQUITY})
+        text = f"{cloud} holds stakes in {len(invested)} labs"
+        if ties:
+            text += " (" + ", ".join(f"{kind} ${value:,.1f}B" for kind, value in ties.items()) + ")"
+        if owned:
+            text += f" and owns {', '.join(sorted(owned))}"
+        parts.append(text)
+    loose = [lab for lab in labs if graph.in_degree(lab) == 0]
+    return (
+        f"Deal network, {when}: {len(clouds)} hyperscalers, {len(labs)} labs. "
+        + "; ".join(parts)
+        + f". {len(loose)} labs have no hyperscaler tie."
+    )
+
+
+def _arc(start: tuple[float, float], end: tuple[float, float], rad: float) -> MplPath:
+    """A tie from ``start`` to ``end`` bent as matplotlib's ``arc3`` connection bends it.
+
+    The control point of the quadratic Bezier curve sits ``rad`` times the distance between the
+    ends away from the middle of the straight line, to its left.
+    """
+    (x0, y0), (x1, y1) = start, end
+    control = ((x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0))
+    return MplPath([start, control, end], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
 
 
 def _width(value: float, largest: float) -> float:
@@ -227,38 +302,42 @@ def _width(value: float, largest: float) -> float:
     return 0.8 + (MAX_WIDTH - 0.8) * math.sqrt(max(value, 0.0) / largest)
 
 
-def _draw_nodes(ax: Axes, graph: nx.MultiDiGraph, position: dict) -> None:
-    for node, data in graph.nodes(data=True):
-        x, y = position[node]
-        if data["kind"] == "hyperscaler":
-            size = 500 + 4000 * data["share"]
+def _draw_nodes(
+    ax: Axes, graph: nx.MultiDiGraph, position: dict, font_size: float = FONT_SIZE
+) -> None:
+    clouds = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "hyperscaler"]
+    labs = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] != "hyperscaler"]
+    for nodes, marker, size, edge in (
+        (clouds, "s", lambda share: 500 + 4000 * share, "white"),
+        (labs, "o", lambda share: 40 + 3000 * share, INK),
+    ):
+        if nodes:
             ax.scatter(
-                [x], [y], s=size, marker="s", color=data["colour"], edgecolor="white", zorder=3
+                [position[n][0] for n, _ in nodes],
+                [position[n][1] for n, _ in nodes],
+                s=[size(d["share"]) for _, d in nodes],
+                marker=marker,
+                c=[d["colour"] for _, d in nodes],
+                edgecolors=edge,
+                linewidths=0.6,
+                zorder=3,
             )
-            ax.text(
-                x,
-                y - 0.1,
-                node,
-                ha="center",
-                va="top",
-                fontsize=FONT_SIZE,
-                weight="bold",
-                color=INK,
-                zorder=4,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
-            )
-            continue
-        size = 40 + 3000 * data["share"]
-        ax.scatter(
-            [x],
-            [y],
-            s=size,
-            marker="o",
-            color=data["colour"],
-            edgecolor=INK,
-            linewidth=0.6,
-            zorder=3,
+    for node, _data in clouds:
+        x, y = position[node]
+        ax.text(
+            x,
+            y - 0.1,
+            node,
+            ha="center",
+            va="top",
+            fontsize=font_size,
+            weight="bold",
+            color=INK,
+            zorder=4,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
         )
+    for node, _data in labs:
+        x, y = position[node]
         angle = math.degrees(math.atan2(y, x))
         flip = 90 < angle % 360 <= 270  # keep every label reading left to right or upwards
         ax.text(
@@ -269,12 +348,12 @@ def _draw_nodes(ax: Axes, graph: nx.MultiDiGraph, position: dict) -> None:
             rotation_mode="anchor",
             ha="right" if flip else "left",
             va="center",
-            fontsize=FONT_SIZE - 3,
+            fontsize=font_size - 3,
             color=INK,
         )
 
 
-def _legend(ax: Axes, largest: float) -> None:
+def _legend(ax: Axes, largest: float, font_size: float = FONT_SIZE) -> None:
     """Two legends in the key panel: kinds of tie and node, and edge widths in $B."""
     ties = [
         Line2D([], [], color=INK, linewidth=2.5, linestyle=style["linestyle"], label=style["label"])
@@ -316,7 +395,7 @@ def _legend(ax: Axes, largest: float) -> None:
         Line2D([], [], color=INK, linewidth=_width(v, largest), label=f"\\${v:,.3g}B")
         for v in (largest, largest / 4, largest / 16)
     ]
-    text = {"fontsize": FONT_SIZE - 2, "title_fontsize": FONT_SIZE - 2, "frameon": False}
+    text = {"fontsize": font_size - 2, "title_fontsize": font_size - 2, "frameon": False}
     first = ax.legend(
         handles=ties, loc="upper left", title="ties, in the investor's colour", **text
     )

@@ -39,6 +39,7 @@ from computemarket.results.style import (
     hhi_band_handles,
     is_hhi,
     legend_beside,
+    metric_colour,
     metric_style,
     new_figure,
     panel_title,
@@ -229,8 +230,11 @@ def over_time_figure(
         if "year" in runs
         else runs.groupby("quarter")["quarter"].mean() / 4
     )
+    pooled = note == POOLED
     for ax, metric in zip(panels, metrics, strict=False):
-        _draw_time_panel(ax, runs, metric, when, (labels, colours), confidence)
+        # Pooled runs draw each metric in its own colour, as every other figure does.
+        line_colours = {0: metric_colour(metric)} if pooled else colours
+        _draw_time_panel(ax, runs, metric, when, (labels, line_colours), confidence)
     for ax in panels[len(metrics) :]:
         ax.set_visible(False)
     for ax in panels[: len(panels) - cols]:
@@ -287,6 +291,9 @@ def _draw_time_panel(
     finish_axes(ax)
 
 
+POOLED = "all design points"
+
+
 def _time_groups(sweep: SweepResults) -> tuple[dict, dict, dict, str]:
     """Which design points are drawn, and as which line.
 
@@ -300,7 +307,7 @@ def _time_groups(sweep: SweepResults) -> tuple[dict, dict, dict, str]:
             dict.fromkeys(points["point"], 0),
             {0: "all runs, mean"},
             {0: SERIES_COLOURS[0]},
-            "all design points",
+            POOLED,
         )
     varied, held = sweep.factors[0], sweep.factors[1:]
     if held:

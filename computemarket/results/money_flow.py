@@ -27,9 +27,9 @@ from computemarket.results.style import (
     FONT_SIZE,
     INK,
     OTHER_FIRMS_COLOUR,
-    TITLE_SIZE,
     firm_colours,
     new_figure,
+    quarter_label,
     run_title,
 )
 
@@ -69,6 +69,11 @@ _OUT_KINDS = {
     "egress_fee": SWITCHING,
     "switching_cost": SWITCHING,
 }
+NODE_WIDTH = 0.02
+"""Width of a column of nodes, as a share of the panel's width."""
+LABEL_PAD = 0.012
+SCALE_BAR_ROOM = 0.09
+"""Room at the right of the panel for the scale bar and its label."""
 _PART_ORDER = {TIED: 0, UNTIED: 1, IN_HOUSE: 2, CIRCULAR: 0, OPEN_SPEND: 1, PLAIN: 3}
 
 
@@ -196,17 +201,44 @@ def _band(ax: Axes, x0: float, y0: tuple, x1: float, y1: tuple, **style: object)
     ax.add_patch(PathPatch(Path(vertices, codes), linewidth=0, **style))
 
 
-def _spread(centres: list[float], gap: float) -> list[float]:
-    """Move label positions (top to bottom, descending) apart by at least ``gap``."""
+def _spread(centres: list[float], gap: float, floor: float = -math.inf) -> list[float]:
+    """Move label positions (top to bottom, descending) apart by at least ``gap``, none below ``floor``.
+
+    Labels are pushed down where they crowd, then, if the last one fell below the floor, pushed
+    back up from the floor.
+    """
     placed: list[float] = []
     for y in centres:
         placed.append(min(y, placed[-1] - gap) if placed else y)
+    if placed and placed[-1] < floor:
+        placed[-1] = floor
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = max(placed[i], placed[i + 1] + gap)
     return placed
 
 
 def _money(amount: float) -> str:
     # "\\$": a literal dollar sign, since a pair of "$" starts mathtext.
     return f"\\${amount:,.1f}B" if amount < 100 else f"\\${amount:,.0f}B"
+
+
+def recent_quarters(metrics: pd.DataFrame, count: int = 4) -> list[int]:
+    """The last ``count`` quarters played (quarter 0, the opening state, is never counted).
+
+    The classroom app draws the money of the last four quarters played, whatever their calendar
+    year, so that its diagram moves with every step.
+    """
+    last = int(metrics["quarter"].max()) if len(metrics) else 0
+    return list(range(max(1, last - count + 1), last + 1))
+
+
+def quarters_label(metrics: pd.DataFrame, quarters: list[int]) -> str:
+    """The calendar span of some quarters, e.g. ``"2027Q2-2028Q1"``."""
+    year = metrics.set_index("quarter")["year"]
+    if not quarters:
+        return f"{quarter_label(year.iloc[0])}, before the first quarter"
+    first, last = quarter_label(year[quarters[0]]), quarter_label(year[quarters[-1]])
+    return first if first == last else f"{first}-{last}"
 
 
 def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
@@ -224,30 +256,69 @@ def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
     """
     year, quarters = flow_quarters(run.metrics, year)
     flows = money_flows(run.ledger, run.agents, quarters)
-    colours = firm_colours(run.agents)
     figure = new_figure(
         title=f"Money through the labs in {year} ({len(quarters)} quarters, \\$B): "
         f"{run_title(run.manifest)}"
     )
-    ax = figure.subplots()
+    draw_money_flow(figure.subplots(), flows, firm_colours(run.agents), when=str(year))
+    return figure
+
+
+def draw_money_flow(
+    ax: Axes,
+    flows: pd.DataFrame,
+    colours: dict[str, str],
+    *,
+    when: str,
+    font_size: float = FONT_SIZE,
+) -> None:
+    """Draw the Sankey diagram of some flows through the labs on one panel.
+
+    The report (:func:`money_flow_figure`) and the classroom app draw it with this function.
+
+    Args:
+        ax: The panel.
+        flows: Flows from :func:`money_flows` (balanced: money in equals money out).
+        colours: Each hyperscaler's colour (:func:`~computemarket.results.style.firm_colours`).
+        when: The period, for the message drawn when no money moved.
+        font_size: Size of the labels in points.
+    """
     ax.set_axis_off()
     total = flows.loc[flows["side"] == "in", "amount"].sum()
     if total <= 0:
-        ax.text(0.5, 0.5, f"no money moved through the labs in {year}", ha="center")
-        return figure
+        ax.text(
+            0.5, 0.5, f"no money moved through the labs in {when}", ha="center", fontsize=font_size
+        )
+        return
     gap = 0.025 * total
-    columns = {"in": (0.22, 0.24), "out": (0.72, 0.74)}
-    lab_x = (0.48, 0.50)
+    columns, lab_x = _columns(ax, flows, colours, font_size)
     heights = {side: _column_height(flows, side, gap, colours) for side in columns}
     top = max(heights.values())
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.12 * top, top * 1.04)
     lab_top = top - (top - total) / 2
-    ax.add_patch(Rectangle((lab_x[0], lab_top - total), 0.02, total, color=INK))
-    ax.text(0.49, lab_top + 0.01 * top, LABS, ha="center", va="bottom", fontsize=FONT_SIZE + 1)
+    ax.add_patch(Rectangle((lab_x[0], lab_top - total), NODE_WIDTH, total, color=INK))
+    ax.text(
+        lab_x[0] + 0.01,
+        lab_top + 0.01 * top,
+        LABS,
+        ha="center",
+        va="bottom",
+        fontsize=font_size + 1,
+    )
+    label_gap = _label_gap(ax, font_size)
     for side, (x_left, x_right) in columns.items():
-        _draw_side(ax, flows, side, (x_left, x_right), lab_x, lab_top, top, gap, colours)
-    _scale_bar(ax, total, top)
+        _draw_side(
+            ax,
+            flows,
+            side,
+            (x_left, x_right),
+            (lab_x, lab_top),
+            (top, gap, label_gap),
+            colours,
+            font_size,
+        )
+    _scale_bar(ax, total, 1.0 - SCALE_BAR_ROOM, font_size)
     ax.legend(
         handles=[
             Patch(
@@ -260,19 +331,43 @@ def money_flow_figure(run: StoredRun, year: int | None = None) -> Figure:
         ],
         loc="lower center",
         ncol=2,
-        fontsize=FONT_SIZE - 2,
+        fontsize=font_size - 2,
         frameon=False,
-        bbox_to_anchor=(0.5, -0.02),
-    )
+        bbox_to_anchor=(0.5, 0.0),
+    ).set_in_layout(False)  # it lies in the panel, under the columns
     tied = flows.loc[flows["part"] == TIED, "amount"].sum()
     back = flows.loc[flows["part"] == CIRCULAR, "amount"].sum()
     ax.set_title(
         f"In through the door: {_money(tied)} of tied investment.\nOut through the window: "
-        f"{_money(back)} of the labs' compute spend was investors' own money coming back.",
-        fontsize=TITLE_SIZE - 1,
+        f"{_money(back)} of compute spend was investors' own money coming back.",
+        fontsize=font_size,
         loc="left",
     )
-    return figure
+
+
+def describe_money_flow(flows: pd.DataFrame, when: str) -> str:
+    """The diagram in words, with its key numbers (a text alternative for screen readers).
+
+    Args:
+        flows: Flows from :func:`money_flows`.
+        when: The period, e.g. ``"2027Q2-2028Q1"``.
+    """
+    into = flows[flows["side"] == "in"].groupby("node", sort=False)["amount"].sum()
+    out = flows[flows["side"] == "out"].groupby("node", sort=False)["amount"].sum()
+    if into.sum() <= 0:
+        return f"Money through the AI labs, {when}: no money moved yet."
+    tied = flows.loc[flows["part"] == TIED, "amount"].sum()
+    back = flows.loc[flows["part"] == CIRCULAR, "amount"].sum()
+
+    def listing(amounts: pd.Series) -> str:
+        ordered = amounts.sort_values(ascending=False)
+        return "; ".join(f"{node} ${value:,.1f}B" for node, value in ordered.items())
+
+    return (
+        f"Money through the AI labs, {when}: ${into.sum():,.1f}B in, ${out.sum():,.1f}B out. "
+        f"In: {listing(into)}. Out: {listing(out)}. Tied investment ${tied:,.1f}B; "
+        f"${back:,.1f}B of the labs' compute spend was investors' own money coming back."
+    )
 
 
 def _column_height(flows: pd.DataFrame, side: str, gap: float, colours: dict) -> float:
@@ -285,13 +380,17 @@ def _draw_side(
     flows: pd.DataFrame,
     side: str,
     node_x: tuple[float, float],
-    lab_x: tuple[float, float],
-    lab_top: float,
-    top: float,
-    gap: float,
+    labs: tuple[tuple[float, float], float],
+    spacing: tuple[float, float, float],
     colours: dict[str, str],
+    font_size: float,
 ) -> None:
-    """Draw one column of nodes, their bands to or from the labs, and their labels."""
+    """Draw one column of nodes, their bands to or from the labs, and their labels.
+
+    ``labs`` is the labs' column (left and right x) and its top; ``spacing`` the top of the
+    columns, the gap between nodes and the least gap between labels (all in $B, the y axis's unit).
+    """
+    (lab_x, lab_top), (top, gap, label_gap) = labs, spacing
     nodes = _node_order(flows, side, list(colours))
     rows = flows[flows["side"] == side]
     height = rows["amount"].sum() + gap * max(len(nodes) - 1, 0)
@@ -316,9 +415,24 @@ def _draw_side(
         label_at.append(y + amount / 2)
         labels.append(_node_label(node, parts, amount, colours))
         y -= gap
-    for text, at in zip(labels, _spread(label_at, 0.045 * top), strict=True):
+    for text, at in zip(labels, _spread(label_at, label_gap, floor=label_gap / 2), strict=True):
         x, align = (node_x[0] - 0.01, "right") if side == "in" else (node_x[1] + 0.01, "left")
-        ax.text(x, at, text, ha=align, va="center", fontsize=FONT_SIZE - 1, color=INK)
+        label = ax.text(x, at, text, ha=align, va="center", fontsize=font_size - 1, color=INK)
+        # Room for the labels is made by _columns: the layout must not shrink the panel for them.
+        label.set_in_layout(False)
+
+
+def _label_gap(ax: Axes, font_size: float, lines: int = 2) -> float:
+    """The height of a label of ``lines`` lines in the y axis's unit, so that labels never overlap.
+
+    Read from the panel's size in the figure (its height in pixels) and the font's (points at the
+    figure's dpi); the panel's limits must be set first.
+    """
+    figure = ax.get_figure()
+    height_px = ax.get_position().height * figure.get_figheight() * figure.dpi
+    low, high = ax.get_ylim()
+    line_px = 1.25 * (font_size - 1) * figure.dpi / 72
+    return lines * line_px / max(height_px, 1.0) * (high - low)
 
 
 def _band_alpha(node: str, part: str, colours: dict[str, str]) -> float:
@@ -341,10 +455,42 @@ def _node_label(node: str, parts: pd.DataFrame, amount: float, colours: dict) ->
     return f"{node}: {_money(amount)}"
 
 
-def _scale_bar(ax: Axes, total: float, top: float) -> None:
-    """A vertical bar of a round amount, so that band heights can be read in $B."""
+def _columns(
+    ax: Axes, flows: pd.DataFrame, colours: dict[str, str], font_size: float
+) -> tuple[dict[str, tuple[float, float]], tuple[float, float]]:
+    """Where the columns of sources, labs and uses go (x in [0, 1]) so that every label fits.
+
+    The labels' widths are measured in pixels at their font size and set against the panel's
+    width (the whole figure's, less a margin: the panel has no axes to leave room for).
+
+    Returns:
+        The x span of the sources' and the uses' nodes, and the labs' column.
+    """
+    figure = ax.get_figure()
+    width_px = 0.96 * figure.get_figwidth() * figure.dpi
+    room = {}
+    for side in ("in", "out"):
+        rows = flows[flows["side"] == side]
+        widest = 0.0
+        for node in _node_order(flows, side, list(colours)):
+            parts = rows[rows["node"] == node]
+            label = _node_label(node, parts, parts["amount"].sum(), colours)
+            probe = ax.text(0, 0, label, fontsize=font_size - 1)
+            widest = max(widest, probe.get_window_extent().width)
+            probe.remove()
+        room[side] = widest / width_px + LABEL_PAD
+    left = room["in"]
+    right = 1.0 - SCALE_BAR_ROOM - room["out"] - NODE_WIDTH
+    middle = (left + NODE_WIDTH + right) / 2
+    columns = {"in": (left, left + NODE_WIDTH), "out": (right, right + NODE_WIDTH)}
+    return columns, (middle - NODE_WIDTH / 2, middle + NODE_WIDTH / 2)
+
+
+def _scale_bar(ax: Axes, total: float, x: float, font_size: float = FONT_SIZE) -> None:
+    """A vertical bar of a round amount right of ``x``, so that band heights can be read in $B."""
     step = 10 ** math.floor(math.log10(max(total / 4, 1e-9)))
     value = next(m * step for m in (5, 2, 1) if m * step <= total / 4)
-    x = 0.95
+    x += 0.01
     ax.add_patch(Rectangle((x, 0), 0.006, value, color=INK))
-    ax.text(x + 0.012, value / 2, f"{_money(value)}", va="center", fontsize=FONT_SIZE - 2)
+    label = ax.text(x + 0.012, value / 2, f"{_money(value)}", va="center", fontsize=font_size - 2)
+    label.set_in_layout(False)

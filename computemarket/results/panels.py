@@ -16,11 +16,11 @@ from computemarket.results.style import (
     FONT_SIZE,
     HHI_LEGEND_TITLE,
     HHI_MAX,
-    SERIES_COLOURS,
     THOUSANDS,
     draw_hhi_bands,
     hhi_band_handles,
     legend_beside,
+    metric_colour,
     panel_title,
 )
 
@@ -84,12 +84,16 @@ def draw_share_stack(
 def draw_lines(
     ax: Axes, metrics: pd.DataFrame, series: dict[str, str], *, scale: float = 1.0
 ) -> list[str]:
-    """Draw one line per column of ``series`` that the table holds; return the columns drawn."""
+    """Draw one line per column of ``series`` that the table holds; return the columns drawn.
+
+    Each metric has its own colour in every figure (:data:`~.style.METRIC_COLOURS`).
+    """
     when = time_axis(metrics).to_numpy()
     drawn = []
-    for colour, (column, label) in zip(SERIES_COLOURS, series.items(), strict=False):
+    for position, (column, label) in enumerate(series.items()):
         if column in metrics:
             values = metrics[column].to_numpy(dtype=float) * scale
+            colour = metric_colour(column, position)
             ax.plot(when, values, color=colour, linewidth=2.2, label=label)
             drawn.append(column)
     return drawn

@@ -66,9 +66,12 @@ def format_time_axes(panels: Sequence[Axes], metrics: pd.DataFrame) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         finish_axes(ax)
         ax.set_xlabel(year_label, fontsize=FONT_SIZE)
+    for ax in panels:
+        ax.ticklabel_format(axis="x", useOffset=False)  # 2026, not 0.25 + 2.026e3
     if len(metrics):
+        # The axis follows the quarters played, a year at least (its ticks are whole years).
         when = time_axis(metrics)
-        panels[0].set_xlim(when.iloc[0], max(when.iloc[-1], when.iloc[0] + 0.25))
+        panels[0].set_xlim(when.iloc[0], max(when.iloc[-1], when.iloc[0] + 1.0))
 
 
 def summary_figure(

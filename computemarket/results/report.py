@@ -8,10 +8,12 @@ the embedded images. It can be mailed, archived or opened offline.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import html
 import io
 import json
+import math
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from computemarket.results.tables import (
     sensitivity_table,
     sweep_points_table,
 )
+from computemarket.simulation.parameters import FIRM_LISTS, SECTIONS
 
 REPORT_FILE = "report.html"
 REPORT_DPI = 100
@@ -170,6 +173,76 @@ def _summary_html(source: StoredRun | SweepResults, options: FigureOptions) -> s
     return "".join(parts)
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _differs(value: Any, default: Any) -> bool:
+    if isinstance(value, list | tuple) and isinstance(default, list | tuple):
+        return list(value) != list(default)
+    if isinstance(value, float | int) and isinstance(default, float | int):
+        return not math.isclose(float(value), float(default), rel_tol=1e-12, abs_tol=1e-12)
+    return value != default
+
+
+def scenario_differences(scenario: dict[str, Any]) -> pd.DataFrame:
+    """The parameters of a resolved scenario that differ from the schema's defaults, with units.
+
+    Args:
+        scenario: A resolved scenario as a run's manifest holds it (sections of parameters, and
+            lists of firms and agreements).
+
+    Returns:
+        One row per parameter that differs: ``parameter`` (dotted; a firm's by its name, e.g.
+        ``hyperscalers[Cloud A].capacity_gw``), ``value``, ``default``, ``unit`` and ``meaning``.
+    """
+    rows = []
+
+    def compare(path: str, values: dict[str, Any], spec: type) -> None:
+        for f in dataclasses.fields(spec):
+            if f.name in values and _differs(values[f.name], f.default):
+                rows.append(
+                    {
+                        "parameter": f"{path}.{f.name}",
+                        "value": _shown(values[f.name]),
+                        "default": _shown(f.default),
+                        "unit": f.metadata.get("unit", "-"),
+                        "meaning": f.metadata.get("doc", ""),
+                    }
+                )
+
+    for section, spec in SECTIONS.items():
+        compare(section, scenario.get(section) or {}, spec)
+    for section, spec in FIRM_LISTS.items():
+        for i, item in enumerate(scenario.get(section) or []):
+            compare(f"{section}[{item.get('name') or i}]", item, spec)
+    return pd.DataFrame(rows, columns=["parameter", "value", "default", "unit", "meaning"])
+
+
+def _scenario_html(scenario: dict[str, Any]) -> str:
+    """The scenario as its differences from the defaults, the whole of it folded away below."""
+    differences = scenario_differences(scenario)
+    counted = sum(len(dataclasses.fields(spec)) for spec in SECTIONS.values())
+    lines = [
+        f"<p>Scenario <b>{html.escape(str(scenario.get('name', '?')))}</b>, rules "
+        f"<b>{html.escape(str(scenario.get('rules_preset') or 'its own'))}</b>: "
+        f"{len(differences)} parameters differ from the defaults of the schema (of {counted} "
+        "parameters, firms and agreements aside; <code>docs/parameters.md</code> lists them "
+        "all, with their sources).</p>",
+        _table_html(differences),
+        "<details><summary>Every parameter as run (JSON)</summary>",
+        f"<pre>{html.escape(json.dumps(scenario, indent=2, default=str), quote=False)}</pre>",
+        "</details>",
+    ]
+    return "\n".join(lines)
+
+
 def _setup(source: StoredRun | SweepResults) -> tuple[str, str, dict[str, Any]]:
     """Title, description and the scenario or experiment as run."""
     if isinstance(source, StoredRun):
@@ -177,6 +250,12 @@ def _setup(source: StoredRun | SweepResults) -> tuple[str, str, dict[str, Any]]:
         return run_title(source.manifest), scenario.get("description", ""), scenario
     spec = source.manifest.get("spec", {})
     return f"sweep {source.name}", spec.get("description", ""), spec
+
+
+def _setup_html(source: StoredRun | SweepResults, setup: dict[str, Any]) -> str:
+    if isinstance(source, StoredRun):
+        return _scenario_html(setup)
+    return f"<pre>{html.escape(json.dumps(setup, indent=2, default=str), quote=False)}</pre>"
 
 
 def build_report(
@@ -200,7 +279,11 @@ def build_report(
     drawn, skipped = draw_figures(source, kinds, options)
     descriptions = {name: kind.description for name, kind in kinds_for(source).items()}
     title, description, setup = _setup(source)
-    what = "Scenario (as resolved)" if isinstance(source, StoredRun) else "Experiment (as resolved)"
+    what = (
+        "Scenario: what differs from the defaults"
+        if isinstance(source, StoredRun)
+        else "Experiment (as resolved)"
+    )
     contents = "".join(
         f'<li><a href="#figure-{html.escape(item.stem)}">{html.escape(item.stem)}</a></li>'
         for item in drawn
@@ -232,7 +315,7 @@ Regenerate with <code>computemarket report {html.escape(str(directory))}</code>.
 {_figures_html(drawn, descriptions)}
 {f'<p class="note">Not drawn:</p><ul>{skipped_html}</ul>' if skipped_html else ""}
 <h2 id="setup">{what}</h2>
-<pre>{html.escape(json.dumps(setup, indent=2, default=str), quote=False)}</pre>
+{_setup_html(source, setup)}
 <h2 id="provenance">Provenance</h2>
 {_facts_html(_provenance(source))}
 </body>

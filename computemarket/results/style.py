@@ -19,6 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from computemarket.simulation.metrics import HHI_HIGH, HHI_MODERATE
+
+__all__ = ["HHI_HIGH", "HHI_MODERATE"]  # re-exported: the figures import the bands from here
+
 # Okabe & Ito (2008), the colour-blind-safe palette; black is left out because a black band
 # dominates a stacked area. Firms take colours in the order they are listed (agent id), so a firm
 # keeps its colour from run to run of the same scenario.
@@ -35,10 +39,8 @@ IN_HOUSE_HATCH = "//"
 SEQUENTIAL_CMAP = "viridis"
 INK = "#333333"
 
-# US 2023 Merger Guidelines (DOJ/FTC, Guideline 1): above 1,800 a market is highly concentrated;
-# 1,000-1,800 is the moderately concentrated band of the guidelines' restatement.
-HHI_MODERATE = 1_000
-HHI_HIGH = 1_800
+# US 2023 Merger Guidelines (DOJ/FTC, Guideline 1), defined once in computemarket.simulation.metrics:
+# above 1,800 a market is highly concentrated; 1,000-1,800 is moderately concentrated.
 HHI_MAX = 10_000
 HIGH_BAND_COLOUR = "#D55E00"
 MODERATE_BAND_COLOUR = "#F0E442"
@@ -135,6 +137,43 @@ METRICS: dict[str, MetricStyle] = {
 """Label, unit and scale of every metric of docs/model.md section 8."""
 
 
+METRIC_COLOURS: dict[str, str] = {
+    # HHIs: Okabe-Ito.
+    "cloud_hhi": "#0072B2",
+    "model_hhi": "#D55E00",
+    "capacity_hhi": "#009E73",
+    "cloud_market_hhi": "#CC79A7",
+    # Lock-in: Okabe-Ito's other hues, then Paul Tol's muted scheme, so that no two metrics drawn
+    # in one panel share a colour and no metric changes colour from one figure to the next.
+    "locked_share": "#E69F00",
+    "contracted_share": "#56B4E9",
+    "max_provider_share": "#332288",
+    "switching_rate": "#882255",
+    # Circularity.
+    "roundtrip_ratio": "#117733",
+    "circular_revenue_share": "#AA4499",
+}
+"""The colour of each metric drawn as a line, the same in every figure of the app and the report."""
+
+
+def metric_colour(metric: str, position: int = 0) -> str:
+    """A metric's colour; a metric without one takes the series palette's colour at ``position``."""
+    return METRIC_COLOURS.get(metric, SERIES_COLOURS[position % len(SERIES_COLOURS)])
+
+
+def hhi_band(hhi: float) -> str:
+    """The US 2023 Merger Guidelines' words for an HHI: ``highly concentrated`` above 1,800."""
+    if hhi > HHI_HIGH:
+        return "highly concentrated"
+    return "moderately concentrated" if hhi >= HHI_MODERATE else "unconcentrated"
+
+
+def quarter_label(year: float) -> str:
+    """A calendar time in years as its quarter: ``2027.25`` -> ``"2027Q2"``."""
+    quarters = round(4 * year)
+    return f"{quarters // 4}Q{quarters % 4 + 1}"
+
+
 def metric_style(metric: str) -> MetricStyle:
     """The style of a metric; an unknown one is labelled by its name, unscaled."""
     return METRICS.get(metric, MetricStyle(metric.replace("_", " "), "as stored"))
@@ -193,7 +232,7 @@ def legend_beside(ax: Axes, handles: list, **options: object) -> None:
         ax.legend(
             handles=handles,
             loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
+            bbox_to_anchor=(1.04, 1.0),  # clear of the last tick label
             fontsize=FONT_SIZE - 2,
             framealpha=0.9,
             **options,

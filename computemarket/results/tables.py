@@ -14,7 +14,13 @@ import pandas as pd
 from computemarket.results.figures_sweep import headline_metrics
 from computemarket.results.load import SweepResults
 from computemarket.results.store import StoredRun
-from computemarket.results.style import HHI_HIGH, is_hhi, metric_style, short_name
+from computemarket.results.style import (
+    HHI_HIGH,
+    is_hhi,
+    metric_style,
+    quarter_label,
+    short_name,
+)
 from computemarket.results.summary import wilson_interval
 
 RUN_TABLE_METRICS = (
@@ -58,7 +64,7 @@ def run_metrics_table(run: StoredRun) -> pd.DataFrame:
     quarters = sorted({round(last * share) for share in (0, 0.25, 0.5, 0.75, 1.0)})
     rows = metrics.set_index("quarter").loc[quarters]
     table = {"metric": [], "unit": []}
-    times = [f"{year:g}" for year in rows["year"]]
+    times = [quarter_label(year) for year in rows["year"]]
     for time in times:
         table[time] = []
     for metric in RUN_TABLE_METRICS:

@@ -227,3 +227,30 @@ def test_ring_layout_puts_each_cloud_among_its_labs():
     position = network.ring_layout(graph)
     assert np.hypot(*position["L1"]) == pytest.approx(1.0)
     assert np.hypot(*position["H"]) < 0.5
+
+
+def line_colours(figure) -> dict[str, str]:
+    return {
+        line.get_label(): to_hex(line.get_color())
+        for ax in figure.axes
+        for line in ax.get_lines()
+        if not line.get_label().startswith("_")
+    }
+
+
+def test_a_metric_has_one_colour_in_every_figure(stored_run):
+    from computemarket.results.panels import CIRCULARITY_SERIES, HHI_SERIES, LOCK_IN_SERIES
+    from computemarket.results.style import METRIC_COLOURS
+
+    labels = {**HHI_SERIES, **LOCK_IN_SERIES, **CIRCULARITY_SERIES}
+    summary = line_colours(summary_figure(stored_run.metrics, stored_run.agents))
+    detailed = {
+        **line_colours(figures_run.concentration_figure(stored_run)),
+        **line_colours(figures_run.lock_in_figure(stored_run)),
+    }
+    for metric, label in labels.items():
+        assert summary[label] == detailed[label] == METRIC_COLOURS[metric].lower(), metric
+    # No two metrics drawn in one panel share a colour.
+    for series in (HHI_SERIES, LOCK_IN_SERIES, CIRCULARITY_SERIES):
+        colours = [METRIC_COLOURS[m] for m in series]
+        assert len(set(colours)) == len(colours)

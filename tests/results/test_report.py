@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import re
 import shutil
 from html.parser import HTMLParser
 
 import pytest
 
 from computemarket.results.figures import RUN_KINDS
-from computemarket.results.report import CONTENT_POLICY, REPORT_FILE, build_report, write_report
+from computemarket.results.report import (
+    CONTENT_POLICY,
+    REPORT_FILE,
+    build_report,
+    scenario_differences,
+    write_report,
+)
 
 FETCHING_TAGS = {"script", "link", "iframe", "frame", "object", "embed", "base", "audio", "video"}
 URL_ATTRIBUTES = {"src", "href", "srcset", "action", "poster", "data", "background", "formaction"}
@@ -90,8 +98,29 @@ def test_run_report_holds_every_figure_and_references_nothing_outside(run_report
     # the summary table, the scenario as resolved and the provenance
     assert "Headline metrics over the run" in text and "Hyperscalers at the end" in text
     assert "cloud HHI, AI compute revenue" in text and "<td>Cloud A</td>" in text
-    assert '"population"' in text and '"deals"' in text
+    assert '"population"' in text and '"deals"' in text  # every parameter, folded away
+    assert "Scenario: what differs from the defaults" in text
     assert "<th>seed</th><td>0</td>" in text and "<th>version: mesa</th>" in text
+    # Quarters read as quarters: 2026Q1 ... 2029Q1, never 2026.25.
+    assert "<th>2026Q1</th>" in text and "<th>2029Q1</th>" in text
+    assert not re.search(r"20\d\d\.(25|5|75)\b", text)
+    assert "quarter 12 (2029Q1)" in text
+
+
+def test_the_scenario_is_shown_as_its_differences_from_the_defaults_with_units():
+    from computemarket.simulation.scenario import load_scenario
+
+    scenario = dataclasses.asdict(
+        load_scenario("classroom", overrides={"rules.switching_cost": 0.5})
+    )
+    differences = scenario_differences(scenario).set_index("parameter")
+    labs = differences.loc["population.labs"]
+    assert (labs["value"], labs["default"], labs["unit"]) == ("6", "20", "firms")
+    assert differences.loc["rules.switching_cost", "value"] == "0.5"
+    assert differences["meaning"].str.len().min() > 10
+    assert len(differences) < 20  # not the 100-odd parameters of the schema
+    baseline = dataclasses.asdict(load_scenario("baseline"))
+    assert "population.labs" not in set(scenario_differences(baseline)["parameter"])
 
 
 def test_sweep_report_holds_the_figures_that_apply_and_says_which_do_not(grid_report):
