@@ -163,10 +163,10 @@ def ring_layout(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
         position[lab] = (math.cos(angle - i * step), math.sin(angle - i * step))
     # Clouds sit evenly round the inner ring, in the order of their sectors and turned so that the
     # first is in the middle of its sector: two clouds (and their names) can never meet.
-    # With more than four clouds the inner ring widens, so that neighbours' names keep apart.
+    # With more than three clouds the inner ring widens, so that neighbours' names keep apart.
     if clouds:
         turn = 2 * math.pi / len(clouds)
-        radius = min(0.62, 0.42 + 0.05 * max(len(clouds) - 4, 0))
+        radius = min(0.62, 0.42 + 0.05 * max(len(clouds) - 3, 0))
         for i, cloud in enumerate(groups):
             angle = centres[0] - i * turn
             position[cloud] = (radius * math.cos(angle), radius * math.sin(angle))
