@@ -116,14 +116,14 @@ def check_address(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
-def server_command(host: str, port: int) -> list[str]:
-    """The command line of the Solara server process."""
+def server_command(host: str, port: int, module: str = APP_MODULE) -> list[str]:
+    """The command line of the Solara server process serving ``module``'s ``page``."""
     return [
         sys.executable,
         "-m",
         "solara",
         "run",
-        APP_MODULE,
+        module,
         "--host",
         host,
         "--port",
