@@ -3,27 +3,35 @@
 Each subcommand is registered by a small ``add_*`` function that adds its parser and sets
 ``func`` (a function taking the parsed arguments and returning an exit code), as in the argparse
 documentation. Commands of other parts of the package join through an ``add_commands(subparsers)``
-function in their own module, imported only if that module exists; the exception types that module
-lists in ``USER_ERRORS`` are reported as bad input like :class:`ScenarioError` and
-:class:`CommandError`.
+function in their own module, imported only if that module exists.
 
-Bad input never shows a traceback: it is reported as one line,
-``computemarket: error: <message>``, with exit code 2, before any output is written.
+Bad input never shows a traceback: every :class:`~computemarket.errors.UserError` is reported as
+one line, ``computemarket: error: <message>``, with exit code 2, before any output is written.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from computemarket.simulation.parameters import SECTIONS
+from computemarket.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    PROG,
+    CommandError,
+    UserError,
+    one_line,
+)
+from computemarket.simulation.metrics import HHI_HIGH, HHI_MODERATE
+from computemarket.simulation.parameters import find_parameter
 from computemarket.simulation.scenario import (
-    ScenarioError,
+    DEFAULT_SEED,
     list_rule_presets,
     list_scenarios,
     load_scenario,
@@ -33,9 +41,6 @@ from computemarket.simulation.scenario import (
 if TYPE_CHECKING:
     import pandas as pd
 
-PROG = "computemarket"
-DEFAULT_SEED = 1
-"""Seed of ``computemarket run`` when none is given, so that a bare run is reproducible."""
 DEFAULT_RESULTS_DIR = Path("results")
 """Parent folder of ``computemarket run``'s default output folder, ``results/<scenario>``."""
 
@@ -48,14 +53,17 @@ COMMAND_MODULES = (
     "computemarket.validation.commands",
 )
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
-
-
-class CommandError(Exception):
-    """Bad input found by a command: reported as one line, exit code 2."""
+__all__ = [
+    "DEFAULT_SEED",
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "PROG",
+    "CommandError",
+    "build_parser",
+    "main",
+]
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -67,10 +75,10 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 # -------------------------------------------------------------------------------- argument types
-def _schema_range(section: str, name: str) -> tuple[float, float]:
+def _schema_range(path: str) -> tuple[float, float]:
     """The allowed range of a scenario parameter, from the schema (its single source of truth)."""
-    field = next(f for f in dataclasses.fields(SECTIONS[section]) if f.name == name)
-    return field.metadata["low"], field.metadata["high"]
+    parameter = find_parameter(path)
+    return parameter.low, parameter.high
 
 
 def years_argument(text: str) -> int:
@@ -85,7 +93,7 @@ def years_argument(text: str) -> int:
     Raises:
         argparse.ArgumentTypeError: If it is not an integer in range.
     """
-    low, high = _schema_range("market", "years")
+    low, high = _schema_range("market.years")
     allowed = f"an integer from {low:g} to {high:g} (market.years)"
     try:
         years = int(text)
@@ -173,7 +181,7 @@ def add_run_command(subparsers: Any) -> None:
         default=[],
         help="override a parameter by its dotted path, e.g. rules.switching_cost=0.3 (repeatable)",
     )
-    low, high = _schema_range("market", "years")
+    low, high = _schema_range("market.years")
     parser.add_argument(
         "--years",
         type=years_argument,
@@ -196,8 +204,6 @@ def add_run_command(subparsers: Any) -> None:
 
 def _concentration_band(hhi: float) -> str:
     # US 2023 Merger Guidelines thresholds, as drawn in the summary figure.
-    from computemarket.results.plots import HHI_HIGH, HHI_MODERATE
-
     if hhi > HHI_HIGH:
         return "highly concentrated"
     return "moderately concentrated" if hhi >= HHI_MODERATE else "unconcentrated"
@@ -233,7 +239,8 @@ def summary_lines(metrics: pd.DataFrame) -> list[str]:
 
 def run_command(args: argparse.Namespace) -> int:
     """Validate everything, run the scenario, write the run folder and print a summary."""
-    from computemarket.results.store import OutputDirError, check_output_dir, write_run
+    from computemarket.results.run_folder import write_run
+    from computemarket.store.runs import OutputDirError, check_output_dir
 
     overrides = [parse_override(text) for text in args.overrides]
     # Validate the scenario now so that a bad one fails before any work or any folder is made.
@@ -267,9 +274,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------ main
-def _add_optional_commands(subparsers: Any) -> tuple[type[BaseException], ...]:
-    """Let other modules add their subcommands; return the errors they report as bad input."""
-    user_errors: tuple[type[BaseException], ...] = ()
+def _add_optional_commands(subparsers: Any) -> None:
+    """Let other modules add their subcommands."""
     for module_name in COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
@@ -279,16 +285,10 @@ def _add_optional_commands(subparsers: Any) -> tuple[type[BaseException], ...]:
                 continue
             raise
         module.add_commands(subparsers)
-        user_errors += tuple(getattr(module, "USER_ERRORS", ()))
-    return user_errors
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[BaseException], ...]]:
-    """Build the argument parser with every available subcommand.
-
-    Returns:
-        The parser, and the exception types that subcommands raise for bad input.
-    """
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every available subcommand."""
     parser = _OneLineParser(
         prog=PROG,
         description="Agent-based model of hyperscalers and AI labs trading capital for compute.",
@@ -296,12 +296,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[BaseException], 
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_scenarios_command(subparsers)
     add_run_command(subparsers)
-    user_errors = _add_optional_commands(subparsers)
-    return parser, (CommandError, ScenarioError, *user_errors)
-
-
-def _one_line(message: object) -> str:
-    return " ".join(str(message).splitlines())
+    _add_optional_commands(subparsers)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -315,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         interrupted.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser, user_errors = build_parser()
+    parser = build_parser()
     try:
         try:
             args = parser.parse_args(arguments)
@@ -323,8 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return done.code if isinstance(done.code, int) else EXIT_OK
         args.command_line = [PROG, *arguments]
         return args.func(args)
-    except user_errors as err:
-        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+    except UserError as err:
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # the run folder is untouched: write_run cleans up its staging folder
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from computemarket import cli
-from computemarket.results import store
-from computemarket.results.store import MANIFEST, SUMMARY_FIGURE, read_run
+from computemarket.results import run_folder
 from computemarket.simulation.scenario import list_rule_presets, list_scenarios
+from computemarket.store import runs as store
+from computemarket.store.runs import MANIFEST, SUMMARY_FIGURE, read_run
 
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 RUN_FILES = {
@@ -337,7 +338,7 @@ def test_a_failed_write_keeps_the_previous_run(workdir, capsys, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "save_summary", disk_full)
+    monkeypatch.setattr(run_folder, "save_summary", disk_full)
     capsys.readouterr()
     assert cli.main(["run", "classroom", "--years", "1", "--seed", "2"]) == 1
     err = capsys.readouterr().err

@@ -22,14 +22,13 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from computemarket.results.plots import (
     FIRM_COLOURS,
-    HHI_HIGH,
     HHI_MAX,
-    HHI_MODERATE,
     OTHER_FIRMS_COLOUR,
     SERIES_COLOURS,
     hyperscaler_shares,
     time_axis,
 )
+from computemarket.simulation.metrics import HHI_HIGH, HHI_MODERATE
 from computemarket.simulation.model import ComputeMarket
 
 WIDE = (10.0, 3.6)

@@ -38,22 +38,6 @@ from computemarket.experiments.executors import (
     open_executor,
 )
 from computemarket.experiments.spec import ExperimentError, ExperimentSpec, load_experiment
-from computemarket.experiments.store import (
-    DESIGN,
-    FORMAT_VERSION,
-    MANIFEST,
-    TASKS_DIR,
-    now,
-    read_manifest,
-    read_task_metadata,
-    remove_sweep,
-    remove_temporary,
-    sweep_lock,
-    task_file,
-    versions,
-    write_json_atomic,
-    write_parquet_atomic,
-)
 from computemarket.experiments.worker import (
     RunFunction,
     RunSpec,
@@ -61,6 +45,18 @@ from computemarket.experiments.worker import (
     TaskSpec,
     execute_task,
     simulate,
+)
+from computemarket.store.files import write_json_atomic, write_parquet_atomic
+from computemarket.store.layout import DESIGN, MANIFEST, TASKS_DIR
+from computemarket.store.provenance import now, provenance
+from computemarket.store.sweeps import (
+    FORMAT_VERSION,
+    read_manifest,
+    read_task_metadata,
+    remove_sweep,
+    remove_temporary,
+    sweep_lock,
+    task_file,
 )
 
 DEFAULT_RUNS_PER_TASK = 8
@@ -522,6 +518,7 @@ def _new_manifest(
     limit: int | None,
     previous: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    made = provenance()
     data = {
         "format": FORMAT_VERSION,
         "experiment": spec.name,
@@ -540,8 +537,9 @@ def _new_manifest(
         },
         "chunk": {"runs_per_task": runs_per_task},
         "limit": limit,
-        "versions": versions(),
-        "created": (previous or {}).get("created", now()),
+        "versions": made["versions"],
+        "host": made["host"],
+        "created": (previous or {}).get("created", made["created_utc"]),
         "updated": now(),
         "status": "starting",
         "tasks": {},

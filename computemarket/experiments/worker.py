@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from computemarket.experiments.store import TASK_METADATA_KEY, write_parquet_atomic
 from computemarket.simulation.scenario import Scenario
+from computemarket.store.files import write_parquet_atomic
+from computemarket.store.sweeps import TASK_METADATA_KEY
 
 RunFunction = Callable[..., pd.DataFrame]
 """``run_fn(scenario, *, years, seed) -> metrics`` with one row per quarter and a ``quarter`` column."""
@@ -180,13 +181,13 @@ def execute_task(task: TaskSpec) -> TaskReport:
         "failures": failures,
     }
     metadata = {**(table.schema.metadata or {}), TASK_METADATA_KEY: json.dumps(record).encode()}
-    size = write_parquet_atomic(table.replace_schema_metadata(metadata), Path(task.path))
+    written = write_parquet_atomic(table.replace_schema_metadata(metadata), Path(task.path))
     return TaskReport(
         task=task.task,
         runs=len(task.runs),
         failures=failures,
         wall_s=time.perf_counter() - start,
-        file_bytes=size,
+        file_bytes=written.bytes,
         table_rows=len(data),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )

@@ -1,16 +1,19 @@
-"""Command-line subcommands ``plot`` and ``report``: figures and an HTML report of a run or sweep.
+"""Command-line subcommands that read results: ``summarize``, ``sensitivity``, ``plot``, ``report``.
 
 ``computemarket.cli`` adds them with :func:`add_commands`. Bad input (a missing folder, a folder
-that holds neither a run nor a sweep, an unknown figure kind, a bad option) raises
-:class:`~computemarket.results.source.FigureError`, a ``ValueError`` reported on one line with
-exit code 2.
+that holds neither a run nor a sweep, an unknown figure kind, a bad option) raises a
+:class:`~computemarket.results.errors.ResultsError`, reported on one line with exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
-from computemarket.experiments.spec import ExperimentError
+import pandas as pd
+
+from computemarket.results.errors import ResultsError
 from computemarket.results.figures import (
     FORMATS,
     PNG_DPI,
@@ -21,10 +24,7 @@ from computemarket.results.figures import (
     draw_figures,
     save_figures,
 )
-from computemarket.results.source import FIGURES_DIR, FigureError, open_results
-
-USER_ERRORS = (FigureError, ExperimentError)
-"""Errors the command line reports as bad input (one line, exit code 2)."""
+from computemarket.results.source import FIGURES_DIR, open_results
 
 
 def _dpi(text: str) -> int:
@@ -108,7 +108,64 @@ def _options(args: argparse.Namespace) -> FigureOptions:
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``plot`` and ``report`` to an argparse ``add_subparsers()`` object."""
+    """Add ``summarize``, ``sensitivity``, ``plot`` and ``report`` to ``add_subparsers()``."""
+    summarize = subparsers.add_parser(
+        "summarize",
+        help="per-point mean, sd and 95%% CI over seeds of a sweep; threshold crossing",
+        description="Summarise a sweep per design point over its seeds, print the table and write CSV.",
+    )
+    summarize.add_argument("directory", metavar="DIR", help="a sweep's output folder")
+    summarize.add_argument(
+        "--metric",
+        action="append",
+        metavar="M",
+        help="metric to summarise (repeatable; default: all kept)",
+    )
+    summarize.add_argument(
+        "--year", type=float, metavar="Y", help="years from the start (default: the horizon)"
+    )
+    summarize.add_argument(
+        "--threshold",
+        action="append",
+        metavar="M>V",
+        help="probability and time of crossing, e.g. 'cloud_hhi>1800' (repeatable)",
+    )
+    summarize.add_argument(
+        "--confidence", type=float, default=0.95, help="coverage of the intervals (default 0.95)"
+    )
+    summarize.add_argument(
+        "--csv", metavar="PATH", help="where to write the summary (default: DIR/summary.csv)"
+    )
+    summarize.add_argument(
+        "--versus",
+        metavar="FACTOR=VALUE",
+        help="also print each point's paired effect against this point, e.g. scenario=calibrated-2025",
+    )
+    summarize.set_defaults(func=summarize_command)
+
+    sensitivity = subparsers.add_parser(
+        "sensitivity",
+        help="Sobol' indices or Morris effects of a sweep made with a saltelli or morris design",
+        description="Global sensitivity analysis with SALib of one metric at one year, over the design points "
+        "(the output per point is the mean over its seeds).",
+    )
+    sensitivity.add_argument("directory", metavar="DIR", help="a sweep's output folder")
+    sensitivity.add_argument(
+        "--metric", required=True, metavar="M", help="the metric to analyse, e.g. cloud_hhi"
+    )
+    sensitivity.add_argument(
+        "--year", type=float, metavar="Y", help="years from the start (default: the horizon)"
+    )
+    sensitivity.add_argument(
+        "--confidence", type=float, default=0.95, help="coverage of the bootstrap intervals"
+    )
+    sensitivity.add_argument(
+        "--csv",
+        metavar="PATH",
+        help="where to write the indices (default: DIR/sensitivity-<metric>.csv)",
+    )
+    sensitivity.set_defaults(func=sensitivity_command)
+
     plot = subparsers.add_parser(
         "plot",
         help="draw the figures of a run or a sweep into DIR/figures/",
@@ -157,4 +214,114 @@ def report_command(args: argparse.Namespace) -> int:
 
     path = write_report(args.directory, args.out, tuple(args.kinds), _options(args))
     print(f"wrote {path}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ sweep tables
+def _show(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False, max_rows=80, float_format=lambda v: f"{v:.4g}")
+
+
+def summarize_command(args: argparse.Namespace) -> int:
+    """``computemarket summarize``: per-point summaries printed and written to CSV."""
+    from computemarket.results.load import load
+
+    if not 0 < args.confidence < 1:
+        raise ResultsError(
+            f"--confidence: {args.confidence} is out of range (allowed: between 0 and 1)"
+        )
+    thresholds = [Threshold.parse(t) for t in args.threshold or []]
+    results = load(args.directory)
+    summary = results.summary(args.metric, year=args.year, confidence=args.confidence)
+    when = f"year {args.year:g}" if args.year is not None else f"year {results.years} (final)"
+    status = results.design["status"].value_counts()
+    print(
+        f"{results.name}: {status.get('ok', 0)} runs ok, {status.get('failed', 0)} failed, "
+        f"{status.get('pending', 0)} pending; values at {when}, {args.confidence:.0%} CI over seeds"
+    )
+    print(_show(summary))
+    csv_path = Path(args.csv) if args.csv else Path(args.directory) / "summary.csv"
+    summary.to_csv(csv_path, index=False)
+    written = [str(csv_path)]
+    if thresholds:
+        tables = []
+        for threshold in thresholds:
+            metric, below, value = threshold.metric, threshold.below, threshold.value
+            table = results.crossing(
+                metric, value, year=args.year, below=below, confidence=args.confidence
+            )
+            condition = f"{metric} {'<' if below else '>'} {value:g}"
+            print(
+                f"\n{condition} at {when}: p_at = share of runs past it then, p_by = share past it by then"
+            )
+            print(_show(table))
+            tables.append(table.assign(condition=condition))
+        crossing_path = csv_path.with_name(csv_path.stem + "-crossing.csv")
+        pd.concat(tables, ignore_index=True).to_csv(crossing_path, index=False)
+        written.append(str(crossing_path))
+    if args.versus:
+        from computemarket.results.compare import paired_effects
+
+        factor, sep, reference = args.versus.partition("=")
+        if not sep or not factor or not reference:
+            raise ResultsError(
+                f"--versus {args.versus!r}: expected FACTOR=VALUE, e.g. scenario=calibrated-2025"
+            )
+        effects = paired_effects(
+            results,
+            factor,
+            _factor_value(results, factor, reference),
+            args.metric,
+            year=args.year,
+            confidence=args.confidence,
+        )
+        print(
+            f"\npaired effects against {args.versus} at {when} ({args.confidence:.0%} CI of the mean difference over seeds)"
+        )
+        print(_show(effects))
+        effects_path = csv_path.with_name(csv_path.stem + "-effects.csv")
+        effects.to_csv(effects_path, index=False)
+        written.append(str(effects_path))
+    print(f"\nwrote {', '.join(written)}")
+    return 0
+
+
+def _factor_value(results: Any, factor: str, text: str) -> object:
+    """The design's value of ``factor`` that ``text`` names (numbers are compared as numbers)."""
+    if factor not in results.factors:
+        return text
+    for value in results.points[factor].unique():
+        if str(value) == text:
+            return value
+        try:
+            if float(value) == float(text):
+                return value
+        except (TypeError, ValueError):
+            continue
+    return text
+
+
+def sensitivity_command(args: argparse.Namespace) -> int:
+    """``computemarket sensitivity``: SALib indices of one metric, printed and written to CSV."""
+    from computemarket.results.load import load
+
+    if not 0 < args.confidence < 1:
+        raise ResultsError(
+            f"--confidence: {args.confidence} is out of range (allowed: between 0 and 1)"
+        )
+    results = load(args.directory)
+    table = results.sensitivity(args.metric, year=args.year, confidence=args.confidence)
+    when = f"year {args.year:g}" if args.year is not None else f"year {results.years} (final)"
+    method = (
+        "Sobol' indices (first order S1, total ST; *_conf = CI half-width)"
+        if "S1" in table
+        else "Morris effects"
+    )
+    print(f"{results.name}: {method} of {args.metric} at {when}")
+    print(_show(table))
+    csv_path = (
+        Path(args.csv) if args.csv else Path(args.directory) / f"sensitivity-{args.metric}.csv"
+    )
+    table.to_csv(csv_path, index=False)
+    print(f"\nwrote {csv_path}")
     return 0

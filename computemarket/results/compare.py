@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from computemarket.results.errors import ComparisonError
 from computemarket.results.summary import mean_interval
 
 if TYPE_CHECKING:
     from computemarket.results.load import SweepResults
 
-
-class ComparisonError(ValueError):
-    """The comparison asked for does not fit the sweep (one-line message)."""
+__all__ = ["ComparisonError", "paired_effects"]
 
 
 def paired_effects(

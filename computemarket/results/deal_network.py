@@ -27,7 +27,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
 from computemarket.results.source import FigureError
-from computemarket.results.store import StoredRun
 from computemarket.results.style import (
     FONT_SIZE,
     INK,
@@ -37,6 +36,7 @@ from computemarket.results.style import (
     new_figure,
     run_title,
 )
+from computemarket.store.runs import StoredRun
 
 EQUITY, COMMITMENT, EXCLUSIVITY, OWNERSHIP = "equity", "commitment", "exclusivity", "ownership"
 EDGE_STYLE = {

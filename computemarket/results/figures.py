@@ -17,11 +17,13 @@ from matplotlib.figure import Figure
 from computemarket.results import deal_network, figures_run, figures_sweep, money_flow
 from computemarket.results.load import SweepResults
 from computemarket.results.plots import summary_figure
-from computemarket.results.source import FIGURES_DIR, FigureError
-from computemarket.results.store import StoredRun
-from computemarket.results.style import HHI_HIGH, is_hhi, run_title
+from computemarket.results.source import FigureError
+from computemarket.results.style import is_hhi, run_title
+from computemarket.simulation.metrics import HHI_HIGH
+from computemarket.store.layout import FIGURE_FORMATS, FIGURES_DIR
+from computemarket.store.runs import StoredRun
 
-FORMATS = ("png", "svg")
+FORMATS = FIGURE_FORMATS
 PNG_DPI = 150
 
 _THRESHOLD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>])\s*([-+0-9.eE_,]+)\s*$")

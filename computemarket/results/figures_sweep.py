@@ -25,7 +25,6 @@ from computemarket.results.source import FigureError
 from computemarket.results.style import (
     CATEGORY_COLOURS,
     FONT_SIZE,
-    HHI_HIGH,
     HHI_LEGEND_TITLE,
     HIGH_BAND_COLOUR,
     INK,
@@ -45,6 +44,8 @@ from computemarket.results.style import (
     short_name,
 )
 from computemarket.results.summary import interval_over_time, wilson_interval
+from computemarket.simulation.metrics import HHI_HIGH
+from computemarket.simulation.parameters import ParameterError, find_parameter
 
 HEADLINE_METRICS = ("cloud_hhi", "model_hhi", "locked_share", "roundtrip_ratio")
 """Metrics drawn by default, those of them that the sweep kept."""
@@ -96,16 +97,10 @@ def factor_label(factor: str) -> str:
 
 
 def _schema_unit(factor: str) -> str | None:
-    from computemarket.simulation.parameters import FIRM_LISTS, SECTIONS
-
-    parts = factor.split(".")
-    section = SECTIONS.get(parts[0]) or FIRM_LISTS.get(parts[0])
-    if section is None:
+    try:
+        return find_parameter(factor).unit
+    except ParameterError:
         return None
-    for field in dataclasses.fields(section):
-        if field.name == parts[-1]:
-            return field.metadata.get("unit")
-    return None
 
 
 def _level_text(value: object) -> str:

@@ -20,9 +20,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from computemarket.experiments.spec import ExperimentError
-from computemarket.experiments.store import DESIGN, TASK_METADATA_KEY, TASKS_DIR, read_manifest
+from computemarket.results.errors import ResultsError
+from computemarket.results.sensitivity import sensitivity_indices
 from computemarket.results.summary import point_summary, threshold_crossing
+from computemarket.store.layout import DESIGN, TASKS_DIR
+from computemarket.store.sweeps import TASK_METADATA_KEY, read_manifest
 
 RUN_KEYS = ("row", "point", "replicate", "seed")
 _NOT_METRICS = {*RUN_KEYS, "quarter", "year"}
@@ -116,7 +118,7 @@ class SweepResults:
         """One row per finished run: its factors and its metrics at ``year`` (default: the horizon).
 
         Raises:
-            ExperimentError: If that year was not kept (see the experiment's ``keep.every``).
+            ResultsError: If that year was not kept (see the experiment's ``keep.every``).
         """
         quarter = self.quarter_of(year)
         values = self.metrics[self.metrics["quarter"] == quarter]
@@ -128,20 +130,20 @@ class SweepResults:
         """The quarter of a year from the start (``None`` = the horizon), checked against what was kept.
 
         Raises:
-            ExperimentError: If the year is outside the horizon or its quarter was not kept.
+            ResultsError: If the year is outside the horizon or its quarter was not kept.
         """
         horizon = 4 * self.years
         if year is None:
             return horizon
         quarter = round(4 * float(year))
         if abs(quarter - 4 * float(year)) > 1e-9 or not 0 <= quarter <= horizon:
-            raise ExperimentError(
+            raise ResultsError(
                 f"{self.directory}: year {year}: expected a quarter (multiple of 0.25) from 0 to {self.years}"
             )
         kept = self.manifest["spec"]["keep"]["every"]
         if (kept == "year" and quarter % 4) or (kept == "final" and quarter != horizon):
             allowed = "whole years" if kept == "year" else f"only the final year {self.years}"
-            raise ExperimentError(
+            raise ResultsError(
                 f"{self.directory}: year {year}: not kept by this sweep (keep.every = {kept!r}: {allowed})"
             )
         return quarter
@@ -162,7 +164,7 @@ class SweepResults:
             confidence: Coverage of the interval of the mean (Student t).
 
         Raises:
-            ExperimentError: On an unknown metric or a year that was not kept.
+            ResultsError: On an unknown metric or a year that was not kept.
         """
         chosen = self._check_metrics(metrics)
         return point_summary(self.at(year), self.factors, chosen, confidence)
@@ -181,7 +183,7 @@ class SweepResults:
         See :func:`computemarket.results.summary.threshold_crossing` for the columns.
 
         Raises:
-            ExperimentError: On an unknown metric or a year that was not kept.
+            ResultsError: On an unknown metric or a year that was not kept.
         """
         (metric,) = self._check_metrics([metric])
         quarter = self.quarter_of(year)
@@ -198,10 +200,24 @@ class SweepResults:
     def sensitivity(
         self, metric: str, *, year: float | None = None, confidence: float = 0.95
     ) -> pd.DataFrame:
-        """Sobol' indices or Morris effects of ``metric`` at ``year`` (see :mod:`.sensitivity`)."""
-        from computemarket.results.sensitivity import sensitivity
+        """Sobol' indices or Morris effects of ``metric`` at ``year``, one row per factor.
 
-        return sensitivity(self, metric, year=year, confidence=confidence)
+        Only a sweep made with the ``saltelli`` or ``morris`` design, once every point has a
+        finished run (see :func:`computemarket.results.sensitivity.sensitivity_indices`).
+
+        Raises:
+            ResultsError: If the design is not a sensitivity design, points are missing, or the
+                metric does not vary.
+        """
+        (metric,) = self._check_metrics([metric])
+        return sensitivity_indices(
+            self.manifest["design"],
+            self.at(year),
+            self.points,
+            metric,
+            label=str(self.directory),
+            confidence=confidence,
+        )
 
     def _check_metrics(self, metrics: Sequence[str] | None) -> list[str]:
         names = self.metric_names
@@ -209,7 +225,7 @@ class SweepResults:
             return names
         for metric in metrics:
             if metric not in names:
-                raise ExperimentError(
+                raise ResultsError(
                     f"{self.directory}: metric {metric!r} is not in this sweep (kept: {', '.join(names) or 'none yet'})"
                 )
         return list(metrics)
@@ -225,12 +241,12 @@ def load(directory: str | Path) -> SweepResults:
         The sweep's tables, read when first used.
 
     Raises:
-        ExperimentError: If the folder holds no sweep.
+        ResultsError: If the folder holds no sweep.
     """
     path = Path(directory)
     if not path.is_dir():
-        raise ExperimentError(f"{path}: no such folder (expected the --out folder of a sweep)")
+        raise ResultsError(f"{path}: no such folder (expected the --out folder of a sweep)")
     manifest = read_manifest(path)
     if manifest is None or not (path / DESIGN).exists():
-        raise ExperimentError(f"{path}: not a sweep folder (no manifest.json and design.parquet)")
+        raise ResultsError(f"{path}: not a sweep folder (no manifest.json and design.parquet)")
     return SweepResults(path, manifest)

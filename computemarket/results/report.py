@@ -18,11 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from computemarket.experiments.spec import ExperimentError
+from computemarket.results.errors import ResultsError
 from computemarket.results.figures import DrawnFigure, FigureOptions, draw_figures, kinds_for
 from computemarket.results.load import SweepResults
 from computemarket.results.source import FigureError, open_results
-from computemarket.results.store import StoredRun
 from computemarket.results.style import run_title
 from computemarket.results.tables import (
     run_firms_table,
@@ -30,8 +29,9 @@ from computemarket.results.tables import (
     sensitivity_table,
     sweep_points_table,
 )
+from computemarket.store.layout import REPORT_FILE
+from computemarket.store.runs import StoredRun
 
-REPORT_FILE = "report.html"
 REPORT_DPI = 100
 CONTENT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -165,7 +165,7 @@ def _summary_html(source: StoredRun | SweepResults, options: FigureOptions) -> s
                 f"<h3>Sensitivity indices at {html.escape(when)}</h3>",
                 _table_html(sensitivity_table(source, year)),
             ]
-        except ExperimentError as err:
+        except ResultsError as err:
             parts.append(f'<p class="note">No sensitivity indices: {html.escape(str(err))}</p>')
     return "".join(parts)
 

@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from computemarket.simulation.metrics import HHI_HIGH, HHI_MODERATE
+
 # Okabe & Ito (2008), the colour-blind-safe palette; black is left out because a black band
 # dominates a stacked area. Firms take colours in the order they are listed (agent id), so a firm
 # keeps its colour from run to run of the same scenario.
@@ -35,10 +37,7 @@ IN_HOUSE_HATCH = "//"
 SEQUENTIAL_CMAP = "viridis"
 INK = "#333333"
 
-# US 2023 Merger Guidelines (DOJ/FTC, Guideline 1): above 1,800 a market is highly concentrated;
-# 1,000-1,800 is the moderately concentrated band of the guidelines' restatement.
-HHI_MODERATE = 1_000
-HHI_HIGH = 1_800
+# The bands of the US 2023 Merger Guidelines (Guideline 1), defined once in the scenario schema.
 HHI_MAX = 10_000
 HIGH_BAND_COLOUR = "#D55E00"
 MODERATE_BAND_COLOUR = "#F0E442"

@@ -13,9 +13,10 @@ import pandas as pd
 
 from computemarket.results.figures_sweep import headline_metrics
 from computemarket.results.load import SweepResults
-from computemarket.results.store import StoredRun
-from computemarket.results.style import HHI_HIGH, is_hhi, metric_style, short_name
+from computemarket.results.style import is_hhi, metric_style, short_name
 from computemarket.results.summary import wilson_interval
+from computemarket.simulation.metrics import HHI_HIGH
+from computemarket.store.runs import StoredRun
 
 RUN_TABLE_METRICS = (
     "cloud_hhi",

@@ -9,7 +9,6 @@ message names the file, the field and what is allowed, on one line.
 from __future__ import annotations
 
 import dataclasses
-import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from computemarket.errors import UserError
 from computemarket.simulation.parameters import (
     FIRM_LISTS,
     SECTIONS,
@@ -30,17 +30,23 @@ from computemarket.simulation.parameters import (
     LabParams,
     LabSpec,
     MarketParams,
+    ParameterError,
     PopulationParams,
     RulesParams,
+    check_value,
+    find_parameter,
+    firm_index,
 )
 
 SCENARIO_PACKAGE = "computemarket.simulation.scenarios"
 RULES_PACKAGE = "computemarket.simulation.rules"
 DEFAULT_SCENARIO = "baseline"
 DEFAULT_RULES = "laissez-faire"
+DEFAULT_SEED = 1
+"""Seed of a run when none is given (command line, app), so that a bare run is reproducible."""
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError):
     """A scenario, rules preset or override is invalid. The message is one line for the user."""
 
 
@@ -160,43 +166,12 @@ def _read_toml(source: str | Path, package: str, kind: str) -> tuple[str, str, d
 
 
 # ---------------------------------------------------------------------------------------- validating
-def _expected_type(default: Any) -> type:
-    return type(default)
-
-
 def _check_value(label: str, path: str, f: dataclasses.Field, value: Any) -> Any:
     """Validate one value against its field; return it converted to the field's type."""
-    meta, expected = f.metadata, _expected_type(f.default)
-    if expected is bool:
-        if not isinstance(value, bool):
-            raise ScenarioError(f"{label}: {path}: expected true or false, got {value!r}")
-        return value
-    if expected is str:
-        if not isinstance(value, str):
-            raise ScenarioError(f"{label}: {path}: expected a string, got {value!r}")
-        if meta.get("choices") and value not in meta["choices"]:
-            raise ScenarioError(
-                f"{label}: {path}: {value!r} is not one of {', '.join(meta['choices'])}"
-            )
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        kind = "an integer" if expected is int else "a number"
-        raise ScenarioError(f"{label}: {path}: expected {kind}, got {value!r}")
-    if expected is int:
-        if isinstance(value, float):
-            if not (math.isfinite(value) and value.is_integer()):
-                raise ScenarioError(f"{label}: {path}: expected an integer, got {value!r}")
-            value = int(value)
-    else:
-        value = float(value)
-        if not math.isfinite(value):
-            raise ScenarioError(f"{label}: {path}: must be a finite number, got {value!r}")
-    low, high = meta.get("low"), meta.get("high")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ScenarioError(
-            f"{label}: {path}: {value!r} is out of range [{low:g}, {high:g}] ({meta['unit']})"
-        )
-    return value
+    try:
+        return check_value(f, value)
+    except ParameterError as err:
+        raise ScenarioError(f"{label}: {path}: {err}") from None
 
 
 def _build(cls: type, table: Any, label: str, prefix: str) -> Any:
@@ -378,30 +353,15 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def _apply_override(data: dict[str, Any], path: str, value: Any, label: str) -> dict[str, Any]:
-    parts = path.split(".")
-    if len(parts) == 2 and parts[0] in SECTIONS:
-        section, key = parts
-        fields = [f.name for f in dataclasses.fields(SECTIONS[section])]
-        if key not in fields:
-            raise ScenarioError(
-                f"{label}: {path}: unknown parameter (allowed in {section}: {', '.join(fields)})"
-            )
-        return _merge(data, {section: {key: value}})
-    if len(parts) == 3 and parts[0] in FIRM_LISTS:
-        section, which, key = parts
-        firms = [dict(item) for item in data.get(section, [])]
-        names = [item.get("name") for item in firms]
-        index = int(which) if which.isdigit() else (names.index(which) if which in names else None)
-        if index is None or index >= len(firms):
-            raise ScenarioError(
-                f"{label}: {path}: no firm {which!r} in [[{section}]] (listed: {', '.join(map(str, names)) or 'none'})"
-            )
-        firms[index][key] = value
-        return {**data, section: firms}
-    allowed = ", ".join([*SECTIONS, *(f"{s}.<name>" for s in FIRM_LISTS)])
-    raise ScenarioError(
-        f"{label}: {path}: unknown parameter path (expected SECTION.NAME with SECTION one of {allowed})"
-    )
+    try:
+        parameter = find_parameter(path)
+        if parameter.firm is None:
+            return _merge(data, {parameter.section: {parameter.name: value}})
+        firms = [dict(item) for item in data.get(parameter.section, [])]
+        firms[firm_index(firms, parameter.section, parameter.firm)][parameter.name] = value
+    except ParameterError as err:
+        raise ScenarioError(f"{label}: {path}: {err}") from None
+    return {**data, parameter.section: firms}
 
 
 # -------------------------------------------------------------------------------------------- public

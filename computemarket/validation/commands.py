@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from computemarket.errors import UserError
 from computemarket.validation.report import (
     DEFAULT_SEEDS,
     render_markdown,
@@ -15,11 +16,10 @@ from computemarket.validation.report import (
 )
 
 
-class ValidationInputError(ValueError):
+class ValidationInputError(UserError):
     """A bad option of ``computemarket validate`` (one-line message)."""
 
 
-USER_ERRORS = (ValidationInputError,)
 DEFAULT_OUTPUT = Path("docs") / "validation.md"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from computemarket import cli
 from computemarket.experiments import load_experiment, sweep
 from computemarket.experiments.commands import main
 from computemarket.results.load import load
@@ -57,7 +58,7 @@ def test_same_sweep_on_a_dask_scheduler_is_identical(pool_sweep, tmp_path):
 
 
 def test_summarize_prints_and_writes_csv(pool_sweep, capsys):
-    code = main(
+    code = cli.main(
         [
             "summarize",
             str(pool_sweep),
@@ -115,6 +116,6 @@ def test_experiments_lists_the_shipped_ones(capsys):
     ],
 )
 def test_user_errors_exit_2_with_one_line(argv, message, capsys):
-    assert main(argv) == 2
+    assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("computemarket: error: ") and message in err and "\n" not in err

@@ -10,9 +10,9 @@ from functools import partial
 import pytest
 
 from computemarket.experiments import ExperimentError, sweep
-from computemarket.experiments.store import sweep_lock
-from computemarket.experiments.synthetic import synthetic_run
 from computemarket.results.load import load
+from computemarket.store.sweeps import SweepLockedError, sweep_lock
+from computemarket.testing import synthetic_run
 
 
 def run_threads(spec, out, **options):
@@ -176,7 +176,7 @@ def test_a_folder_in_use_by_another_sweep_is_refused(small_spec, tmp_path):
     out.mkdir()
     with (
         sweep_lock(out),
-        pytest.raises(ExperimentError, match="another sweep is writing to this folder"),
+        pytest.raises(SweepLockedError, match="another sweep is writing to this folder"),
     ):
         run_threads(small_spec, out)
 

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from computemarket.experiments import ExperimentError, load_experiment, sweep
-from computemarket.experiments.synthetic import synthetic_run
+from computemarket.experiments import load_experiment, sweep
+from computemarket.results.errors import ResultsError
 from computemarket.results.load import load
 from computemarket.results.summary import mean_interval, threshold_crossing, wilson_interval
+from computemarket.testing import synthetic_run
 
 GRID = """
 description = "grid"
@@ -129,17 +130,17 @@ def test_load_refuses_years_and_metrics_that_were_not_kept(tmp_path):
     results = run_sweep(tmp_path, GRID.format(every="year"))
     assert sorted(results.metrics["quarter"].unique()) == [0, 4, 8]
     with pytest.raises(
-        ExperimentError, match=r"year 1\.5: not kept by this sweep \(keep.every = 'year'"
+        ResultsError, match=r"year 1\.5: not kept by this sweep \(keep.every = 'year'"
     ):
         results.summary(year=1.5)
-    with pytest.raises(ExperimentError, match=r"year 3: expected a quarter .* from 0 to 2"):
+    with pytest.raises(ResultsError, match=r"year 3: expected a quarter .* from 0 to 2"):
         results.at(3)
     with pytest.raises(
-        ExperimentError,
+        ResultsError,
         match=r"metric 'model_hhi' is not in this sweep \(kept: cloud_hhi, active_labs\)",
     ):
         results.summary(["model_hhi"])
-    with pytest.raises(ExperimentError, match="not a sweep folder"):
+    with pytest.raises(ResultsError, match="not a sweep folder"):
         load(tmp_path)
 
 
@@ -149,7 +150,7 @@ def test_sobol_indices_find_the_factor_that_drives_the_output(tmp_path):
     assert list(indices.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
     assert indices.loc["deals.commitment_multiple", "S1"] > 0.8
     assert indices.loc["rules.egress_fee", "ST"] < 0.05  # the synthetic model ignores egress fees
-    from computemarket.experiments.commands import main
+    from computemarket.cli import main
 
     assert main(["sensitivity", str(tmp_path / "sobol"), "--metric", "cloud_hhi"]) == 0
     written = pd.read_csv(tmp_path / "sobol" / "sensitivity-cloud_hhi.csv")
@@ -168,10 +169,10 @@ def test_morris_effects_rank_the_factors(tmp_path):
 
 def test_sensitivity_needs_a_sensitivity_design_and_every_point(tmp_path):
     grid = run_sweep(tmp_path, GRID.format(every="quarter"), name="grid")
-    with pytest.raises(ExperimentError, match=r"design\.sampler is 'grid'; sensitivity needs"):
+    with pytest.raises(ResultsError, match=r"design\.sampler is 'grid'; sensitivity needs"):
         grid.sensitivity("cloud_hhi")
     partial = run_sweep(
         tmp_path, SENSITIVITY.format(sampler="saltelli", samples=4), name="part", limit=6
     )
-    with pytest.raises(ExperimentError, match=r"17 of 20 design points have no finished run"):
+    with pytest.raises(ResultsError, match=r"17 of 20 design points have no finished run"):
         partial.sensitivity("cloud_hhi")

@@ -494,7 +494,7 @@ def test_unknown_firm_override_path_lists_the_firms(firms_file):
     message = error_of(firms_file, overrides={"hyperscalers.7.cash": 1.0})
     assert "no firm '7'" in message and "Acme Cloud, Beta" in message
     message = error_of(firms_file, overrides={"hyperscalers.Beta.budget": 1.0})
-    assert "hyperscalers[1].budget: unknown parameter" in message
+    assert "hyperscalers.Beta.budget: unknown parameter" in message and "capacity_gw" in message
 
 
 def test_override_key_must_be_a_string():

@@ -1,9 +1,10 @@
-"""The on-disk store of one run: Parquet tables, a JSON manifest and the summary figure.
+"""The on-disk store of one run: Parquet tables, a JSON manifest and extra files such as a figure.
 
 A run folder holds ``metrics.parquet``, ``agents.parquet``, ``ledger.parquet``, ``deals.parquet``,
-``manifest.json`` and ``summary.png``. It is written into a hidden sibling folder first and moved
-into place only when complete, so a reader never sees half a run and a failed write leaves any
-previous run in that folder as it was.
+``manifest.json`` and the extra files the caller draws (``computemarket run`` adds
+``summary.png``). It is written into a hidden sibling folder first and moved into place only when
+complete, so a reader never sees half a run and a failed write leaves any previous run in that
+folder as it was.
 """
 
 from __future__ import annotations
@@ -14,32 +15,37 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import secrets
 import shlex
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
-from importlib import metadata
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from computemarket.results.plots import save_summary
+from computemarket.store.layout import (
+    MANIFEST,
+    RUN_FORMAT,
+    RUN_TABLES,
+    SUMMARY_FIGURE,
+    StoreError,
+)
+from computemarket.store.provenance import provenance
 
 if TYPE_CHECKING:  # the runner imports the model; the store only needs the result's shape
     from computemarket.simulation.runner import RunResult
 
-TABLES = ("metrics", "agents", "ledger", "deals")
-MANIFEST = "manifest.json"
-SUMMARY_FIGURE = "summary.png"
-STORE_FORMAT = "computemarket.run/1"
-VERSIONED_PACKAGES = ("computemarket", "mesa", "numpy", "pandas", "pyarrow", "matplotlib")
+TABLES = RUN_TABLES
+STORE_FORMAT = RUN_FORMAT
+
+ExtraFile = Callable[[Path], Any]
+"""Writes one extra file of a run folder at the path it is given (e.g. draws the summary figure)."""
 
 
-class OutputDirError(ValueError):
+class OutputDirError(StoreError):
     """A run cannot be written to the folder asked for. The message is one line for the user."""
 
 
@@ -177,29 +183,25 @@ def to_json_value(value: Any) -> Any:
     return str(value)
 
 
-def package_versions() -> dict[str, str | None]:
-    """Versions of Python and of the packages that shape a run's numbers."""
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def build_manifest(result: RunResult, *, command: Sequence[str] | None = None) -> dict[str, Any]:
+def build_manifest(
+    result: RunResult,
+    *,
+    command: Sequence[str] | None = None,
+    extra_files: Sequence[str] = (),
+) -> dict[str, Any]:
     """Describe a run: what was run, how, with what software, and which tables it produced.
 
     Args:
         result: The run.
         command: The command line that started it, as a list of arguments.
+        extra_files: Names of the extra files written beside the tables.
 
     Returns:
         JSON-ready manifest.
     """
     scenario = result.scenario
-    tables = {name: _table(result, name) for name in TABLES}
+    tables = {name: run_table(result, name) for name in TABLES}
+    made = provenance()
     return to_json_value(
         {
             "format": STORE_FORMAT,
@@ -209,9 +211,10 @@ def build_manifest(result: RunResult, *, command: Sequence[str] | None = None) -
             "seed": result.seed,
             "years": result.years,
             "wall_time_s": result.wall_time_s,
-            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "created_utc": made["created_utc"],
+            "host": made["host"],
             "command": shlex.join(command) if command else None,
-            "versions": package_versions(),
+            "versions": made["versions"],
             "tables": {
                 name: {
                     "file": f"{name}.parquet",
@@ -220,14 +223,16 @@ def build_manifest(result: RunResult, *, command: Sequence[str] | None = None) -
                 }
                 for name, frame in tables.items()
             },
-            "summary_figure": SUMMARY_FIGURE,
+            "summary_figure": SUMMARY_FIGURE if SUMMARY_FIGURE in extra_files else None,
+            "files": list(extra_files),
             "scenario": scenario.to_dict(),
         }
     )
 
 
 # ------------------------------------------------------------------------------------------ writing
-def _table(result: RunResult, name: str) -> pd.DataFrame:
+def run_table(result: RunResult, name: str) -> pd.DataFrame:
+    """A table of a run as it is stored: a named index becomes a column."""
     frame = getattr(result, name)
     if frame is None:
         return pd.DataFrame()
@@ -237,18 +242,14 @@ def _table(result: RunResult, name: str) -> pd.DataFrame:
     return frame
 
 
-def _figure_title(result: RunResult) -> str:
-    rules = result.scenario.rules_preset or "scenario rules"
-    return f"{result.scenario.name} - {rules} - seed {result.seed} - {result.years} years"
-
-
 def write_run(
     result: RunResult,
     out_dir: str | os.PathLike[str],
     *,
     command: Sequence[str] | None = None,
+    extra_files: Mapping[str, ExtraFile] | None = None,
 ) -> Path:
-    """Write a run's tables, manifest and summary figure to ``out_dir``, all or nothing.
+    """Write a run's tables, manifest and extra files to ``out_dir``, all or nothing.
 
     Everything is written to a hidden sibling folder, which then takes the place of ``out_dir``.
     A previous run in ``out_dir`` is replaced only once the new one is complete; if anything fails,
@@ -259,6 +260,8 @@ def write_run(
         result: The run, as returned by :func:`computemarket.simulation.runner.run`.
         out_dir: The run folder.
         command: The command line that started the run, recorded in the manifest.
+        extra_files: File name to a function that writes that file at the path it is given, e.g.
+            ``{"summary.png": draw_summary}``.
 
     Returns:
         The run folder as an absolute path.
@@ -267,23 +270,20 @@ def write_run(
         OutputDirError: If ``out_dir`` cannot take a run (see :func:`check_output_dir`).
         OSError: If writing fails part-way (disk full, permissions changed meanwhile).
     """
+    extra_files = dict(extra_files or {})
     out = check_output_dir(out_dir)
     made = _make_parents(out.parent)
     staging = _sibling(out, "partial")
-    tables = {name: _table(result, name) for name in TABLES}
+    tables = {name: run_table(result, name) for name in TABLES}
     try:
         staging.mkdir()
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
-        manifest = build_manifest(result, command=command)
+        manifest = build_manifest(result, command=command, extra_files=list(extra_files))
         text = json.dumps(manifest, indent=2, allow_nan=False)
         (staging / MANIFEST).write_text(text + "\n", encoding="utf-8")
-        save_summary(
-            tables["metrics"],
-            tables["agents"],
-            staging / SUMMARY_FIGURE,
-            title=_figure_title(result),
-        )
+        for name, write in extra_files.items():
+            write(staging / name)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
