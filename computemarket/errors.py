@@ -14,6 +14,8 @@ This module imports nothing from the package, so every layer can use it.
 
 from __future__ import annotations
 
+import signal
+
 PROG = "computemarket"
 """The program's name: the command, and the prefix of every error line."""
 
@@ -23,7 +25,9 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 """Bad input (:class:`UserError`), the code argparse also uses for usage errors."""
 EXIT_INTERRUPTED = 130
-"""Ctrl-C or SIGTERM: 128 + SIGINT, the shell's convention."""
+"""Ctrl-C: 128 + SIGINT, the shell's convention (SIGTERM gives 128 + 15 = 143)."""
+EXIT_BROKEN_PIPE = 141
+"""The reader of stdout went away (``computemarket ... | head``): 128 + SIGPIPE, quietly."""
 
 
 class UserError(ValueError):
@@ -32,6 +36,20 @@ class UserError(ValueError):
 
 class MachineError(Exception):
     """The machine failed the command (disk, permissions changed meanwhile, network): exit code 1."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler's stop), raised like Ctrl-C so that the same clean-up runs.
+
+    A command exits with ``128 + signum`` (143) instead of Ctrl-C's 130.
+    """
+
+    signum = signal.SIGTERM
+
+
+def interrupt_exit_code(interrupt: BaseException) -> int:
+    """The exit code after ``KeyboardInterrupt`` (130) or :class:`Terminated` (143)."""
+    return 128 + int(getattr(interrupt, "signum", signal.SIGINT))
 
 
 class CommandError(UserError):

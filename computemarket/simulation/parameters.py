@@ -1173,6 +1173,10 @@ def check_value(schema_field: dataclasses.Field, value: Any) -> Any:
         if not math.isfinite(value):
             raise ParameterError(f"must be a finite number, got {value!r}")
     if (low is not None and value < low) or (high is not None and value > high):
-        shown = repr(value) if len(repr(value)) <= 30 else f"{value:.3g}"
+        shown = (
+            repr(value)
+            if len(repr(value)) <= 30
+            else f"{repr(value)[:12]}... ({len(repr(value))} digits)"
+        )
         raise ParameterError(f"{shown} is out of range {bounds} ({meta['unit']})")
     return value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ def run(
     overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
     years: int | None = None,
     seed: int | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> RunResult:
     """Run one scenario and return its tables (the same tables ``computemarket run`` writes).
 
@@ -55,6 +56,8 @@ def run(
         overrides: Dotted-path overrides, e.g. ``{"deals.commitment_multiple": 5}``.
         years: Horizon in years; defaults to the scenario's ``market.years``.
         seed: Seed of the model's random number generators.
+        progress: Called after every quarter with the quarters done and the quarters in all
+            (e.g. to move a progress bar); it must not touch the model.
 
     Returns:
         The run's tables.
@@ -66,7 +69,11 @@ def run(
     start = time.perf_counter()
     resolved = load_scenario(scenario, rules=rules, overrides=overrides)
     model = ComputeMarket(market_scenario=resolved, years=years, rng=seed)
-    model.run_model()
+    quarters = 4 * model.years
+    while model.running:  # Mesa's run_model, with a report after each quarter
+        model.step()
+        if progress is not None:
+            progress(model.quarter, quarters)
     tables = model.tables()
     return RunResult(
         scenario=resolved,

@@ -138,7 +138,7 @@ def read_toml_source(
     else:
         path = Path(text_source)
         looks_like_file = path.suffix == ".toml" or path.parent != Path(".") or path.exists()
-        if not looks_like_file:
+        if not looks_like_file or not text_source.strip():
             allowed = ", ".join(sorted(shipped))
             raise error(
                 f"unknown {kind} '{text_source}' (shipped: {allowed}; or give a path to a .toml file)"
@@ -334,6 +334,20 @@ def _check_consistency(s: Scenario, label: str) -> None:
             )
 
 
+PRESET_SECTIONS = ("description", "rules")
+"""What a rules preset may hold: the rules, not the market (that is the scenario's)."""
+
+
+def _check_preset_sections(data: Mapping[str, Any], label: str) -> None:
+    for key in data:
+        if key not in PRESET_SECTIONS:
+            where = f"[[{key}]]" if key in FIRM_LISTS else f"[{key}]"
+            raise ScenarioError(
+                f"{label}: {key}: a rules preset holds only [rules] (and a description); put {where} "
+                "in a scenario file or set it with --set"
+            )
+
+
 # ----------------------------------------------------------------------------------------- overrides
 def parse_override(text: str) -> tuple[str, Any]:
     """Parse ``KEY=VALUE`` from the command line; VALUE is read as a TOML value, else as a string.
@@ -401,15 +415,22 @@ def load_scenario(
         preset, previous = "", ()
     if rules is not None:
         preset_name, preset_label, preset_data = _read_toml(rules, RULES_PACKAGE, "rules preset")
+        _check_preset_sections(preset_data, preset_label)
         _validate(preset_data, preset_label)
         data = _merge(data, {k: v for k, v in preset_data.items() if k != "description"})
         preset, label = preset_name, f"{label} with rules '{preset_name}'"
     items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
+    seen: dict[str, Any] = {}
     for path, value in items:
         if not isinstance(path, str):
             raise ScenarioError(
                 f"override key {path!r}: expected a dotted string such as rules.switching_cost"
             )
+        if path in seen:
+            raise ScenarioError(
+                f"--set {path}: given twice ({seen[path]!r} and {value!r}); give each parameter once"
+            )
+        seen[path] = value
         data = _apply_override(data, path, value, "--set")
         _validate(data, "--set")
     kwargs = _validate(data, label)
