@@ -15,6 +15,7 @@ import hashlib
 import math
 import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -126,6 +127,22 @@ def fingerprint_mismatches(
                 problems.append(f"{name}: {a!r} != {b!r}")
                 break
     return problems
+
+
+# ----------------------------------------------------------------------------------- folders
+def folder_snapshot(folder: str | os.PathLike[str]) -> dict[str, bytes | None]:
+    """Every file and folder under ``folder`` (hidden ones too), by relative path, with its bytes.
+
+    Two snapshots are equal exactly when nothing was written, changed or deleted in between;
+    folders map to ``None``.
+    """
+    root = Path(folder)
+    if not root.exists():
+        return {}
+    return {
+        str(path.relative_to(root)): None if path.is_dir() else path.read_bytes()
+        for path in sorted(root.rglob("*"))
+    }
 
 
 # ------------------------------------------------------------------------------------ a fake model

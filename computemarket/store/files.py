@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ def _discard(tmp: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], *, clean: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` when the block succeeds.
 
     If the block raises (including ``KeyboardInterrupt``), the temporary file is removed and the
@@ -60,18 +61,26 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with atomic_path(out / "figure.png") as tmp:
             figure.savefig(tmp, format="png")
     """
-    with atomic_paths([path]) as (tmp,):
+    with atomic_paths([path], clean=clean) as (tmp,):
         yield tmp
 
 
 @contextlib.contextmanager
-def atomic_paths(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]]:
+def atomic_paths(
+    paths: Sequence[str | os.PathLike[str]], *, clean: bool = False
+) -> Iterator[list[Path]]:
     """Like :func:`atomic_path` for several files that belong together: all are replaced, or none.
 
     The files are renamed into place only once every one has been written; renames within a
-    folder do not need space, so they do not fail where the writing could.
+    folder do not need space, so they do not fail where the writing could. With ``clean``, the
+    temporary files that dead processes of this machine left in the same folders are removed
+    first (not for folders that workers on other machines write into: their process ids mean
+    nothing here).
     """
     targets = [Path(p) for p in paths]
+    if clean:
+        for folder in {target.parent for target in targets}:
+            remove_stale_temporaries(folder)
     temporaries = [temporary_path(p) for p in targets]
     try:
         yield temporaries
@@ -89,16 +98,20 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> WrittenFile:
+def write_bytes_atomic(
+    path: str | os.PathLike[str], data: bytes, *, clean: bool = False
+) -> WrittenFile:
     """Write bytes atomically; return the file's size and SHA-256."""
-    with atomic_path(path) as tmp:
+    with atomic_path(path, clean=clean) as tmp:
         tmp.write_bytes(data)
     return WrittenFile(len(data), hashlib.sha256(data).hexdigest())
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> WrittenFile:
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, *, clean: bool = False
+) -> WrittenFile:
     """Write UTF-8 text atomically; return the file's size and SHA-256."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
+    return write_bytes_atomic(path, text.encode("utf-8"), clean=clean)
 
 
 def write_json_atomic(
@@ -110,9 +123,9 @@ def write_json_atomic(
 
 
 def write_parquet_atomic(table: pa.Table, path: str | os.PathLike[str]) -> WrittenFile:
-    """Write a Parquet file (zstd) atomically; return its size and SHA-256."""
+    """Write a Parquet file (zstd, a CRC per page) atomically; return its size and SHA-256."""
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
         written = WrittenFile(tmp.stat().st_size, file_sha256(tmp))
     return written
 
@@ -164,3 +177,25 @@ def remove_stale_temporaries(folder: Path, *, every: bool = False) -> list[Path]
             path.unlink()
             removed.append(path)
     return removed
+
+
+def unwritable_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why a file cannot be written at ``path``, or ``None`` if it can (nothing is left behind).
+
+    The file's folder must exist; a file is created there and removed again, which also catches
+    read-only mounts, ``/proc``, ACLs and running as root, unlike ``os.access``.
+    """
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        return f"{target} is a folder, not a file"
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        return f"its folder {folder} {what}"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".computemarket-probe-", dir=folder)
+    except OSError as err:
+        return f"cannot write in {folder} ({err.strerror})"
+    os.close(fd)
+    os.unlink(probe)
+    return None

@@ -36,12 +36,28 @@ DESIGN = "design.parquet"
 TASKS_DIR = "tasks"
 LOCK = ".lock"
 
+VALIDATION_FORMAT = "computemarket.validation/1"
+"""``format`` of a validation folder's manifest (``computemarket validate --out``)."""
+
 FIGURES_DIR = "figures"
 """Subfolder of a run or sweep folder where ``computemarket plot`` writes."""
 FIGURE_FORMATS = ("png", "svg")
 """Image formats ``computemarket plot`` writes."""
 REPORT_FILE = "report.html"
 """The report ``computemarket report`` writes into a run or sweep folder by default."""
+SUMMARY_CSV = "summary.csv"
+"""The table ``computemarket summarize`` writes into a sweep folder by default; beside it
+``summary-crossing.csv`` and ``summary-effects.csv``."""
+SENSITIVITY_CSV = "sensitivity-{metric}.csv"
+"""The table ``computemarket sensitivity`` writes into a sweep folder by default."""
+
+
+def is_derived_table(name: str) -> bool:
+    """Whether a file name is one of the tables ``summarize`` or ``sensitivity`` write by default."""
+    stem = SUMMARY_CSV.removesuffix(".csv")
+    return name in (SUMMARY_CSV, f"{stem}-crossing.csv", f"{stem}-effects.csv") or (
+        name.startswith("sensitivity-") and name.endswith(".csv")
+    )
 
 
 class StoreError(UserError):
@@ -73,9 +89,10 @@ def read_json_manifest(path: Path) -> dict[str, Any] | None:
 
 
 def folder_kind(path: Path) -> str:
-    """What a folder holds, from its manifest: ``"run"``, ``"sweep"``, ``"empty"``, ``"missing"`` or ``"other"``.
+    """What a folder holds: ``"run"``, ``"sweep"``, ``"validation"``, ``"empty"``, ``"missing"`` or ``"other"``.
 
-    A manifest that cannot be read counts as ``"other"``: a command must not take the folder for
+    A folder whose manifest is missing or damaged is told apart by its other files (a sweep's design,
+    tasks or lock; a run's four tables); failing those it is ``"other"``, which no command takes for
     its own.
     """
     if not path.exists() and not path.is_symlink():
@@ -87,13 +104,19 @@ def folder_kind(path: Path) -> str:
     try:
         manifest = read_json_manifest(path)
     except DamagedFileError:
-        return "other"
+        manifest = None  # told apart by its other files, as a folder without a manifest
     if manifest is None:
         if any((path / name).exists() for name in (DESIGN, TASKS_DIR, LOCK)):
-            return "sweep"  # a sweep killed before its first manifest
+            return "sweep"  # killed before its first manifest, or its manifest is damaged
+        if (path / MANIFEST).exists() and all(
+            (path / f"{table}.parquet").is_file() for table in RUN_TABLES
+        ):
+            return "run"  # a run whose manifest is damaged
         return "other"
     if manifest.get("format") == RUN_FORMAT:
         return "run"
+    if manifest.get("format") == VALIDATION_FORMAT:
+        return "validation"
     if manifest.get("format") == SWEEP_FORMAT and "experiment" in manifest:
         return "sweep"
     return "other"

@@ -4,7 +4,13 @@ A run folder holds ``metrics.parquet``, ``agents.parquet``, ``ledger.parquet``, 
 ``manifest.json`` and the extra files the caller draws (``computemarket run`` adds
 ``summary.png``). It is written into a hidden sibling folder first and moved into place only when
 complete, so a reader never sees half a run and a failed write leaves any previous run in that
-folder as it was.
+folder as it was. The hidden folder's name carries the writer's process id: if the writer is
+killed outright, the next write beside it removes it (and puts back a previous run that a kill
+left half-replaced).
+
+A folder is replaced only if it holds a run and nothing else that computemarket did not write
+(the run's files, the figures of ``computemarket plot``, ``report.html``): a user's own files are
+never deleted. The manifest records the SHA-256 of every file, and :func:`read_run` checks them.
 """
 
 from __future__ import annotations
@@ -26,12 +32,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from computemarket.store.files import file_sha256, pid_alive, temporary_owner
 from computemarket.store.layout import (
+    FIGURE_FORMATS,
+    FIGURES_DIR,
     MANIFEST,
+    REPORT_FILE,
     RUN_FORMAT,
     RUN_TABLES,
     SUMMARY_FIGURE,
+    DamagedFileError,
     StoreError,
+    folder_kind,
+    read_json_manifest,
 )
 from computemarket.store.provenance import provenance
 
@@ -76,12 +89,36 @@ def _absolute(out_dir: str | os.PathLike[str]) -> Path:
     return Path(os.path.abspath(out_dir))
 
 
+def _foreign_files(out: Path) -> list[str]:
+    """Files in a run folder that computemarket did not write (its run, figures and report)."""
+    try:
+        manifest = read_json_manifest(out) or {}
+    except DamagedFileError:
+        manifest = {}
+    ours = {MANIFEST, REPORT_FILE, *(f"{name}.parquet" for name in TABLES)}
+    ours.update(str(name) for name in manifest.get("files") or [])
+    foreign = []
+    for path in sorted(out.iterdir()):
+        if path.name in ours or temporary_owner(path.name) is not None:
+            continue
+        if path.name == FIGURES_DIR and path.is_dir():
+            foreign += [
+                f"{FIGURES_DIR}/{figure.name}"
+                for figure in sorted(path.iterdir())
+                if not (figure.is_file() and figure.suffix.lstrip(".") in FIGURE_FORMATS)
+            ]
+            continue
+        foreign.append(path.name + ("/" if path.is_dir() else ""))
+    return foreign
+
+
 def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
     """Check, before any work, that a run can be written to ``out_dir``; create nothing.
 
     The folder may be missing (it and its parents are made on write), empty, or hold a previous
-    run (it is then replaced). Any other existing folder is refused so that a typo such as
-    ``--out .`` cannot replace a folder of other files.
+    run and only what computemarket drew from it (it is then replaced). Any other folder is
+    refused, so that a typo such as ``--out .`` cannot replace a folder of other files, a sweep,
+    or a user's notes beside a run.
 
     Args:
         out_dir: The run folder asked for.
@@ -90,19 +127,34 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
         The folder as an absolute path.
 
     Raises:
-        OutputDirError: If the path is a file, lies under a file, holds other files, or its nearest
-            existing parent is not writable.
+        OutputDirError: If the path is a file, lies under a file, holds a sweep or files
+            computemarket did not write, or its nearest existing parent is not writable.
     """
     out = _absolute(out_dir)
     if out.parent == out:
         raise OutputDirError(f"{out}: cannot write a run to the root of the file system")
-    if out.exists() or out.is_symlink():
-        if not out.is_dir():
-            raise OutputDirError(f"{out}: exists and is not a directory")
-        if any(out.iterdir()) and not (out / MANIFEST).is_file():
+    kind = folder_kind(out)
+    if kind == "other" and not out.is_dir():
+        raise OutputDirError(f"{out}: exists and is not a directory")
+    if kind in ("sweep", "validation"):
+        command = "computemarket sweep" if kind == "sweep" else "computemarket validate"
+        raise OutputDirError(
+            f"{out}: holds a {kind} ({command}), not a run; choose a new or empty folder"
+        )
+    if kind == "other":
+        raise OutputDirError(
+            f"{out}: folder exists and does not hold a computemarket run (no run {MANIFEST}); "
+            "choose a new or empty folder"
+        )
+    if kind == "run":
+        foreign = _foreign_files(out)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (
+                f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            )
             raise OutputDirError(
-                f"{out}: folder exists and does not hold a computemarket run (no {MANIFEST}); "
-                "choose a new or empty folder"
+                f"{out}: holds a run and files computemarket did not write ({shown}); move them "
+                "or choose another folder, so that replacing the run deletes nothing of yours"
             )
     existing = out.parent
     while not existing.exists():
@@ -136,7 +188,42 @@ def _make_parents(folder: Path) -> list[Path]:
 
 
 def _sibling(out: Path, role: str) -> Path:
-    return out.parent / f".{out.name}.{role}-{secrets.token_hex(4)}"
+    return out.parent / f".{out.name}.{role}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _staging_owner(out: Path, path: Path, role: str) -> int | None:
+    """The process id of a hidden ``partial`` or ``previous`` folder of ``out``, else ``None``."""
+    prefix = f".{out.name}.{role}-"
+    if not path.name.startswith(prefix):
+        return None
+    pid, _, token = path.name.removeprefix(prefix).partition("-")
+    return int(pid) if pid.isdigit() and len(token) == 8 else None
+
+
+def remove_stale_staging(out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Clean up after a writer of ``out_dir`` that was killed outright (SIGKILL, power loss).
+
+    Its hidden partial folder is removed; a previous run it had moved aside but not yet
+    replaced is put back in place (if nothing has taken its place since).
+
+    Returns:
+        The hidden folders removed or put back.
+    """
+    out = _absolute(out_dir)
+    cleaned: list[Path] = []
+    if not out.parent.is_dir():
+        return cleaned
+    for path in sorted(out.parent.iterdir()):
+        for role in ("partial", "previous"):
+            owner = _staging_owner(out, path, role)
+            if owner is None or pid_alive(owner):
+                continue
+            if role == "previous" and not (out.exists() or out.is_symlink()):
+                os.rename(path, out)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+            cleaned.append(path)
+    return cleaned
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:
@@ -188,6 +275,7 @@ def build_manifest(
     *,
     command: Sequence[str] | None = None,
     extra_files: Sequence[str] = (),
+    checksums: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Describe a run: what was run, how, with what software, and which tables it produced.
 
@@ -195,10 +283,12 @@ def build_manifest(
         result: The run.
         command: The command line that started it, as a list of arguments.
         extra_files: Names of the extra files written beside the tables.
+        checksums: SHA-256 of each file written, by file name.
 
     Returns:
         JSON-ready manifest.
     """
+    checksums = dict(checksums or {})
     scenario = result.scenario
     tables = {name: run_table(result, name) for name in TABLES}
     made = provenance()
@@ -220,11 +310,13 @@ def build_manifest(
                     "file": f"{name}.parquet",
                     "rows": len(frame),
                     "columns": list(frame.columns),
+                    "sha256": checksums.get(f"{name}.parquet"),
                 }
                 for name, frame in tables.items()
             },
             "summary_figure": SUMMARY_FIGURE if SUMMARY_FIGURE in extra_files else None,
             "files": list(extra_files),
+            "sha256": checksums,
             "scenario": scenario.to_dict(),
         }
     )
@@ -271,6 +363,7 @@ def write_run(
         OSError: If writing fails part-way (disk full, permissions changed meanwhile).
     """
     extra_files = dict(extra_files or {})
+    remove_stale_staging(out_dir)
     out = check_output_dir(out_dir)
     made = _make_parents(out.parent)
     staging = _sibling(out, "partial")
@@ -279,11 +372,16 @@ def write_run(
         staging.mkdir()
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
-        manifest = build_manifest(result, command=command, extra_files=list(extra_files))
-        text = json.dumps(manifest, indent=2, allow_nan=False)
-        (staging / MANIFEST).write_text(text + "\n", encoding="utf-8")
         for name, write in extra_files.items():
             write(staging / name)
+        checksums = {
+            path.name: file_sha256(path) for path in sorted(staging.iterdir()) if path.is_file()
+        }
+        manifest = build_manifest(
+            result, command=command, extra_files=list(extra_files), checksums=checksums
+        )
+        text = json.dumps(manifest, indent=2, allow_nan=False)
+        (staging / MANIFEST).write_text(text + "\n", encoding="utf-8")
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -294,8 +392,38 @@ def write_run(
 
 
 # ------------------------------------------------------------------------------------------ reading
+def _fix(path: Path, manifest: dict[str, Any]) -> str:
+    command = (
+        manifest.get("command") or f"computemarket run {manifest.get('scenario_name', 'SCENARIO')}"
+    )
+    if "--out" not in command:
+        command += f" --out {path}"
+    return f"run it again: {command}"
+
+
+def verify_run(path: Path, manifest: dict[str, Any]) -> None:
+    """Check that every file the run's manifest lists is present and has its recorded SHA-256.
+
+    A manifest written before checksums were recorded is checked for presence only.
+
+    Raises:
+        DamagedFileError: Naming the first missing or damaged file and the fix.
+    """
+    recorded: dict[str, str | None] = {f"{name}.parquet": None for name in TABLES}
+    recorded.update(manifest.get("sha256") or {})
+    for name, digest in recorded.items():
+        file = path / name
+        if not file.is_file():
+            raise DamagedFileError(f"{file}: missing from the run folder; {_fix(path, manifest)}")
+        if digest is not None and file_sha256(file) != digest:
+            raise DamagedFileError(
+                f"{file}: damaged (its checksum differs from the one in {MANIFEST}); "
+                f"{_fix(path, manifest)}"
+            )
+
+
 def read_run(run_dir: str | os.PathLike[str]) -> StoredRun:
-    """Read a run folder written by :func:`write_run`.
+    """Read a run folder written by :func:`write_run`, checking every file's checksum.
 
     Args:
         run_dir: The run folder.
@@ -304,12 +432,21 @@ def read_run(run_dir: str | os.PathLike[str]) -> StoredRun:
         The manifest and the four tables.
 
     Raises:
-        FileNotFoundError: If the folder or its manifest or a table is missing.
+        StoreError: If the folder holds no run.
+        DamagedFileError: If the manifest or a table is missing, unreadable or damaged.
     """
     path = Path(run_dir)
-    manifest_path = path / MANIFEST
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"{path}: not a computemarket run folder (no {MANIFEST})")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in TABLES}
+    manifest = read_json_manifest(path) if path.is_dir() else None
+    if manifest is None or manifest.get("format") != STORE_FORMAT:
+        raise StoreError(f"{path}: not a computemarket run folder (no run {MANIFEST})")
+    verify_run(path, manifest)
+    tables = {}
+    for name in TABLES:
+        try:
+            tables[name] = pd.read_parquet(path / f"{name}.parquet")
+        except (OSError, ValueError) as err:  # pyarrow's errors are OSError or ValueError
+            raise DamagedFileError(
+                f"{path / name}.parquet: unreadable ({type(err).__name__}: "
+                f"{' '.join(str(err).split())}); {_fix(path, manifest)}"
+            ) from None
     return StoredRun(path=path, manifest=manifest, **tables)

@@ -7,9 +7,10 @@
     DIR/tasks/task-000042.parquet   the kept metrics of one task's runs (tidy: one row per run x quarter)
 
 A task file is written to a temporary name and renamed into place, so it either exists whole or not
-at all; its Parquet footer carries the task's row range, the design digest and any failed runs. The
-files are the truth: the manifest is rewritten from them, and ``--resume`` trusts a task file whose
-footer matches the design.
+at all; its Parquet footer carries the task's row range, the design digest and any failed runs, and
+its pages carry CRC checksums. The manifest records each task file's SHA-256. ``--resume`` and every
+reader check a task file against them (:func:`check_task_file`): a file that is missing, truncated
+or damaged is run again by ``--resume`` and named by a reader with that fix.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from computemarket.store.files import remove_stale_temporaries
+from computemarket.store.files import file_sha256, remove_stale_temporaries
 from computemarket.store.layout import (
     DESIGN,
     FIGURE_FORMATS,
@@ -35,12 +37,14 @@ from computemarket.store.layout import (
     SWEEP_FORMAT,
     TASKS_DIR,
     StoreError,
+    is_derived_table,
     read_json_manifest,
 )
 
 FORMAT_VERSION = SWEEP_FORMAT
 TASK_METADATA_KEY = b"computemarket.task"
 OUR_FILES = (MANIFEST, DESIGN, LOCK)
+TASK_FILE = re.compile(r"^task-\d{6}\.parquet$")
 
 
 class SweepLockedError(StoreError):
@@ -50,6 +54,47 @@ class SweepLockedError(StoreError):
 def task_file(directory: Path, task: int) -> Path:
     """Path of a task's Parquet file."""
     return directory / TASKS_DIR / f"task-{task:06d}.parquet"
+
+
+def read_verified_table(path: Path) -> pa.Table:
+    """Read a Parquet file of the store whole, checking the CRC of every page.
+
+    Raises:
+        OSError, pyarrow.ArrowException: If the file is missing, truncated or damaged.
+    """
+    return pq.read_table(path, page_checksum_verification=True)
+
+
+def check_task_file(path: Path, entry: dict[str, Any] | None = None) -> str | None:
+    """What is wrong with a task file, or ``None`` if it is whole.
+
+    With the manifest's entry for the task, the file's SHA-256 must match the recorded one; a task
+    file not yet in the manifest (a sweep killed between writing it and recording it) is read whole,
+    which checks the CRC of every page.
+
+    Args:
+        path: The task file.
+        entry: The manifest's entry for the task (with ``sha256``), if any.
+
+    Returns:
+        ``"missing"``, ``"unreadable (...)"`` or ``"damaged (...)"``, or ``None``.
+    """
+    if not path.is_file():
+        return "missing"
+    digest = (entry or {}).get("sha256")
+    if digest is not None:
+        try:
+            actual = file_sha256(path)
+        except OSError as err:
+            return f"unreadable ({err.strerror})"
+        if actual != digest:
+            return f"damaged (its checksum differs from the one in {MANIFEST})"
+        return None
+    try:
+        read_verified_table(path)
+    except (OSError, pa.ArrowException) as err:
+        return f"damaged ({' '.join(str(err).split())[:120]})"
+    return None
 
 
 def read_task_metadata(path: Path) -> dict[str, Any] | None:
@@ -80,7 +125,8 @@ def remove_sweep(directory: Path) -> None:
     """Delete a sweep's own files and what was drawn from them; other files are left alone.
 
     The sweep's files are its manifest, design and task files; drawn from them are the figures
-    ``computemarket plot`` wrote (``figures/*.png|svg``) and ``report.html``, which would be stale.
+    ``computemarket plot`` wrote (``figures/*.png|svg``), ``report.html`` and the tables
+    ``summarize`` and ``sensitivity`` wrote under their default names, which would be stale.
     """
     figures = directory / FIGURES_DIR
     if figures.is_dir():
@@ -90,16 +136,19 @@ def remove_sweep(directory: Path) -> None:
         with contextlib.suppress(OSError):
             figures.rmdir()
     (directory / REPORT_FILE).unlink(missing_ok=True)
+    for path in directory.iterdir():
+        if path.is_file() and is_derived_table(path.name):
+            path.unlink()
     tasks = directory / TASKS_DIR
+    remove_temporary(directory)
     if tasks.is_dir():
         for path in tasks.iterdir():
-            if path.name.startswith("task-") or path.name.endswith(".tmp"):
+            if TASK_FILE.match(path.name):
                 path.unlink()
         with contextlib.suppress(OSError):
             tasks.rmdir()
     for name in (MANIFEST, DESIGN):
         (directory / name).unlink(missing_ok=True)
-    remove_temporary(directory)
 
 
 @contextlib.contextmanager
