@@ -14,8 +14,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from computemarket.errors import EXIT_BAD_INPUT, PROG, UserError, one_line
+from computemarket.errors import EXIT_BAD_INPUT, PROG, UserError, interrupt_exit_code, one_line
 from computemarket.experiments.spec import SAMPLERS
+from computemarket.options import integer_range, positive_integer
+from computemarket.simulation.parameters import find_parameter
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +35,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     sweep.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>)")
     sweep.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes (default: the CPUs available)"
+        "--workers",
+        type=positive_integer,
+        metavar="N",
+        help="worker processes (default: the CPUs available)",
     )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument(
@@ -64,17 +69,26 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     sweep.add_argument(
         "--limit",
-        type=int,
+        type=positive_integer,
         metavar="N",
         help="run only the first N rows of the design (a quick look)",
     )
-    sweep.add_argument("--years", type=int, metavar="Y", help="override the experiment's horizon")
+    horizon = find_parameter("market.years")
     sweep.add_argument(
-        "--seeds", type=int, metavar="N", help="override the experiment's seeds per point"
+        "--years",
+        type=integer_range(int(horizon.low), int(horizon.high)),
+        metavar="Y",
+        help=f"override the experiment's horizon (years, {horizon.low:g}-{horizon.high:g})",
+    )
+    sweep.add_argument(
+        "--seeds",
+        type=positive_integer,
+        metavar="N",
+        help="override the experiment's seeds per point",
     )
     sweep.add_argument(
         "--chunk",
-        type=int,
+        type=positive_integer,
         metavar="RUNS",
         help="runs per task (default 8); fixed when DIR is created",
     )
@@ -95,6 +109,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     from computemarket.experiments.engine import sweep
     from computemarket.experiments.spec import load_experiment
     from computemarket.experiments.worker import simulate
+    from computemarket.store.layout import StoreError
     from computemarket.store.sweeps import read_manifest
 
     spec = load_experiment(args.experiment)
@@ -102,7 +117,10 @@ def sweep_command(args: argparse.Namespace) -> int:
         spec = spec.replace(years=args.years, seeds=args.seeds)
     elif args.resume:
         # --years and --seeds are recorded with the sweep: resuming repeats them unless given again
-        stored = read_manifest(Path(args.out) if args.out else Path("results") / spec.name)
+        try:
+            stored = read_manifest(Path(args.out) if args.out else Path("results") / spec.name)
+        except StoreError:  # damaged: the sweep rebuilds it; give --years/--seeds if they differ
+            stored = None
         if stored is not None:
             recorded = stored.get("spec", {})
             spec = spec.replace(years=recorded.get("years"), seeds=recorded.get("seeds"))
@@ -122,9 +140,9 @@ def sweep_command(args: argparse.Namespace) -> int:
             run_fn=getattr(args, "run_fn", None) or simulate,
             log=lambda message: print(message, file=sys.stderr, flush=True),
         )
-    except KeyboardInterrupt:
-        print("interrupted before any task ran", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        print(f"{PROG}: interrupted before any task ran", file=sys.stderr)
+        return interrupt_exit_code(interrupt)
     for line in report.summary_lines():
         print(line)
     return report.exit_code

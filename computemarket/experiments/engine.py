@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
-import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -22,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from tqdm.auto import tqdm
 
+from computemarket.errors import Terminated, interrupt_exit_code
 from computemarket.experiments.design import (
     Design,
     TaskRange,
@@ -46,11 +49,13 @@ from computemarket.experiments.worker import (
     execute_task,
     simulate,
 )
-from computemarket.store.files import write_json_atomic, write_parquet_atomic
-from computemarket.store.layout import DESIGN, MANIFEST, TASKS_DIR
+from computemarket.progress import progress_bar
+from computemarket.store.files import file_sha256, write_json_atomic, write_parquet_atomic
+from computemarket.store.layout import DESIGN, LOCK, MANIFEST, TASKS_DIR, StoreError, folder_kind
 from computemarket.store.provenance import now, provenance
 from computemarket.store.sweeps import (
     FORMAT_VERSION,
+    check_task_file,
     read_manifest,
     read_task_metadata,
     remove_sweep,
@@ -84,6 +89,8 @@ class SweepReport:
         failures: Failed runs of planned tasks: row, point, replicate, seed, error (and traceback).
         task_errors: Tasks that did not finish: task number to error (e.g. a worker died).
         interrupted: Whether Ctrl-C (or SIGTERM) stopped the sweep.
+        interrupted_by: The signal that stopped it (SIGINT for Ctrl-C, SIGTERM), else 0.
+        repaired: Task files found missing or damaged by ``--resume`` and run again.
         wall_s: Seconds this call took.
     """
 
@@ -100,6 +107,8 @@ class SweepReport:
     failures: list[dict[str, Any]] = field(default_factory=list)
     task_errors: dict[int, str] = field(default_factory=dict)
     interrupted: bool = False
+    interrupted_by: int = 0
+    repaired: list[str] = field(default_factory=list)
     wall_s: float = 0.0
 
     @property
@@ -109,9 +118,9 @@ class SweepReport:
 
     @property
     def exit_code(self) -> int:
-        """0 if every planned run finished, 130 if interrupted, 1 if any run or task failed."""
+        """0 if every planned run finished, 130 (143) if Ctrl-C (SIGTERM) stopped it, 1 if any failed."""
         if self.interrupted:
-            return 130
+            return 128 + (self.interrupted_by or signal.SIGINT)
         return 1 if self.failures or self.task_errors or self.tasks_pending else 0
 
     def summary_lines(self, max_failures: int = 5) -> list[str]:
@@ -125,6 +134,11 @@ class SweepReport:
             f"{self.name}: {self.runs_ok}/{self.runs_planned} runs ok, {len(self.failures)} failed, "
             f"{self.tasks_pending} of {self.tasks_planned} tasks not finished; {self.wall_s:.1f} s{rate} -> {self.out}"
         ]
+        if self.repaired:
+            shown = ", ".join(self.repaired[:5]) + (" ..." if len(self.repaired) > 5 else "")
+            lines.append(
+                f"  ran again {len(self.repaired)} missing or damaged task file(s): {shown}"
+            )
         for failure in self.failures[:max_failures]:
             lines.append(
                 f"  failed: row {failure['row']} (point {failure['point']}, seed {failure['seed']}): {failure['error']}"
@@ -167,6 +181,8 @@ def _task_entry(
         "failed_runs": len(failures),
         "file": f"{TASKS_DIR}/{task_file(Path(), task.task).name}",
     }
+    if (record or {}).get("sha256"):
+        entry["sha256"] = record["sha256"]
     if failures:
         entry["failures"] = [{k: v for k, v in f.items() if k != "traceback"} for f in failures]
     entry.update(extra)
@@ -197,7 +213,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         return
 
     def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
@@ -284,7 +300,7 @@ class _Driver:
         entries[str(task.task)] = _task_entry(
             task,
             "failed" if result.failures else "done",
-            {"failures": result.failures},
+            {"failures": result.failures, "sha256": result.sha256},
             wall_s=round(result.wall_s, 4),
             bytes=result.file_bytes,
             worker=result.worker,
@@ -301,11 +317,17 @@ class _Driver:
         healthy = True
 
         def fill() -> None:
+            nonlocal healthy
             while healthy and len(in_flight) < window:
                 task = next(queue, None)
                 if task is None:
                     return
-                in_flight[handle.executor.submit(execute_task, self.task_spec(task))] = task
+                try:
+                    future = handle.executor.submit(execute_task, self.task_spec(task))
+                except BrokenProcessPool:  # a worker died since the last completed task
+                    healthy = False
+                    return
+                in_flight[future] = task
 
         try:
             fill()
@@ -314,8 +336,9 @@ class _Driver:
                 for future in done:
                     healthy = self.record(in_flight.pop(future), future) and healthy
                 fill()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
             self.report.interrupted = True
+            self.report.interrupted_by = interrupt_exit_code(interrupt) - 128
             for future in in_flight:
                 future.cancel()
             running = {f: t for f, t in in_flight.items() if not f.cancelled()}
@@ -376,38 +399,41 @@ def sweep(
     log = log or (lambda message: None)
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
     out_dir = Path(out if out is not None else Path("results") / spec.name).absolute()
-    if resume and overwrite:
-        raise ExperimentError(
-            "--resume and --overwrite: give one of them (finish the sweep, or start it again)"
-        )
-    if retry_failed and not resume:
-        raise ExperimentError("--retry-failed: only with --resume")
+    _check_options(resume, overwrite, retry_failed, limit, runs_per_task)
     if executor is None:
         check_executor_options(workers=workers, scheduler=scheduler, dask_local=dask_local)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ExperimentError(f"--out {out_dir}: is a file, not a folder")
+    check_sweep_folder(out_dir)
     design = build_design(spec)
     validate_points(design)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # The same checks run again under the lock; here they refuse bad input before anything is made.
+    _prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite, dry_run=True)
     report = SweepReport(
         name=spec.name,
         out=out_dir,
         experiment=spec.name if spec.source == "shipped" else spec.source,
     )
-    with sweep_lock(out_dir):
-        previous = _prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite)
+    with contextlib.ExitStack() as stack:
+        handle: ExecutorHandle | None = None
+        if executor is None and (scheduler is not None or dask_local):
+            # Reach the cluster before anything is written: an address that does not answer
+            # leaves no folder behind.
+            handle = stack.enter_context(
+                open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
+            )
+        made = _make_folder(out_dir)
+        stack.callback(_remove_if_still_empty, made)
+        stack.enter_context(sweep_lock(out_dir))
+        remove_temporary(out_dir)  # left by a killed sweep; under the lock nothing else writes
+        previous = _prepare_folder(
+            out_dir, spec, design, resume=resume, overwrite=overwrite, log=log
+        )
         if previous is not None:
             runs_per_task = previous["chunk"]["runs_per_task"]
         runs_per_task = runs_per_task or DEFAULT_RUNS_PER_TASK
         tasks = plan_tasks(design, runs_per_task, limit)
         (out_dir / TASKS_DIR).mkdir(exist_ok=True)
-        if not (out_dir / DESIGN).exists():
-            import pyarrow as pa
-
-            write_parquet_atomic(
-                pa.Table.from_pandas(design.table, preserve_index=False), out_dir / DESIGN
-            )
         manifest = _Manifest(out_dir, _new_manifest(spec, design, runs_per_task, limit, previous))
+        manifest.data["design"]["sha256"] = _write_design(out_dir, design, previous, log)
         to_run = _scan(out_dir, design, tasks, manifest, report, retry_failed=retry_failed)
         report.runs_planned = sum(t.runs for t in tasks)
         report.tasks_planned = len(tasks)
@@ -418,42 +444,137 @@ def sweep(
             manifest.write(force=True)
             report.wall_s = time.perf_counter() - started
             return report
-        handle_cm = (
-            _given(executor)
-            if executor is not None
-            else open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
-        )
-        with handle_cm as handle, _sigterm_as_interrupt():
-            report.executor = handle.description
-            manifest.data["executor"] = handle.description
-            manifest.data["status"] = "running"
-            manifest.write(force=True)
-            runs_left = sum(t.runs for t in to_run)
-            log(
-                f"{spec.name}: {design.n_points} points x {spec.seeds} seeds, {spec.years} years; running "
-                f"{runs_left} of {report.runs_planned} runs in {len(to_run)} tasks on {handle.description} -> {out_dir}"
+        if handle is None:
+            handle = stack.enter_context(
+                _given(executor)
+                if executor is not None
+                else open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
             )
-            bar = tqdm(
+        stack.enter_context(_sigterm_as_interrupt())
+        report.executor = handle.description
+        manifest.data["executor"] = handle.description
+        manifest.data["status"] = "running"
+        manifest.write(force=True)
+        runs_left = sum(t.runs for t in to_run)
+        log(
+            f"{spec.name}: {design.n_points} points x {spec.seeds} seeds, {spec.years} years; running "
+            f"{runs_left} of {report.runs_planned} runs in {len(to_run)} tasks on {handle.description} -> {out_dir}"
+        )
+        bar = stack.enter_context(
+            progress_bar(
+                enabled=progress,
                 total=report.runs_planned,
                 initial=report.runs_planned - runs_left,
                 unit="run",
                 desc=spec.name,
-                disable=not progress or None,
-                file=sys.stderr,
-                dynamic_ncols=True,
+                leave=True,
             )
-            driver = _Driver(design, out_dir, manifest, report, run_fn, bar, log)
-            try:
-                driver.run(
-                    handle, to_run, _window(handle, is_dask=scheduler is not None or dask_local)
-                )
-            finally:
-                bar.close()
-                manifest.data["status"] = _status(manifest.data, report)
-                manifest.data["totals"] = _totals(manifest.data)
-                manifest.write(force=True)
+        )
+        driver = _Driver(design, out_dir, manifest, report, run_fn, bar, log)
+        try:
+            driver.run(handle, to_run, _window(handle, is_dask=scheduler is not None or dask_local))
+        finally:
+            bar.close()
+            manifest.data["status"] = _status(manifest.data, report)
+            manifest.data["totals"] = _totals(manifest.data)
+            manifest.write(force=True)
     report.wall_s = time.perf_counter() - started
     return report
+
+
+def _check_options(
+    resume: bool,
+    overwrite: bool,
+    retry_failed: bool,
+    limit: int | None,
+    runs_per_task: int | None,
+) -> None:
+    """Check the options that need no folder and no design (before anything is written)."""
+    if resume and overwrite:
+        raise ExperimentError(
+            "--resume and --overwrite: give one of them (finish the sweep, or start it again)"
+        )
+    if retry_failed and not resume:
+        raise ExperimentError("--retry-failed: only with --resume")
+    for option, value in (("--limit", limit), ("--chunk", runs_per_task)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ExperimentError(f"{option}: {value!r} is out of range (allowed: an integer >= 1)")
+
+
+def check_sweep_folder(out: Path) -> None:
+    """Check, before anything is written, that a sweep can be written to ``out``.
+
+    ``out`` may be missing, empty, or hold a sweep (then ``--resume`` or ``--overwrite`` decide);
+    a run folder or a folder of other files is refused, and so is a place that cannot be written.
+
+    Raises:
+        ExperimentError: Naming the folder and what to do.
+    """
+    kind = folder_kind(out)
+    if kind == "other" and not out.is_dir():
+        raise ExperimentError(f"--out {out}: exists and is not a folder")
+    if kind in ("run", "validation"):
+        command = "computemarket run" if kind == "run" else "computemarket validate"
+        raise ExperimentError(
+            f"--out {out}: holds a {kind} ({command}), not a sweep; choose a new or empty folder"
+        )
+    if kind == "other":
+        raise ExperimentError(
+            f"--out {out}: holds files that are not a sweep's; choose a new or empty folder "
+            "(a sweep never writes into a folder of other files)"
+        )
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ExperimentError(f"--out {out}: cannot create it, {existing} is a file, not a folder")
+    try:
+        # A real probe, not os.access: it also catches read-only mounts and /proc.
+        probe = tempfile.mkdtemp(prefix=".computemarket-probe-", dir=existing)
+    except OSError as err:
+        raise ExperimentError(f"--out {out}: cannot write in {existing} ({err.strerror})") from None
+    os.rmdir(probe)
+
+
+def _make_folder(out: Path) -> list[Path]:
+    """Create ``out`` and its missing parents; return those created, deepest first."""
+    missing = []
+    folder = out
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return missing
+
+
+def _remove_if_still_empty(folders: list[Path]) -> None:
+    """Remove folders made for a sweep that wrote nothing (it failed before its first file)."""
+    for folder in folders:  # deepest first
+        tasks = folder / TASKS_DIR
+        with contextlib.suppress(OSError):
+            if tasks.is_dir() and not any(tasks.iterdir()):
+                tasks.rmdir()
+            if {p.name for p in folder.iterdir()} <= {LOCK}:
+                (folder / LOCK).unlink(missing_ok=True)
+                folder.rmdir()
+
+
+def _write_design(
+    out: Path, design: Design, previous: dict[str, Any] | None, log: Callable[[str], None]
+) -> str:
+    """Write ``design.parquet`` unless an intact copy is there; return its SHA-256."""
+    path = out / DESIGN
+    recorded = ((previous or {}).get("design") or {}).get("sha256")
+    if path.is_file() and recorded and file_sha256(path) == recorded:
+        return recorded
+    if previous is not None and path.exists():
+        log(f"{path}: damaged; writing it again from the experiment")
+    return write_parquet_atomic(
+        pa.Table.from_pandas(design.table, preserve_index=False), path
+    ).sha256
 
 
 @contextlib.contextmanager
@@ -469,17 +590,33 @@ def _given(executor: Executor) -> Iterator[ExecutorHandle]:
 
 
 def _prepare_folder(
-    out: Path, spec: ExperimentSpec, design: Design, *, resume: bool, overwrite: bool
+    out: Path,
+    spec: ExperimentSpec,
+    design: Design,
+    *,
+    resume: bool,
+    overwrite: bool,
+    log: Callable[[str], None] = lambda message: None,
+    dry_run: bool = False,
 ) -> dict[str, Any] | None:
-    """Check what the folder holds; returns the previous manifest to resume from, or None to start."""
-    manifest = read_manifest(out)
+    """Check what the folder holds; returns the previous manifest to resume from, or None to start.
+
+    With ``dry_run``, only check: nothing is removed and nothing is logged.
+    """
+    try:
+        manifest = read_manifest(out)
+        damaged = None
+    except StoreError as err:  # damaged: the task files are the truth, and --resume rebuilds it
+        manifest, damaged = None, err
     has_results = (
         manifest is not None
+        or damaged is not None
         or (out / DESIGN).exists()
         or any((out / TASKS_DIR).glob("task-*.parquet"))
     )
     if overwrite:
-        remove_sweep(out)
+        if not dry_run:
+            remove_sweep(out)
         return None
     if not has_results:
         return None
@@ -493,9 +630,12 @@ def _prepare_folder(
             f"{out}: already holds a sweep{done}; pass --resume to finish it or --overwrite to start again"
         )
     if manifest is None:
-        raise ExperimentError(
-            f"{out}: has result files but no {MANIFEST}; pass --overwrite to start again"
-        )
+        why = f"its {MANIFEST} is damaged" if damaged is not None else f"it has no {MANIFEST}"
+        if not dry_run:
+            log(
+                f"{out}: {why}; rebuilding it from the task files (those of another design are run again)"
+            )
+        return None
     differences = _spec_differences(manifest.get("spec", {}), _json_normal(spec.to_document()))
     if differences:
         raise ExperimentError(
@@ -507,7 +647,6 @@ def _prepare_folder(
             f"{out}: design.id: the stored design differs from the one this version builds "
             "(a sampler or library changed); pass --overwrite or another --out"
         )
-    remove_temporary(out)
     return manifest
 
 
@@ -562,21 +701,40 @@ def _scan(
     *,
     retry_failed: bool,
 ) -> list[TaskRange]:
-    """Mark planned tasks whose file is complete as done; return the others, in order."""
+    """Mark planned tasks whose file is whole as done; return the others, in order.
+
+    A task file counts only if its footer names this design and the task's rows, and its bytes
+    match the checksum the manifest recorded (or, for a file the manifest has not recorded yet,
+    every page's CRC). A file that is missing, truncated or damaged is run again.
+    """
     entries = manifest.data["tasks"]
     to_run = []
     for task in tasks:
-        record = read_task_metadata(task_file(out, task.task))
+        path = task_file(out, task.task)
+        old = entries.get(str(task.task), {})
+        # The manifest's record of this very task (a --limit run may have recorded a part of it).
+        same_rows = old.get("rows") == [task.start, task.stop]
+        recorded = old if old.get("status") in ("done", "failed") and same_rows else None
+        record = read_task_metadata(path)
         complete = (
             record is not None
             and record.get("design_id") == design.design_id
             and (record.get("start"), record.get("stop")) == (task.start, task.stop)
         )
+        problem = check_task_file(path, recorded) if complete or recorded else None
+        if recorded and not complete and problem is None:
+            problem = "not written for this design and task"
+        if problem is not None:
+            report.repaired.append(f"{path.name} ({problem})")
+            complete = False
         if complete and not (retry_failed and record["failures"]):
-            old = entries.get(str(task.task), {})
             kept = {k: old[k] for k in ("wall_s", "bytes", "worker") if k in old}
+            digest = (recorded or {}).get("sha256") or file_sha256(path)
             entries[str(task.task)] = _task_entry(
-                task, "failed" if record["failures"] else "done", record, **kept
+                task,
+                "failed" if record["failures"] else "done",
+                {**record, "sha256": digest},
+                **kept,
             )
             report.failures.extend(record["failures"])
             report.runs_ok += task.runs - len(record["failures"])

@@ -31,6 +31,7 @@ Every error is an :class:`ExperimentError` naming the file, the field and what i
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,11 +84,41 @@ _TOP_KEYS = (
     "keep",
 )
 _DESIGN_KEYS = ("sampler", "samples", "second_order", "levels")
+RUNNER_CONTROLLED = ("market.years",)
+"""Parameters the sweep runner sets for every run (the horizon is the experiment's ``years``)."""
+MAX_RUNS = 1_000_000
+"""Most runs in one sweep: its design table is held in memory (about 100 bytes a run and factor)."""
 _KEEP_KEYS = ("metrics", "every", "dtype")
 
 
 class ExperimentError(UserError):
     """An experiment file or sweep option is invalid. The message is one line for the user."""
+
+
+def design_size(
+    sampler: str, factors: tuple[Factor, ...], samples: int | None, second_order: bool
+) -> int:
+    """How many points a design has, from its factors, without drawing it.
+
+    Args:
+        sampler: One of :data:`SAMPLERS`.
+        factors: The factors.
+        samples: The sampler's size parameter.
+        second_order: Saltelli design with second-order indices.
+
+    Returns:
+        The number of points (for a grid over a range of integers, an upper bound).
+    """
+    listed = math.prod(len(f.values) for f in factors if f.values is not None)
+    ranges = [f for f in factors if f.is_range]
+    if sampler == "grid":
+        return listed * math.prod(f.steps or 1 for f in ranges)
+    n, d = samples or 0, len(ranges)
+    if sampler == "saltelli":
+        return n * (2 * d + 2 if second_order else d + 2)
+    if sampler == "morris":
+        return n * (d + 1)
+    return listed * n
 
 
 @dataclass(frozen=True)
@@ -177,11 +208,17 @@ class ExperimentSpec:
         """Factor paths in file order."""
         return [f.path for f in self.factors]
 
+    @property
+    def n_points(self) -> int:
+        """Design points the sampler makes (an upper bound for a grid over a range of integers)."""
+        return design_size(self.sampler, self.factors, self.samples, self.second_order)
+
     def to_document(self) -> dict[str, Any]:
         """The experiment as a TOML-shaped dict; :func:`parse_experiment` reads it back unchanged."""
-        doc: dict[str, Any] = {
-            "description": self.description,
-            "scenario": self.scenario,
+        doc: dict[str, Any] = {"description": self.description}
+        if "scenario" not in self.factor_names:  # a scenario factor names the scenarios itself
+            doc["scenario"] = self.scenario
+        doc |= {
             "years": self.years,
             "seeds": self.seeds,
             "seed": self.seed,
@@ -307,6 +344,11 @@ def _categorical_values(path: str, value: Any, label: str) -> tuple[str, ...]:
 
 def _factor(path: str, value: Any, label: str, sampler: str) -> Factor:
     where = f"factors.{path}"
+    if path in RUNNER_CONTROLLED:
+        raise ExperimentError(
+            f"{label}: {where}: the horizon is the experiment's `years`, the same for every run of "
+            "a sweep so that runs are compared at the same quarters; run one experiment per horizon"
+        )
     if path in CATEGORICAL_FACTORS:
         values = _categorical_values(path, value, label)
         return Factor(path=path, kind="str", values=_unique(values, label, where))
@@ -508,6 +550,11 @@ def parse_experiment(
                 f"{label}: overrides.{path}: set the {path} at the top of the file, not in [overrides]"
             )
         _parameter(path, "overrides", label)
+        if path in RUNNER_CONTROLLED:
+            raise ExperimentError(
+                f"{label}: overrides.{path}: the sweep sets the horizon of every run; write "
+                "`years = N` at the top of the file instead"
+            )
         if path in raw_factors:
             raise ExperimentError(f"{label}: overrides.{path}: also a factor; set it in one place")
         overrides.append((path, value))
@@ -521,7 +568,8 @@ def parse_experiment(
         base = load_scenario(scenario, rules=rules, overrides=overrides)
     except ScenarioError as err:
         raise ExperimentError(f"{label}: {err}") from None
-    years = _integer(data, "years", label, base.market.years, 1, 100)
+    horizon = find_parameter("market.years")
+    years = _integer(data, "years", label, base.market.years, int(horizon.low), int(horizon.high))
     seeds = _integer(data, "seeds", label, 10, 1, 100_000)
     seed = _integer(data, "seed", label, 0, 0, None)
     common_seeds = data.get("common_seeds", True)
@@ -554,6 +602,12 @@ def parse_experiment(
     every = _choice(keep, "every", label, "quarter", KEEP_EVERY, "keep.")
     dtype = _choice(keep, "dtype", label, "float32", DTYPES, "keep.")
 
+    runs = design_size(sampler, factors, samples, second_order) * seeds
+    if runs > MAX_RUNS:
+        raise ExperimentError(
+            f"{label}: design: {runs:,} runs (points x seeds) is more than one sweep holds "
+            f"({MAX_RUNS:,}); use fewer values, samples or seeds, or split the experiment"
+        )
     return ExperimentSpec(
         name=name,
         description=description.strip(),

@@ -89,6 +89,7 @@ class TaskReport:
         failures: One dict per failed run: row, point, replicate, seed, error, traceback.
         wall_s: Seconds the task took in the worker.
         file_bytes: Size of the Parquet file.
+        sha256: SHA-256 of the Parquet file, recorded in the manifest.
         table_rows: Rows written (runs x kept quarters).
         worker: Host and process id of the worker.
     """
@@ -98,6 +99,7 @@ class TaskReport:
     failures: list[dict[str, Any]] = field(default_factory=list)
     wall_s: float = 0.0
     file_bytes: int = 0
+    sha256: str = ""
     table_rows: int = 0
     worker: str = ""
 
@@ -188,6 +190,7 @@ def execute_task(task: TaskSpec) -> TaskReport:
         failures=failures,
         wall_s=time.perf_counter() - start,
         file_bytes=written.bytes,
+        sha256=written.sha256,
         table_rows=len(data),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
