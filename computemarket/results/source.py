@@ -14,7 +14,7 @@ from computemarket.errors import one_line
 from computemarket.results.errors import FigureError
 from computemarket.results.load import SweepResults, load
 from computemarket.store.layout import DESIGN, FIGURES_DIR
-from computemarket.store.runs import MANIFEST, STORE_FORMAT, TABLES, StoredRun, read_run
+from computemarket.store.runs import MANIFEST, STORE_FORMAT, StoredRun, read_run
 
 __all__ = ["FIGURES_DIR", "FigureError", "open_results"]
 
@@ -30,8 +30,9 @@ def open_results(directory: str | Path) -> StoredRun | SweepResults:
         :class:`~computemarket.results.load.SweepResults`.
 
     Raises:
-        FigureError: If the folder is missing or holds neither a run nor a sweep, or a table of a
-            run is missing or unreadable.
+        FigureError: If the folder is missing or holds neither a run nor a sweep.
+        DamagedFileError: If a file of the run or sweep is missing, truncated or damaged (the
+            message names it and the fix).
     """
     path = Path(directory)
     if not path.is_dir():
@@ -41,14 +42,8 @@ def open_results(directory: str | Path) -> StoredRun | SweepResults:
         )
     manifest = _read_manifest(path)
     if manifest.get("format") == STORE_FORMAT:
-        missing = [f"{name}.parquet" for name in TABLES if not (path / f"{name}.parquet").is_file()]
-        if missing:
-            raise FigureError(f"{path}: incomplete run folder (missing {', '.join(missing)})")
-        try:
-            return read_run(path)
-        except (OSError, ValueError) as err:
-            raise FigureError(f"{path}: cannot read the run's tables ({one_line(err)})") from None
-    if "experiment" in manifest and (path / DESIGN).is_file():
+        return read_run(path)
+    if "experiment" in manifest:
         return load(path)
     raise FigureError(
         f"{path}: not a computemarket run or sweep folder (its {MANIFEST} has neither "

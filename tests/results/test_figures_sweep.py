@@ -157,8 +157,10 @@ def test_bad_sweep_figure_requests_are_one_line_errors(grid_sweep):
         fs.crossing_figure(grid_sweep, "locked_share")
     with pytest.raises(ResultsError, match="sensitivity needs a sweep made with the saltelli"):
         fs.sensitivity_figure(grid_sweep)
-    with pytest.raises(ResultsError, match=r"year 5: expected a quarter"):
-        fs.heatmap_figure(grid_sweep, year=5)
+    with pytest.raises(ResultsError, match=r"--after 5: expected years from the start"):
+        fs.heatmap_figure(grid_sweep, after=5)
+    with pytest.raises(ResultsError, match=r"--year 2035: the runs cover the calendar years"):
+        fs.heatmap_figure(grid_sweep, year=2035)
 
 
 def test_over_time_needs_more_than_the_final_quarter(tmp_path):

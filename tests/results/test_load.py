@@ -114,15 +114,20 @@ def test_load_gives_design_metrics_finals_and_summaries(tmp_path):
         "deals.commitment_multiple",
         "cloud_hhi",
     }
-    summary = results.summary(["cloud_hhi"], year=1)
+    summary = results.summary(["cloud_hhi"], after=1)
     assert list(summary["n"]) == [4, 4]
-    at_year_1 = results.at(1.0).groupby("point")["cloud_hhi"].agg(["mean", "std"])
+    # One year in is the calendar year 2027: the runs start in 2026 (the baseline's start_year).
+    assert results.start_year == 2026.0
+    pd.testing.assert_frame_equal(results.summary(["cloud_hhi"], year=2027), summary)
+    at_year_1 = results.at(after=1.0).groupby("point")["cloud_hhi"].agg(["mean", "std"])
     np.testing.assert_allclose(summary["mean"], at_year_1["mean"], rtol=1e-6)
     np.testing.assert_allclose(summary["sd"], at_year_1["std"], rtol=1e-6)
     # the synthetic model's concentration rises with the commitment multiple (common seeds: same noise)
     assert summary["mean"].iloc[1] > summary["mean"].iloc[0]
-    crossing = results.crossing("cloud_hhi", 1600, year=2)
+    crossing = results.crossing("cloud_hhi", 1600, after=2)
     assert list(crossing["p_at"]) == sorted(crossing["p_at"])
+    pd.testing.assert_frame_equal(results.crossing("cloud_hhi", 1600, year=2028), crossing)
+    pd.testing.assert_frame_equal(results.crossing("cloud_hhi", 1600), crossing)  # the horizon
     assert "SweepResults('s', 8 runs" in repr(results)
 
 
@@ -130,11 +135,21 @@ def test_load_refuses_years_and_metrics_that_were_not_kept(tmp_path):
     results = run_sweep(tmp_path, GRID.format(every="year"))
     assert sorted(results.metrics["quarter"].unique()) == [0, 4, 8]
     with pytest.raises(
-        ResultsError, match=r"year 1\.5: not kept by this sweep \(keep.every = 'year'"
+        ResultsError, match=r"1\.5 years in: not kept by this sweep \(keep.every = 'year'"
     ):
-        results.summary(year=1.5)
-    with pytest.raises(ResultsError, match=r"year 3: expected a quarter .* from 0 to 2"):
-        results.at(3)
+        results.summary(after=1.5)
+    with pytest.raises(ResultsError, match=r"2027\.5: not kept by this sweep"):
+        results.summary(year=2027.5)
+    with pytest.raises(ResultsError, match=r"--after 3: expected years from the start .* 0 to 2"):
+        results.at(after=3)
+    with pytest.raises(
+        ResultsError, match=r"--year 2030: the runs cover the calendar years 2026 to 2028"
+    ):
+        results.at(2030)
+    with pytest.raises(ResultsError, match=r"--year 2027\.1: the runs cover"):
+        results.at(2027.1)
+    with pytest.raises(ResultsError, match="give one of them"):
+        results.at(2027, after=1)
     with pytest.raises(
         ResultsError,
         match=r"metric 'model_hhi' is not in this sweep \(kept: cloud_hhi, active_labs\)",
