@@ -2,7 +2,7 @@
 
 Bottom to top (docs: the architecture of the package, and CONTRIBUTING in the README)::
 
-    errors  <-  simulation.{state, ledger, parameters}  <-  agents  <-  simulation (submodels, model)
+    errors, options, progress  <-  simulation.{state, ledger, parameters}  <-  agents  <-  simulation (submodels, model)
             <-  store  <-  experiments | results  <-  validation, classroom, cli, testing
 
 A module may import from its own layer and the layers below. ``experiments`` and ``results`` share
@@ -26,7 +26,7 @@ PACKAGE = "computemarket"
 ROOT = Path(computemarket.__file__).parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("errors", ("computemarket.errors",)),
+    ("foundation", ("computemarket.errors", "computemarket.options", "computemarket.progress")),
     (
         "schema",
         (
