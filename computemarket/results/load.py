@@ -26,14 +26,12 @@ import pyarrow as pa
 from computemarket.results.errors import ResultsError
 from computemarket.results.sensitivity import sensitivity_indices
 from computemarket.results.summary import point_summary, threshold_crossing
-from computemarket.store.files import file_sha256
 from computemarket.store.layout import DESIGN, MANIFEST, TASKS_DIR, DamagedFileError, StoreError
 from computemarket.store.sweeps import (
     TASK_FILE,
     TASK_METADATA_KEY,
-    check_task_file,
+    read_checked_table,
     read_manifest,
-    read_verified_table,
 )
 
 RUN_KEYS = ("row", "point", "replicate", "seed")
@@ -90,13 +88,11 @@ class SweepResults:
         return entry if entry and entry.get("status") in ("done", "failed") else None
 
     def _read_task(self, path: Path) -> pa.Table:
-        problem = check_task_file(path, self._task_entry(path))
+        entry = self._task_entry(path)
+        table, problem = read_checked_table(path, (entry or {}).get("sha256"))
         if problem is not None:
             raise self._damaged(path, problem)
-        try:
-            return read_verified_table(path)
-        except (OSError, pa.ArrowException) as err:
-            raise self._damaged(path, f"damaged ({' '.join(str(err).split())[:120]})") from None
+        return table
 
     @cached_property
     def _task_tables(self) -> tuple[pa.Table | None, list[dict[str, Any]]]:
@@ -134,20 +130,10 @@ class SweepResults:
         ``status`` is ``"ok"`` (metrics on disk), ``"failed"`` (the run raised) or ``"pending"``.
         """
         path = self.directory / DESIGN
-        recorded = self.manifest["design"].get("sha256")
-        fix = "write it again"
-        if not path.is_file():
-            raise self._damaged(path, "missing", fix)
-        if recorded is not None and file_sha256(path) != recorded:
-            raise self._damaged(
-                path, f"damaged (its checksum differs from the one in {MANIFEST})", fix
-            )
-        try:
-            table = read_verified_table(path).to_pandas()
-        except (OSError, pa.ArrowException) as err:
-            raise self._damaged(
-                path, f"damaged ({' '.join(str(err).split())[:120]})", fix
-            ) from None
+        read, problem = read_checked_table(path, self.manifest["design"].get("sha256"))
+        if problem is not None:
+            raise self._damaged(path, problem, "write it again")
+        table = read.to_pandas()
         status = pd.Series("pending", index=table.index, dtype="str")
         ok_rows = self.metrics["row"].unique() if len(self.metrics) else []
         status[table["row"].isin(ok_rows)] = "ok"

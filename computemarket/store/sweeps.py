@@ -16,6 +16,7 @@ or damaged is run again by ``--resume`` and named by a reader with that fix.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -26,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from computemarket.store.files import file_sha256, remove_stale_temporaries
+from computemarket.store.files import remove_stale_temporaries
 from computemarket.store.layout import (
     DESIGN,
     FIGURE_FORMATS,
@@ -56,15 +57,6 @@ def task_file(directory: Path, task: int) -> Path:
     return directory / TASKS_DIR / f"task-{task:06d}.parquet"
 
 
-def read_verified_table(path: Path) -> pa.Table:
-    """Read a Parquet file of the store whole, checking the CRC of every page.
-
-    Raises:
-        OSError, pyarrow.ArrowException: If the file is missing, truncated or damaged.
-    """
-    return pq.read_table(path, page_checksum_verification=True)
-
-
 def check_task_file(path: Path, entry: dict[str, Any] | None = None) -> str | None:
     """What is wrong with a task file, or ``None`` if it is whole.
 
@@ -79,22 +71,32 @@ def check_task_file(path: Path, entry: dict[str, Any] | None = None) -> str | No
     Returns:
         ``"missing"``, ``"unreadable (...)"`` or ``"damaged (...)"``, or ``None``.
     """
-    if not path.is_file():
-        return "missing"
-    digest = (entry or {}).get("sha256")
-    if digest is not None:
-        try:
-            actual = file_sha256(path)
-        except OSError as err:
-            return f"unreadable ({err.strerror})"
-        if actual != digest:
-            return f"damaged (its checksum differs from the one in {MANIFEST})"
-        return None
+    return read_checked_table(path, (entry or {}).get("sha256"))[1]
+
+
+def read_checked_table(path: Path, digest: str | None = None) -> tuple[pa.Table | None, str | None]:
+    """Read a Parquet file of the store once, checking it: ``(table, None)`` or ``(None, problem)``.
+
+    Args:
+        path: The file.
+        digest: Its SHA-256 as the manifest records it; without one, every page's CRC is checked.
+
+    Returns:
+        The table, or what is wrong with the file (``"missing"``, ``"damaged (...)"``).
+    """
     try:
-        read_verified_table(path)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, "missing"
+    except OSError as err:
+        return None, f"unreadable ({err.strerror})"
+    if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+        return None, f"damaged (its checksum differs from the one in {MANIFEST})"
+    try:
+        table = pq.read_table(pa.BufferReader(data), page_checksum_verification=digest is None)
     except (OSError, pa.ArrowException) as err:
-        return f"damaged ({' '.join(str(err).split())[:120]})"
-    return None
+        return None, f"damaged ({' '.join(str(err).split())[:120]})"
+    return table, None
 
 
 def read_task_metadata(path: Path) -> dict[str, Any] | None:
