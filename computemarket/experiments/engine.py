@@ -9,21 +9,16 @@ memory flat however large the sweep.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import signal
-import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 from tqdm.auto import tqdm
 
 from computemarket.errors import Terminated, interrupt_exit_code
@@ -40,7 +35,17 @@ from computemarket.experiments.executors import (
     check_executor_options,
     open_executor,
 )
-from computemarket.experiments.spec import ExperimentError, ExperimentSpec, load_experiment
+from computemarket.experiments.folder import (
+    check_options,
+    check_sweep_folder,
+    json_normal,
+    make_folder,
+    prepare_folder,
+    remove_if_still_empty,
+    write_design,
+)
+from computemarket.experiments.report import SweepReport
+from computemarket.experiments.spec import ExperimentSpec, load_experiment
 from computemarket.experiments.worker import (
     RunFunction,
     RunSpec,
@@ -50,15 +55,13 @@ from computemarket.experiments.worker import (
     simulate,
 )
 from computemarket.progress import progress_bar
-from computemarket.store.files import file_sha256, write_json_atomic, write_parquet_atomic
-from computemarket.store.layout import DESIGN, LOCK, MANIFEST, TASKS_DIR, StoreError, folder_kind
+from computemarket.store.files import file_sha256, write_json_atomic
+from computemarket.store.layout import MANIFEST, TASKS_DIR
 from computemarket.store.provenance import now, provenance
 from computemarket.store.sweeps import (
     FORMAT_VERSION,
     check_task_file,
-    read_manifest,
     read_task_metadata,
-    remove_sweep,
     remove_temporary,
     sweep_lock,
     task_file,
@@ -69,105 +72,6 @@ DEFAULT_RUNS_PER_TASK = 8
 
 MANIFEST_INTERVAL_S = 2.0
 """The manifest is rewritten at most this often while a sweep runs (the task files are the truth)."""
-
-
-@dataclass
-class SweepReport:
-    """What a sweep did.
-
-    Attributes:
-        name: Experiment name.
-        out: Output folder.
-        experiment: How to name the experiment on the command line (shipped name or file path).
-        executor: Where the tasks ran.
-        runs_planned: Runs in the planned rows (all rows, or the first ``--limit``).
-        tasks_planned: Tasks covering the planned rows.
-        tasks_skipped: Tasks already finished before this call (``--resume``).
-        tasks_run: Tasks finished by this call.
-        runs_run: Runs executed by this call (finished or failed).
-        runs_ok: Planned runs that have results (including skipped tasks).
-        failures: Failed runs of planned tasks: row, point, replicate, seed, error (and traceback).
-        task_errors: Tasks that did not finish: task number to error (e.g. a worker died).
-        interrupted: Whether Ctrl-C (or SIGTERM) stopped the sweep.
-        interrupted_by: The signal that stopped it (SIGINT for Ctrl-C, SIGTERM), else 0.
-        repaired: Task files found missing or damaged by ``--resume`` and run again.
-        wall_s: Seconds this call took.
-    """
-
-    name: str
-    out: Path
-    experiment: str = ""
-    executor: str = ""
-    runs_planned: int = 0
-    tasks_planned: int = 0
-    tasks_skipped: int = 0
-    tasks_run: int = 0
-    runs_run: int = 0
-    runs_ok: int = 0
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    task_errors: dict[int, str] = field(default_factory=dict)
-    interrupted: bool = False
-    interrupted_by: int = 0
-    repaired: list[str] = field(default_factory=list)
-    wall_s: float = 0.0
-
-    @property
-    def tasks_pending(self) -> int:
-        """Planned tasks without a result file."""
-        return self.tasks_planned - self.tasks_skipped - self.tasks_run
-
-    @property
-    def exit_code(self) -> int:
-        """0 if every planned run finished, 130 (143) if Ctrl-C (SIGTERM) stopped it, 1 if any failed."""
-        if self.interrupted:
-            return 128 + (self.interrupted_by or signal.SIGINT)
-        return 1 if self.failures or self.task_errors or self.tasks_pending else 0
-
-    def summary_lines(self, max_failures: int = 5) -> list[str]:
-        """A few lines for the terminal: counts, then the first failures and what to do next."""
-        rate = (
-            f" ({self.runs_run / self.wall_s:.1f} runs/s)"
-            if self.wall_s > 0 and self.runs_run
-            else ""
-        )
-        lines = [
-            f"{self.name}: {self.runs_ok}/{self.runs_planned} runs ok, {len(self.failures)} failed, "
-            f"{self.tasks_pending} of {self.tasks_planned} tasks not finished; {self.wall_s:.1f} s{rate} -> {self.out}"
-        ]
-        if self.repaired:
-            shown = ", ".join(self.repaired[:5]) + (" ..." if len(self.repaired) > 5 else "")
-            lines.append(
-                f"  ran again {len(self.repaired)} missing or damaged task file(s): {shown}"
-            )
-        for failure in self.failures[:max_failures]:
-            lines.append(
-                f"  failed: row {failure['row']} (point {failure['point']}, seed {failure['seed']}): {failure['error']}"
-            )
-        if len(self.failures) > max_failures:
-            lines.append(
-                f"  ... and {len(self.failures) - max_failures} more (tracebacks: computemarket.results.load(DIR).failures)"
-            )
-        for task, error in list(self.task_errors.items())[:max_failures]:
-            lines.append(f"  task {task} did not finish: {error}")
-        if self.tasks_pending:
-            lines.append(
-                f"  finish it with: computemarket sweep {self.experiment} --out {self.out} --resume"
-            )
-        elif self.failures:
-            lines.append(
-                "  after fixing the cause, rerun the failed tasks with --resume --retry-failed"
-            )
-        return lines
-
-
-# ------------------------------------------------------------------------------------------ manifest
-def _json_normal(data: Any) -> Any:
-    return json.loads(json.dumps(data, default=str))
-
-
-def _spec_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    keys = sorted(set(old) | set(new))
-    return [key for key in keys if old.get(key) != new.get(key)]
 
 
 def _task_entry(
@@ -399,14 +303,14 @@ def sweep(
     log = log or (lambda message: None)
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
     out_dir = Path(out if out is not None else Path("results") / spec.name).absolute()
-    _check_options(resume, overwrite, retry_failed, limit, runs_per_task)
+    check_options(resume, overwrite, retry_failed, limit, runs_per_task)
     if executor is None:
         check_executor_options(workers=workers, scheduler=scheduler, dask_local=dask_local)
     check_sweep_folder(out_dir)
     design = build_design(spec)
     validate_points(design)
     # The same checks run again under the lock; here they refuse bad input before anything is made.
-    _prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite, dry_run=True)
+    prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite, dry_run=True)
     report = SweepReport(
         name=spec.name,
         out=out_dir,
@@ -420,11 +324,11 @@ def sweep(
             handle = stack.enter_context(
                 open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
             )
-        made = _make_folder(out_dir)
-        stack.callback(_remove_if_still_empty, made)
+        made = make_folder(out_dir)
+        stack.callback(remove_if_still_empty, made)
         stack.enter_context(sweep_lock(out_dir))
         remove_temporary(out_dir)  # left by a killed sweep; under the lock nothing else writes
-        previous = _prepare_folder(
+        previous = prepare_folder(
             out_dir, spec, design, resume=resume, overwrite=overwrite, log=log
         )
         if previous is not None:
@@ -433,7 +337,7 @@ def sweep(
         tasks = plan_tasks(design, runs_per_task, limit)
         (out_dir / TASKS_DIR).mkdir(exist_ok=True)
         manifest = _Manifest(out_dir, _new_manifest(spec, design, runs_per_task, limit, previous))
-        manifest.data["design"]["sha256"] = _write_design(out_dir, design, previous, log)
+        manifest.data["design"]["sha256"] = write_design(out_dir, design, previous, log)
         to_run = _scan(out_dir, design, tasks, manifest, report, retry_failed=retry_failed)
         report.runs_planned = sum(t.runs for t in tasks)
         report.tasks_planned = len(tasks)
@@ -482,101 +386,6 @@ def sweep(
     return report
 
 
-def _check_options(
-    resume: bool,
-    overwrite: bool,
-    retry_failed: bool,
-    limit: int | None,
-    runs_per_task: int | None,
-) -> None:
-    """Check the options that need no folder and no design (before anything is written)."""
-    if resume and overwrite:
-        raise ExperimentError(
-            "--resume and --overwrite: give one of them (finish the sweep, or start it again)"
-        )
-    if retry_failed and not resume:
-        raise ExperimentError("--retry-failed: only with --resume")
-    for option, value in (("--limit", limit), ("--chunk", runs_per_task)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise ExperimentError(f"{option}: {value!r} is out of range (allowed: an integer >= 1)")
-
-
-def check_sweep_folder(out: Path) -> None:
-    """Check, before anything is written, that a sweep can be written to ``out``.
-
-    ``out`` may be missing, empty, or hold a sweep (then ``--resume`` or ``--overwrite`` decide);
-    a run folder or a folder of other files is refused, and so is a place that cannot be written.
-
-    Raises:
-        ExperimentError: Naming the folder and what to do.
-    """
-    kind = folder_kind(out)
-    if kind == "other" and not out.is_dir():
-        raise ExperimentError(f"--out {out}: exists and is not a folder")
-    if kind in ("run", "validation"):
-        command = "computemarket run" if kind == "run" else "computemarket validate"
-        raise ExperimentError(
-            f"--out {out}: holds a {kind} ({command}), not a sweep; choose a new or empty folder"
-        )
-    if kind == "other":
-        raise ExperimentError(
-            f"--out {out}: holds files that are not a sweep's; choose a new or empty folder "
-            "(a sweep never writes into a folder of other files)"
-        )
-    existing = out
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise ExperimentError(f"--out {out}: cannot create it, {existing} is a file, not a folder")
-    try:
-        # A real probe, not os.access: it also catches read-only mounts and /proc.
-        probe = tempfile.mkdtemp(prefix=".computemarket-probe-", dir=existing)
-    except OSError as err:
-        raise ExperimentError(f"--out {out}: cannot write in {existing} ({err.strerror})") from None
-    os.rmdir(probe)
-
-
-def _make_folder(out: Path) -> list[Path]:
-    """Create ``out`` and its missing parents; return those created, deepest first."""
-    missing = []
-    folder = out
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        path.mkdir()
-    return missing
-
-
-def _remove_if_still_empty(folders: list[Path]) -> None:
-    """Remove folders made for a sweep that wrote nothing (it failed before its first file)."""
-    for folder in folders:  # deepest first
-        tasks = folder / TASKS_DIR
-        with contextlib.suppress(OSError):
-            if tasks.is_dir() and not any(tasks.iterdir()):
-                tasks.rmdir()
-            if {p.name for p in folder.iterdir()} <= {LOCK}:
-                (folder / LOCK).unlink(missing_ok=True)
-                folder.rmdir()
-
-
-def _write_design(
-    out: Path, design: Design, previous: dict[str, Any] | None, log: Callable[[str], None]
-) -> str:
-    """Write ``design.parquet`` unless an intact copy is there; return its SHA-256."""
-    path = out / DESIGN
-    recorded = ((previous or {}).get("design") or {}).get("sha256")
-    if path.is_file() and recorded and file_sha256(path) == recorded:
-        return recorded
-    if previous is not None and path.exists():
-        log(f"{path}: damaged; writing it again from the experiment")
-    return write_parquet_atomic(
-        pa.Table.from_pandas(design.table, preserve_index=False), path
-    ).sha256
-
-
 @contextlib.contextmanager
 def _given(executor: Executor) -> Iterator[ExecutorHandle]:
     workers = getattr(executor, "_max_workers", 1)
@@ -587,67 +396,6 @@ def _given(executor: Executor) -> Iterator[ExecutorHandle]:
     yield ExecutorHandle(
         executor, f"{executor.__class__.__name__} ({workers} workers)", workers, abort
     )
-
-
-def _prepare_folder(
-    out: Path,
-    spec: ExperimentSpec,
-    design: Design,
-    *,
-    resume: bool,
-    overwrite: bool,
-    log: Callable[[str], None] = lambda message: None,
-    dry_run: bool = False,
-) -> dict[str, Any] | None:
-    """Check what the folder holds; returns the previous manifest to resume from, or None to start.
-
-    With ``dry_run``, only check: nothing is removed and nothing is logged.
-    """
-    try:
-        manifest = read_manifest(out)
-        damaged = None
-    except StoreError as err:  # damaged: the task files are the truth, and --resume rebuilds it
-        manifest, damaged = None, err
-    has_results = (
-        manifest is not None
-        or damaged is not None
-        or (out / DESIGN).exists()
-        or any((out / TASKS_DIR).glob("task-*.parquet"))
-    )
-    if overwrite:
-        if not dry_run:
-            remove_sweep(out)
-        return None
-    if not has_results:
-        return None
-    if not resume:
-        done = (
-            ""
-            if manifest is None
-            else f" ({manifest.get('totals', {}).get('runs_ok', 0)} runs done)"
-        )
-        raise ExperimentError(
-            f"{out}: already holds a sweep{done}; pass --resume to finish it or --overwrite to start again"
-        )
-    if manifest is None:
-        why = f"its {MANIFEST} is damaged" if damaged is not None else f"it has no {MANIFEST}"
-        if not dry_run:
-            log(
-                f"{out}: {why}; rebuilding it from the task files (those of another design are run again)"
-            )
-        return None
-    differences = _spec_differences(manifest.get("spec", {}), _json_normal(spec.to_document()))
-    if differences:
-        raise ExperimentError(
-            f"{out}: holds a different experiment (differs in: {', '.join(differences)}); "
-            "resume with the same experiment and options, or pass --overwrite or another --out"
-        )
-    if manifest.get("design", {}).get("id") != design.design_id:
-        raise ExperimentError(
-            f"{out}: design.id: the stored design differs from the one this version builds "
-            "(a sampler or library changed); pass --overwrite or another --out"
-        )
-    return manifest
 
 
 def _new_manifest(
@@ -662,7 +410,7 @@ def _new_manifest(
         "format": FORMAT_VERSION,
         "experiment": spec.name,
         "source": spec.source,
-        "spec": _json_normal(spec.to_document()),
+        "spec": json_normal(spec.to_document()),
         "design": {
             "id": design.design_id,
             "points": design.n_points,
