@@ -12,10 +12,10 @@ PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python;
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install assets run test lint format docs bench app validate clean
+.PHONY: help install assets run test lint format docs bench app validate validation-docs clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "error: no Python >= 3.12 found (install one, e.g. 'pyenv install 3.12')" >&2; exit 1; }
@@ -56,8 +56,12 @@ bench: $(STAMP)  ## print speed, efficiency and memory ratios (benchmarks/README
 app: $(STAMP)  ## start the classroom app on http://localhost:8765
 	$(VENV)/bin/computemarket app
 
-validate: $(STAMP)  ## run the validation and rewrite docs/validation.md
-	$(VENV)/bin/computemarket validate
+validate: $(STAMP)  ## run the validation into results/validation (page, table, manifest)
+	$(VENV)/bin/computemarket validate --out results/validation
+
+validation-docs: $(STAMP)  ## run the validation and copy its page to docs/validation.md (FAIL rows included)
+	$(VENV)/bin/computemarket validate --out results/validation; code=$$?; \
+	if [ $$code -le 1 ]; then cp results/validation/validation.md docs/validation.md; fi; exit $$code
 
 clean:  ## remove .venv and results
 	rm -rf $(VENV) results .pytest_cache .ruff_cache .hypothesis

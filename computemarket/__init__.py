@@ -6,35 +6,43 @@ Quick start::
 
     result = run("baseline", rules="no-tied-investment", years=10, seed=1)
     result.metrics[["year", "cloud_hhi", "locked_share", "roundtrip_ratio"]]
+
+The names below are imported when first used, so that ``import computemarket.<part>`` (the command
+line, the store) does not load the model, Mesa and the plotting stack it does not need, and the
+command line starts at once (a Ctrl-C while it starts is then handled like any other).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-from computemarket.simulation import (
-    ComputeMarket,
-    RunResult,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    run,
-)
-
-try:
-    __version__ = version("computemarket")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-    __version__ = "0.0.0"
+_LAZY = {
+    "ComputeMarket": "computemarket.simulation.model",
+    "RunResult": "computemarket.simulation.runner",
+    "run": "computemarket.simulation.runner",
+    "Scenario": "computemarket.simulation.scenario",
+    "ScenarioError": "computemarket.simulation.scenario",
+    "load_scenario": "computemarket.simulation.scenario",
+    "sweep": "computemarket.experiments.engine",
+}
 
 
 def __getattr__(name: str):
-    # `sweep` pulls in scipy and the executors: import it only when asked for.
-    if name == "sweep":
-        from computemarket.experiments import sweep
+    if name in _LAZY:
+        from importlib import import_module
 
-        return sweep
+        return getattr(import_module(_LAZY[name]), name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("computemarket")
+        except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+            return "0.0.0"
     raise AttributeError(f"module 'computemarket' has no attribute {name!r}")
 
 
-__all__ = [
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY, "__version__"])
+
+
+__all__ = [  # resolved by __getattr__
     "ComputeMarket",
     "RunResult",
     "Scenario",

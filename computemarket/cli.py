@@ -3,27 +3,43 @@
 Each subcommand is registered by a small ``add_*`` function that adds its parser and sets
 ``func`` (a function taking the parsed arguments and returning an exit code), as in the argparse
 documentation. Commands of other parts of the package join through an ``add_commands(subparsers)``
-function in their own module, imported only if that module exists; the exception types that module
-lists in ``USER_ERRORS`` are reported as bad input like :class:`ScenarioError` and
-:class:`CommandError`.
+function in their own module, imported only if that module exists.
 
-Bad input never shows a traceback: it is reported as one line,
-``computemarket: error: <message>``, with exit code 2, before any output is written.
+Bad input never shows a traceback: every :class:`~computemarket.errors.UserError` is reported as
+one line, ``computemarket: error: <message>``, with exit code 2, before any output is written.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import contextlib
 import importlib
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from computemarket.simulation.parameters import SECTIONS
+from computemarket.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    PROG,
+    CommandError,
+    MachineError,
+    Terminated,
+    UserError,
+    interrupt_exit_code,
+    one_line,
+)
+from computemarket.options import non_negative_integer
+from computemarket.simulation.parameters import find_parameter
 from computemarket.simulation.scenario import (
-    ScenarioError,
+    DEFAULT_SEED,
     list_rule_presets,
     list_scenarios,
     load_scenario,
@@ -33,9 +49,6 @@ from computemarket.simulation.scenario import (
 if TYPE_CHECKING:
     import pandas as pd
 
-PROG = "computemarket"
-DEFAULT_SEED = 1
-"""Seed of ``computemarket run`` when none is given, so that a bare run is reproducible."""
 DEFAULT_RESULTS_DIR = Path("results")
 """Parent folder of ``computemarket run``'s default output folder, ``results/<scenario>``."""
 
@@ -48,14 +61,18 @@ COMMAND_MODULES = (
     "computemarket.validation.commands",
 )
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
-
-
-class CommandError(Exception):
-    """Bad input found by a command: reported as one line, exit code 2."""
+__all__ = [
+    "DEFAULT_SEED",
+    "EXIT_BAD_INPUT",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "PROG",
+    "CommandError",
+    "build_parser",
+    "main",
+]
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -67,10 +84,10 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 # -------------------------------------------------------------------------------- argument types
-def _schema_range(section: str, name: str) -> tuple[float, float]:
+def _schema_range(path: str) -> tuple[float, float]:
     """The allowed range of a scenario parameter, from the schema (its single source of truth)."""
-    field = next(f for f in dataclasses.fields(SECTIONS[section]) if f.name == name)
-    return field.metadata["low"], field.metadata["high"]
+    parameter = find_parameter(path)
+    return parameter.low, parameter.high
 
 
 def years_argument(text: str) -> int:
@@ -85,7 +102,7 @@ def years_argument(text: str) -> int:
     Raises:
         argparse.ArgumentTypeError: If it is not an integer in range.
     """
-    low, high = _schema_range("market", "years")
+    low, high = _schema_range("market.years")
     allowed = f"an integer from {low:g} to {high:g} (market.years)"
     try:
         years = int(text)
@@ -99,22 +116,10 @@ def years_argument(text: str) -> int:
 def seed_argument(text: str) -> int:
     """Parse ``--seed``: a non-negative integer.
 
-    Args:
-        text: The argument as typed.
-
-    Returns:
-        The seed.
-
     Raises:
         argparse.ArgumentTypeError: If it is not a non-negative integer.
     """
-    try:
-        seed = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {seed}")
-    return seed
+    return non_negative_integer(text)
 
 
 # ------------------------------------------------------------------------------------- scenarios
@@ -173,7 +178,7 @@ def add_run_command(subparsers: Any) -> None:
         default=[],
         help="override a parameter by its dotted path, e.g. rules.switching_cost=0.3 (repeatable)",
     )
-    low, high = _schema_range("market", "years")
+    low, high = _schema_range("market.years")
     parser.add_argument(
         "--years",
         type=years_argument,
@@ -189,14 +194,14 @@ def add_run_command(subparsers: Any) -> None:
         "--out",
         metavar="DIR",
         type=Path,
-        help=f"output folder (default: {DEFAULT_RESULTS_DIR}/<scenario name>)",
+        help=f"output folder: new, empty or a previous run's (default: {DEFAULT_RESULTS_DIR}/<scenario name>)",
     )
     parser.set_defaults(func=run_command)
 
 
 def _concentration_band(hhi: float) -> str:
     # US 2023 Merger Guidelines thresholds, as drawn in the summary figure.
-    from computemarket.results.plots import HHI_HIGH, HHI_MODERATE
+    from computemarket.simulation.metrics import HHI_HIGH, HHI_MODERATE
 
     if hhi > HHI_HIGH:
         return "highly concentrated"
@@ -233,7 +238,7 @@ def summary_lines(metrics: pd.DataFrame) -> list[str]:
 
 def run_command(args: argparse.Namespace) -> int:
     """Validate everything, run the scenario, write the run folder and print a summary."""
-    from computemarket.results.store import OutputDirError, check_output_dir, write_run
+    from computemarket.store.runs import OutputDirError, check_output_dir
 
     overrides = [parse_override(text) for text in args.overrides]
     # Validate the scenario now so that a bad one fails before any work or any folder is made.
@@ -244,17 +249,19 @@ def run_command(args: argparse.Namespace) -> int:
     except OutputDirError as err:
         raise CommandError(f"--out: {err}") from None
 
+    from computemarket.results.run_folder import write_run
     from computemarket.simulation.runner import run  # imports the model: only when running
 
     # The resolved scenario, not the file again: what was validated is exactly what runs.
-    result = run(scenario, years=args.years, seed=args.seed)
+    years = args.years if args.years is not None else scenario.market.years
+    with quarter_bar(scenario.name, 4 * years) as progress:
+        result = run(scenario, years=args.years, seed=args.seed, progress=progress)
     try:
         write_run(result, out_dir, command=args.command_line)
     except OutputDirError as err:  # the folder changed while the model ran
         raise CommandError(f"--out: {err}") from None
     except OSError as err:
-        print(f"{PROG}: error: could not write {out_dir}: {err}", file=sys.stderr)
-        return EXIT_FAILED
+        raise MachineError(f"could not write {out_dir}: {one_line(err)}") from None
     rules = result.scenario.rules_preset or "the scenario's own rules"
     print(
         f"Ran {result.scenario.name} with {rules}, seed {result.seed}, {result.years} years "
@@ -266,10 +273,26 @@ def run_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def quarter_bar(name: str, quarters: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over a run's quarters (see :mod:`computemarket.progress`).
+
+    Yields the ``progress`` callback of :func:`computemarket.simulation.runner.run`.
+    """
+    from computemarket.progress import progress_bar
+
+    with progress_bar(desc=name, unit="quarter", total=quarters) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield progress
+
+
 # ------------------------------------------------------------------------------------------ main
-def _add_optional_commands(subparsers: Any) -> tuple[type[BaseException], ...]:
-    """Let other modules add their subcommands; return the errors they report as bad input."""
-    user_errors: tuple[type[BaseException], ...] = ()
+def _add_optional_commands(subparsers: Any) -> None:
+    """Let other modules add their subcommands."""
     for module_name in COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
@@ -279,16 +302,10 @@ def _add_optional_commands(subparsers: Any) -> tuple[type[BaseException], ...]:
                 continue
             raise
         module.add_commands(subparsers)
-        user_errors += tuple(getattr(module, "USER_ERRORS", ()))
-    return user_errors
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[BaseException], ...]]:
-    """Build the argument parser with every available subcommand.
-
-    Returns:
-        The parser, and the exception types that subcommands raise for bad input.
-    """
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every available subcommand."""
     parser = _OneLineParser(
         prog=PROG,
         description="Agent-based model of hyperscalers and AI labs trading capital for compute.",
@@ -296,39 +313,108 @@ def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[BaseException], 
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_scenarios_command(subparsers)
     add_run_command(subparsers)
-    user_errors = _add_optional_commands(subparsers)
-    return parser, (CommandError, ScenarioError, *user_errors)
+    _add_optional_commands(subparsers)
+    return parser
 
 
-def _one_line(message: object) -> str:
-    return " ".join(str(message).splitlines())
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds like Ctrl-C, so that every partial file is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (``computemarket ... | head``), send what is left of stdout nowhere."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _report(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+
+
+def _from_a_library(err: BaseException, *modules: str) -> bool:
+    return any(type(err).__module__.split(".")[0] == module for module in modules)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
+    Whatever happens, the user sees at most one line on stderr, never a traceback: bad input
+    (:class:`~computemarket.errors.UserError`, a usage error) exits 2; a failure of the machine
+    (disk full, a file system or network error, out of memory) exits 1; Ctrl-C exits 130 and
+    SIGTERM 143, after every partial file is removed; a closed stdout pipe exits 141 quietly.
+
     Args:
         argv: Arguments without the program name; defaults to ``sys.argv[1:]``.
 
     Returns:
-        Exit code: 0 on success, 1 if a run failed while writing, 2 on bad input, 130 if
-        interrupted.
+        The exit code.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser, user_errors = build_parser()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous_sigint = signal.getsignal(signal.SIGINT) if in_main_thread else None
     try:
-        try:
-            args = parser.parse_args(arguments)
-        except SystemExit as done:  # --help prints and exits; hand its code back
-            return done.code if isinstance(done.code, int) else EXIT_OK
-        args.command_line = [PROG, *arguments]
-        return args.func(args)
-    except user_errors as err:
-        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+        with _sigterm_as_interrupt():
+            parser = build_parser()
+            try:
+                args = parser.parse_args(arguments)
+            except SystemExit as done:  # --help prints and exits; hand its code back
+                return done.code if isinstance(done.code, int) else EXIT_OK
+            args.command_line = [PROG, *arguments]
+            code = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return code
+    except KeyboardInterrupt as interrupt:
+        if in_main_thread:  # a second Ctrl-C must not interrupt the goodbye
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with contextlib.suppress(OSError, ValueError):
+            print(f"{PROG}: interrupted", file=sys.stderr)
+        return interrupt_exit_code(interrupt)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except UserError as err:
+        _report(str(err))
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # the run folder is untouched: write_run cleans up its staging folder
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except MachineError as err:
+        _report(str(err))
+        return EXIT_FAILED
+    except (OSError, MemoryError) as err:
+        _report(_machine_message(err))
+        return EXIT_FAILED
+    except Exception as err:
+        # Errors of the libraries at the boundary (a damaged Parquet file that slipped past the
+        # checks, a Dask connection lost): one line, not a traceback. Anything else is a bug.
+        if not _from_a_library(err, "pyarrow", "distributed", "tornado"):
+            raise
+        _report(f"{type(err).__name__}: {err}")
+        return EXIT_FAILED
+    finally:
+        if in_main_thread and previous_sigint is not None:
+            signal.signal(signal.SIGINT, previous_sigint)
+
+
+def _machine_message(err: BaseException) -> str:
+    if isinstance(err, MemoryError):
+        return "out of memory (try a smaller design, fewer seeds or fewer workers)"
+    if isinstance(err, OSError) and err.strerror:
+        where = f"{err.filename}: " if err.filename else ""
+        return f"{where}{err.strerror}"
+    return f"{type(err).__name__}: {err}"
 
 
 if __name__ == "__main__":

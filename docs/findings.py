@@ -141,7 +141,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _treated_values(sweep, factor: str, value: object, metric: str, year: float) -> np.ndarray:
-    table = sweep.at(year)
+    table = sweep.at(after=year)
     return table.loc[table[factor] == value, metric].to_numpy(dtype=float)
 
 
@@ -156,7 +156,7 @@ def seed_deal_tables(directory: str) -> str:
     years = {2: "year 2 (2027Q4)", 5: "year 5 (2030Q4)", 10: "year 10 (2035Q4)"}
     metrics = [metric for _, metric, _ in SEED_DEAL_ROWS]
     effects = {
-        year: paired_effects(sweep, "scenario", BASE, metrics, year=year).set_index("metric")
+        year: paired_effects(sweep, "scenario", BASE, metrics, after=year).set_index("metric")
         for year in years
     }
     rows = []
@@ -181,7 +181,7 @@ def seed_deal_tables(directory: str) -> str:
     for label, scenario in (("without the deal", BASE), ("with the deal", DEAL)):
         cells = [label]
         for year in exit_years:
-            at = sweep.at(year)
+            at = sweep.at(after=year)
             cells.append(_share(at.loc[at["scenario"] == scenario, "model_share[OpenAI]"] == 0))
         exits.append(cells)
     exit_table = _table(["", *(f"year {year}" for year in exit_years)], exits)
@@ -251,8 +251,8 @@ def regimes_table(directory: str) -> str:
     """Every rules preset against ``laissez-faire`` at year 20, and the reference's levels."""
     sweep = load(directory)
     metrics = [metric for _, metric, _ in REGIME_COLUMNS]
-    effects = paired_effects(sweep, "rules", "laissez-faire", metrics, year=20)
-    reference = sweep.at(20)
+    effects = paired_effects(sweep, "rules", "laissez-faire", metrics, after=20)
+    reference = sweep.at(after=20)
     reference = reference[reference["rules"] == "laissez-faire"]
     tidy = sweep.metrics.merge(sweep.points, on="point")
     tidy = tidy[tidy["rules"] == "laissez-faire"]

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from computemarket import cli
-from computemarket.results import store
-from computemarket.results.store import MANIFEST, SUMMARY_FIGURE, read_run
+from computemarket.results import run_folder
 from computemarket.simulation.scenario import list_rule_presets, list_scenarios
+from computemarket.store import runs as store
+from computemarket.store.runs import MANIFEST, SUMMARY_FIGURE, read_run
 
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 RUN_FILES = {
@@ -187,7 +188,34 @@ def test_bad_scenario_files_get_one_line_naming_file_and_field(text, fragments, 
     assert [p.name for p in workdir.iterdir()] == ["bad.toml"]
 
 
-@pytest.mark.parametrize(("text", "fragments"), BAD_FILES.values(), ids=BAD_FILES.keys())
+BAD_RULES_FILES = {
+    **BAD_FILES,
+    "unknown key": (
+        "[rules]\nswitching_cozt = 3\n",
+        ["bad.toml", "rules.switching_cozt", "unknown parameter", "switching_cost"],
+    ),
+    "unknown section": (
+        "[rulez]\nswitching_cost = 0.3\n",
+        ["bad.toml", "rulez", "a rules preset holds only [rules]"],
+    ),
+    "wrong type": (
+        '[rules]\nexclusivity = "yes"\n',
+        ["bad.toml", "rules.exclusivity", "expected true or false"],
+    ),
+    "a market section": (
+        "[rules]\nswitching_cost = 0.3\n[market]\nyears = 40\n",
+        ["bad.toml", "market", "a rules preset holds only [rules]", "--set"],
+    ),
+    "a firm list": (
+        '[[labs]]\nname = "X"\n',
+        ["bad.toml", "labs", "put [[labs]] in a scenario file"],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"), BAD_RULES_FILES.values(), ids=BAD_RULES_FILES.keys()
+)
 def test_bad_rules_files_get_one_line_naming_file_and_field(text, fragments, workdir, capsys):
     write(workdir / "bad.toml", text)
     assert_bad_input(capsys, cli.main(["run", "classroom", "--rules", "bad.toml"]), *fragments)
@@ -337,7 +365,7 @@ def test_a_failed_write_keeps_the_previous_run(workdir, capsys, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "save_summary", disk_full)
+    monkeypatch.setattr(run_folder, "save_summary", disk_full)
     capsys.readouterr()
     assert cli.main(["run", "classroom", "--years", "1", "--seed", "2"]) == 1
     err = capsys.readouterr().err

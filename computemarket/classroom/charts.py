@@ -1,7 +1,7 @@
 """The app's charts: one per tab, drawn from the running model with the report's own drawing code.
 
 Each chart reads the model's tables as a run (:func:`live_run`, the same
-:class:`~computemarket.results.store.StoredRun` the report reads from disk) and draws it with the
+:class:`~computemarket.store.runs.StoredRun` the report reads from disk) and draws it with the
 panels of :mod:`computemarket.results` (:mod:`~computemarket.results.panels`,
 :mod:`~computemarket.results.money_flow`, :mod:`~computemarket.results.deal_network`), so a chart
 looks the same in the app and in the report, and one implementation is kept. Each chart also says
@@ -44,7 +44,6 @@ from computemarket.results.series import (
     model_share_stack,
     time_axis,
 )
-from computemarket.results.store import StoredRun
 from computemarket.results.style import (
     FONT_SIZE,
     HHI_HIGH,
@@ -56,6 +55,7 @@ from computemarket.results.style import (
     quarter_label,
 )
 from computemarket.simulation.model import ComputeMarket
+from computemarket.store.runs import StoredRun
 
 SIZE = (8.4, 4.6)
 """Size of a chart in inches: 840 x 460 pixels at :data:`DPI`, the room a 1280 x 720 screen leaves

@@ -23,7 +23,7 @@ import urllib.request
 from typing import Any
 
 from computemarket.classroom import assets
-from computemarket.cli import EXIT_FAILED, EXIT_OK, PROG, CommandError
+from computemarket.errors import EXIT_FAILED, EXIT_OK, PROG, CommandError
 
 APP_MODULE = "computemarket.classroom.app"
 DEFAULT_HOST = "127.0.0.1"

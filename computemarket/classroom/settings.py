@@ -19,11 +19,10 @@ from types import MappingProxyType
 from typing import Any
 
 from computemarket.classroom.lessons import Lesson
-from computemarket.cli import DEFAULT_SEED
 from computemarket.results.plots import FIRM_COLOURS
 from computemarket.simulation.model import ComputeMarket
-from computemarket.simulation.parameters import SECTIONS
-from computemarket.simulation.scenario import Scenario, load_scenario
+from computemarket.simulation.parameters import Parameter, find_parameter
+from computemarket.simulation.scenario import DEFAULT_SEED, Scenario, load_scenario
 
 DEFAULT_SCENARIO = "classroom"
 """The scenario the app opens with: three identical clouds and six labs, made to be watched."""
@@ -47,35 +46,35 @@ class Control:
     app_max: float | None = None
 
     @property
-    def _field(self) -> dataclasses.Field:
-        section, name = self.path.split(".")
-        return next(f for f in dataclasses.fields(SECTIONS[section]) if f.name == name)
+    def parameter(self) -> Parameter:
+        """The schema's parameter that the control sets."""
+        return find_parameter(self.path)
 
     @property
     def is_integer(self) -> bool:
         """Whether the parameter is a whole number (an integer slider)."""
-        return isinstance(self._field.default, int)
+        return self.parameter.kind == "int"
 
     @property
     def low(self) -> float:
         """Smallest value, from the schema."""
-        return self._field.metadata["low"]
+        return self.parameter.low
 
     @property
     def high(self) -> float:
         """Largest value: the schema's, or the app's cap if that is lower."""
-        high = self._field.metadata["high"]
+        high = self.parameter.high
         return high if self.app_max is None else min(high, self.app_max)
 
     @property
     def unit(self) -> str:
         """Unit, from the schema."""
-        return self._field.metadata["unit"]
+        return self.parameter.unit
 
     @property
     def doc(self) -> str:
         """What the parameter means, from the schema."""
-        return self._field.metadata["doc"]
+        return self.parameter.doc
 
     def clean(self, value: float) -> int | float:
         """A slider's value as the parameter's type, on the slider's grid and in range.
@@ -84,13 +83,12 @@ class Control:
         """
         value = min(max(float(value), self.low), self.high)
         if self.is_integer:
-            return round(value)
-        return round(round(value / self.step) * self.step, 10)
+            return self.parameter.check(round(value))
+        return self.parameter.check(round(round(value / self.step) * self.step, 10))
 
     def read(self, scenario: Scenario) -> int | float:
         """The parameter's value in a resolved scenario, brought into the slider's range."""
-        section, name = self.path.split(".")
-        value = min(max(getattr(getattr(scenario, section), name), self.low), self.high)
+        value = min(max(self.parameter.read(scenario), self.low), self.high)
         return round(value) if self.is_integer else float(value)
 
 

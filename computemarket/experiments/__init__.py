@@ -9,7 +9,8 @@ and then ``computemarket.results.load("results/commitment-vs-switching")``.
 """
 
 from computemarket.experiments.design import Design, build_design, run_seed
-from computemarket.experiments.engine import SweepReport, sweep
+from computemarket.experiments.engine import sweep
+from computemarket.experiments.report import SweepReport
 from computemarket.experiments.spec import (
     SAMPLERS,
     ExperimentError,

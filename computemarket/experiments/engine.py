@@ -9,21 +9,19 @@ memory flat however large the sweep.
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from computemarket.errors import Terminated, interrupt_exit_code
 from computemarket.experiments.design import (
     Design,
     TaskRange,
@@ -37,23 +35,17 @@ from computemarket.experiments.executors import (
     check_executor_options,
     open_executor,
 )
-from computemarket.experiments.spec import ExperimentError, ExperimentSpec, load_experiment
-from computemarket.experiments.store import (
-    DESIGN,
-    FORMAT_VERSION,
-    MANIFEST,
-    TASKS_DIR,
-    now,
-    read_manifest,
-    read_task_metadata,
-    remove_sweep,
-    remove_temporary,
-    sweep_lock,
-    task_file,
-    versions,
-    write_json_atomic,
-    write_parquet_atomic,
+from computemarket.experiments.folder import (
+    check_options,
+    check_sweep_folder,
+    json_normal,
+    make_folder,
+    prepare_folder,
+    remove_if_still_empty,
+    write_design,
 )
+from computemarket.experiments.report import SweepReport
+from computemarket.experiments.spec import ExperimentSpec, load_experiment
 from computemarket.experiments.worker import (
     RunFunction,
     RunSpec,
@@ -62,102 +54,24 @@ from computemarket.experiments.worker import (
     execute_task,
     simulate,
 )
+from computemarket.progress import progress_bar
+from computemarket.store.files import file_sha256, write_json_atomic
+from computemarket.store.layout import MANIFEST, TASKS_DIR
+from computemarket.store.provenance import now, provenance
+from computemarket.store.sweeps import (
+    FORMAT_VERSION,
+    check_task_file,
+    read_task_metadata,
+    remove_temporary,
+    sweep_lock,
+    task_file,
+)
 
 DEFAULT_RUNS_PER_TASK = 8
 """A task holds one point and its seeds, or enough consecutive points to reach this many runs."""
 
 MANIFEST_INTERVAL_S = 2.0
 """The manifest is rewritten at most this often while a sweep runs (the task files are the truth)."""
-
-
-@dataclass
-class SweepReport:
-    """What a sweep did.
-
-    Attributes:
-        name: Experiment name.
-        out: Output folder.
-        experiment: How to name the experiment on the command line (shipped name or file path).
-        executor: Where the tasks ran.
-        runs_planned: Runs in the planned rows (all rows, or the first ``--limit``).
-        tasks_planned: Tasks covering the planned rows.
-        tasks_skipped: Tasks already finished before this call (``--resume``).
-        tasks_run: Tasks finished by this call.
-        runs_run: Runs executed by this call (finished or failed).
-        runs_ok: Planned runs that have results (including skipped tasks).
-        failures: Failed runs of planned tasks: row, point, replicate, seed, error (and traceback).
-        task_errors: Tasks that did not finish: task number to error (e.g. a worker died).
-        interrupted: Whether Ctrl-C (or SIGTERM) stopped the sweep.
-        wall_s: Seconds this call took.
-    """
-
-    name: str
-    out: Path
-    experiment: str = ""
-    executor: str = ""
-    runs_planned: int = 0
-    tasks_planned: int = 0
-    tasks_skipped: int = 0
-    tasks_run: int = 0
-    runs_run: int = 0
-    runs_ok: int = 0
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    task_errors: dict[int, str] = field(default_factory=dict)
-    interrupted: bool = False
-    wall_s: float = 0.0
-
-    @property
-    def tasks_pending(self) -> int:
-        """Planned tasks without a result file."""
-        return self.tasks_planned - self.tasks_skipped - self.tasks_run
-
-    @property
-    def exit_code(self) -> int:
-        """0 if every planned run finished, 130 if interrupted, 1 if any run or task failed."""
-        if self.interrupted:
-            return 130
-        return 1 if self.failures or self.task_errors or self.tasks_pending else 0
-
-    def summary_lines(self, max_failures: int = 5) -> list[str]:
-        """A few lines for the terminal: counts, then the first failures and what to do next."""
-        rate = (
-            f" ({self.runs_run / self.wall_s:.1f} runs/s)"
-            if self.wall_s > 0 and self.runs_run
-            else ""
-        )
-        lines = [
-            f"{self.name}: {self.runs_ok}/{self.runs_planned} runs ok, {len(self.failures)} failed, "
-            f"{self.tasks_pending} of {self.tasks_planned} tasks not finished; {self.wall_s:.1f} s{rate} -> {self.out}"
-        ]
-        for failure in self.failures[:max_failures]:
-            lines.append(
-                f"  failed: row {failure['row']} (point {failure['point']}, seed {failure['seed']}): {failure['error']}"
-            )
-        if len(self.failures) > max_failures:
-            lines.append(
-                f"  ... and {len(self.failures) - max_failures} more (tracebacks: computemarket.results.load(DIR).failures)"
-            )
-        for task, error in list(self.task_errors.items())[:max_failures]:
-            lines.append(f"  task {task} did not finish: {error}")
-        if self.tasks_pending:
-            lines.append(
-                f"  finish it with: computemarket sweep {self.experiment} --out {self.out} --resume"
-            )
-        elif self.failures:
-            lines.append(
-                "  after fixing the cause, rerun the failed tasks with --resume --retry-failed"
-            )
-        return lines
-
-
-# ------------------------------------------------------------------------------------------ manifest
-def _json_normal(data: Any) -> Any:
-    return json.loads(json.dumps(data, default=str))
-
-
-def _spec_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    keys = sorted(set(old) | set(new))
-    return [key for key in keys if old.get(key) != new.get(key)]
 
 
 def _task_entry(
@@ -171,6 +85,8 @@ def _task_entry(
         "failed_runs": len(failures),
         "file": f"{TASKS_DIR}/{task_file(Path(), task.task).name}",
     }
+    if (record or {}).get("sha256"):
+        entry["sha256"] = record["sha256"]
     if failures:
         entry["failures"] = [{k: v for k, v in f.items() if k != "traceback"} for f in failures]
     entry.update(extra)
@@ -201,7 +117,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         return
 
     def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
@@ -288,7 +204,7 @@ class _Driver:
         entries[str(task.task)] = _task_entry(
             task,
             "failed" if result.failures else "done",
-            {"failures": result.failures},
+            {"failures": result.failures, "sha256": result.sha256},
             wall_s=round(result.wall_s, 4),
             bytes=result.file_bytes,
             worker=result.worker,
@@ -305,11 +221,17 @@ class _Driver:
         healthy = True
 
         def fill() -> None:
+            nonlocal healthy
             while healthy and len(in_flight) < window:
                 task = next(queue, None)
                 if task is None:
                     return
-                in_flight[handle.executor.submit(execute_task, self.task_spec(task))] = task
+                try:
+                    future = handle.executor.submit(execute_task, self.task_spec(task))
+                except BrokenProcessPool:  # a worker died since the last completed task
+                    healthy = False
+                    return
+                in_flight[future] = task
 
         try:
             fill()
@@ -318,8 +240,9 @@ class _Driver:
                 for future in done:
                     healthy = self.record(in_flight.pop(future), future) and healthy
                 fill()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
             self.report.interrupted = True
+            self.report.interrupted_by = interrupt_exit_code(interrupt) - 128
             for future in in_flight:
                 future.cancel()
             running = {f: t for f, t in in_flight.items() if not f.cancelled()}
@@ -380,38 +303,41 @@ def sweep(
     log = log or (lambda message: None)
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
     out_dir = Path(out if out is not None else Path("results") / spec.name).absolute()
-    if resume and overwrite:
-        raise ExperimentError(
-            "--resume and --overwrite: give one of them (finish the sweep, or start it again)"
-        )
-    if retry_failed and not resume:
-        raise ExperimentError("--retry-failed: only with --resume")
+    check_options(resume, overwrite, retry_failed, limit, runs_per_task)
     if executor is None:
         check_executor_options(workers=workers, scheduler=scheduler, dask_local=dask_local)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ExperimentError(f"--out {out_dir}: is a file, not a folder")
+    check_sweep_folder(out_dir)
     design = build_design(spec)
     validate_points(design)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # The same checks run again under the lock; here they refuse bad input before anything is made.
+    prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite, dry_run=True)
     report = SweepReport(
         name=spec.name,
         out=out_dir,
         experiment=spec.name if spec.source == "shipped" else spec.source,
     )
-    with sweep_lock(out_dir):
-        previous = _prepare_folder(out_dir, spec, design, resume=resume, overwrite=overwrite)
+    with contextlib.ExitStack() as stack:
+        handle: ExecutorHandle | None = None
+        if executor is None and (scheduler is not None or dask_local):
+            # Reach the cluster before anything is written: an address that does not answer
+            # leaves no folder behind.
+            handle = stack.enter_context(
+                open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
+            )
+        made = make_folder(out_dir)
+        stack.callback(remove_if_still_empty, made)
+        stack.enter_context(sweep_lock(out_dir))
+        remove_temporary(out_dir)  # left by a killed sweep; under the lock nothing else writes
+        previous = prepare_folder(
+            out_dir, spec, design, resume=resume, overwrite=overwrite, log=log
+        )
         if previous is not None:
             runs_per_task = previous["chunk"]["runs_per_task"]
         runs_per_task = runs_per_task or DEFAULT_RUNS_PER_TASK
         tasks = plan_tasks(design, runs_per_task, limit)
         (out_dir / TASKS_DIR).mkdir(exist_ok=True)
-        if not (out_dir / DESIGN).exists():
-            import pyarrow as pa
-
-            write_parquet_atomic(
-                pa.Table.from_pandas(design.table, preserve_index=False), out_dir / DESIGN
-            )
         manifest = _Manifest(out_dir, _new_manifest(spec, design, runs_per_task, limit, previous))
+        manifest.data["design"]["sha256"] = write_design(out_dir, design, previous, log)
         to_run = _scan(out_dir, design, tasks, manifest, report, retry_failed=retry_failed)
         report.runs_planned = sum(t.runs for t in tasks)
         report.tasks_planned = len(tasks)
@@ -422,40 +348,40 @@ def sweep(
             manifest.write(force=True)
             report.wall_s = time.perf_counter() - started
             return report
-        handle_cm = (
-            _given(executor)
-            if executor is not None
-            else open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
-        )
-        with handle_cm as handle, _sigterm_as_interrupt():
-            report.executor = handle.description
-            manifest.data["executor"] = handle.description
-            manifest.data["status"] = "running"
-            manifest.write(force=True)
-            runs_left = sum(t.runs for t in to_run)
-            log(
-                f"{spec.name}: {design.n_points} points x {spec.seeds} seeds, {spec.years} years; running "
-                f"{runs_left} of {report.runs_planned} runs in {len(to_run)} tasks on {handle.description} -> {out_dir}"
+        if handle is None:
+            handle = stack.enter_context(
+                _given(executor)
+                if executor is not None
+                else open_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
             )
-            bar = tqdm(
+        stack.enter_context(_sigterm_as_interrupt())
+        report.executor = handle.description
+        manifest.data["executor"] = handle.description
+        manifest.data["status"] = "running"
+        manifest.write(force=True)
+        runs_left = sum(t.runs for t in to_run)
+        log(
+            f"{spec.name}: {design.n_points} points x {spec.seeds} seeds, {spec.years} years; running "
+            f"{runs_left} of {report.runs_planned} runs in {len(to_run)} tasks on {handle.description} -> {out_dir}"
+        )
+        bar = stack.enter_context(
+            progress_bar(
+                enabled=progress,
                 total=report.runs_planned,
                 initial=report.runs_planned - runs_left,
                 unit="run",
                 desc=spec.name,
-                disable=not progress or None,
-                file=sys.stderr,
-                dynamic_ncols=True,
+                leave=True,
             )
-            driver = _Driver(design, out_dir, manifest, report, run_fn, bar, log)
-            try:
-                driver.run(
-                    handle, to_run, _window(handle, is_dask=scheduler is not None or dask_local)
-                )
-            finally:
-                bar.close()
-                manifest.data["status"] = _status(manifest.data, report)
-                manifest.data["totals"] = _totals(manifest.data)
-                manifest.write(force=True)
+        )
+        driver = _Driver(design, out_dir, manifest, report, run_fn, bar, log)
+        try:
+            driver.run(handle, to_run, _window(handle, is_dask=scheduler is not None or dask_local))
+        finally:
+            bar.close()
+            manifest.data["status"] = _status(manifest.data, report)
+            manifest.data["totals"] = _totals(manifest.data)
+            manifest.write(force=True)
     report.wall_s = time.perf_counter() - started
     return report
 
@@ -472,49 +398,6 @@ def _given(executor: Executor) -> Iterator[ExecutorHandle]:
     )
 
 
-def _prepare_folder(
-    out: Path, spec: ExperimentSpec, design: Design, *, resume: bool, overwrite: bool
-) -> dict[str, Any] | None:
-    """Check what the folder holds; returns the previous manifest to resume from, or None to start."""
-    manifest = read_manifest(out)
-    has_results = (
-        manifest is not None
-        or (out / DESIGN).exists()
-        or any((out / TASKS_DIR).glob("task-*.parquet"))
-    )
-    if overwrite:
-        remove_sweep(out)
-        return None
-    if not has_results:
-        return None
-    if not resume:
-        done = (
-            ""
-            if manifest is None
-            else f" ({manifest.get('totals', {}).get('runs_ok', 0)} runs done)"
-        )
-        raise ExperimentError(
-            f"{out}: already holds a sweep{done}; pass --resume to finish it or --overwrite to start again"
-        )
-    if manifest is None:
-        raise ExperimentError(
-            f"{out}: has result files but no {MANIFEST}; pass --overwrite to start again"
-        )
-    differences = _spec_differences(manifest.get("spec", {}), _json_normal(spec.to_document()))
-    if differences:
-        raise ExperimentError(
-            f"{out}: holds a different experiment (differs in: {', '.join(differences)}); "
-            "resume with the same experiment and options, or pass --overwrite or another --out"
-        )
-    if manifest.get("design", {}).get("id") != design.design_id:
-        raise ExperimentError(
-            f"{out}: design.id: the stored design differs from the one this version builds "
-            "(a sampler or library changed); pass --overwrite or another --out"
-        )
-    remove_temporary(out)
-    return manifest
-
-
 def _new_manifest(
     spec: ExperimentSpec,
     design: Design,
@@ -522,11 +405,12 @@ def _new_manifest(
     limit: int | None,
     previous: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    made = provenance()
     data = {
         "format": FORMAT_VERSION,
         "experiment": spec.name,
         "source": spec.source,
-        "spec": _json_normal(spec.to_document()),
+        "spec": json_normal(spec.to_document()),
         "design": {
             "id": design.design_id,
             "points": design.n_points,
@@ -540,8 +424,9 @@ def _new_manifest(
         },
         "chunk": {"runs_per_task": runs_per_task},
         "limit": limit,
-        "versions": versions(),
-        "created": (previous or {}).get("created", now()),
+        "versions": made["versions"],
+        "host": made["host"],
+        "created": (previous or {}).get("created", made["created_utc"]),
         "updated": now(),
         "status": "starting",
         "tasks": {},
@@ -564,21 +449,40 @@ def _scan(
     *,
     retry_failed: bool,
 ) -> list[TaskRange]:
-    """Mark planned tasks whose file is complete as done; return the others, in order."""
+    """Mark planned tasks whose file is whole as done; return the others, in order.
+
+    A task file counts only if its footer names this design and the task's rows, and its bytes
+    match the checksum the manifest recorded (or, for a file the manifest has not recorded yet,
+    every page's CRC). A file that is missing, truncated or damaged is run again.
+    """
     entries = manifest.data["tasks"]
     to_run = []
     for task in tasks:
-        record = read_task_metadata(task_file(out, task.task))
+        path = task_file(out, task.task)
+        old = entries.get(str(task.task), {})
+        # The manifest's record of this very task (a --limit run may have recorded a part of it).
+        same_rows = old.get("rows") == [task.start, task.stop]
+        recorded = old if old.get("status") in ("done", "failed") and same_rows else None
+        record = read_task_metadata(path)
         complete = (
             record is not None
             and record.get("design_id") == design.design_id
             and (record.get("start"), record.get("stop")) == (task.start, task.stop)
         )
+        problem = check_task_file(path, recorded) if complete or recorded else None
+        if recorded and not complete and problem is None:
+            problem = "not written for this design and task"
+        if problem is not None:
+            report.repaired.append(f"{path.name} ({problem})")
+            complete = False
         if complete and not (retry_failed and record["failures"]):
-            old = entries.get(str(task.task), {})
             kept = {k: old[k] for k in ("wall_s", "bytes", "worker") if k in old}
+            digest = (recorded or {}).get("sha256") or file_sha256(path)
             entries[str(task.task)] = _task_entry(
-                task, "failed" if record["failures"] else "done", record, **kept
+                task,
+                "failed" if record["failures"] else "done",
+                {**record, "sha256": digest},
+                **kept,
             )
             report.failures.extend(record["failures"])
             report.runs_ok += task.runs - len(record["failures"])

@@ -12,12 +12,14 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from computemarket.errors import MachineError
 from computemarket.experiments.spec import ExperimentError
 
 # Imported once by the fork server, so each worker process starts with the model already loaded.
@@ -158,11 +160,14 @@ def dask_executor(
             target = cluster
         else:
             where, target = f"Dask scheduler {scheduler}", scheduler
+        if scheduler is not None:
+            check_scheduler_reachable(scheduler)
         try:
-            client = stack.enter_context(Client(target, timeout="30s"))
+            client = stack.enter_context(Client(target, timeout=CONNECT_TIMEOUT))
         except (OSError, TimeoutError) as err:
-            raise ExperimentError(
-                f"--scheduler {scheduler}: cannot connect ({err.__class__.__name__}: {err})"
+            option = f"--scheduler {scheduler}" if scheduler else "--dask-local"
+            raise MachineError(
+                f"{option}: cannot connect ({err.__class__.__name__}: {' '.join(str(err).split())})"
             ) from None
         slots = sum(client.nthreads().values())
         executor = client.get_executor(pure=False)
@@ -178,12 +183,64 @@ def dask_executor(
             executor.shutdown(wait=True)
 
 
+CONNECT_TIMEOUT = "30s"
+"""How long Dask may take to connect to a scheduler that answers."""
+PROBE_TIMEOUT_S = 10.0
+"""How long to wait for a scheduler's port to answer before giving up (no folder is made first)."""
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def scheduler_host_port(address: str) -> tuple[str, str, int]:
+    """The scheme, host and port of a Dask scheduler address such as ``tcp://10.0.0.5:8786``.
+
+    Raises:
+        ExperimentError: If the address is not one (e.g. no port, an unknown scheme).
+    """
+    example = "expected an address such as tcp://10.0.0.5:8786"
+    scheme, _, rest = address.rpartition("://")
+    scheme = scheme or "tcp"
+    if scheme not in SCHEDULER_SCHEMES:
+        raise ExperimentError(
+            f"--scheduler {address!r}: unknown scheme {scheme!r} ({example}; schemes: "
+            f"{', '.join(SCHEDULER_SCHEMES)})"
+        )
+    host, sep, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or " " in host:
+        raise ExperimentError(f"--scheduler {address!r}: not a scheduler address ({example})")
+    return scheme, host, int(port)
+
+
+def check_scheduler_reachable(address: str) -> None:
+    """Check that a scheduler's port answers, before anything is written.
+
+    Raises:
+        ExperimentError: If the host name is unknown.
+        MachineError: If nothing answers at the address.
+    """
+    scheme, host, port = scheduler_host_port(address)
+    if scheme not in ("tcp", "tls"):
+        return  # other transports are left to Dask
+    try:
+        socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
+    except socket.gaierror:
+        raise ExperimentError(f"--scheduler {address}: unknown host {host!r}") from None
+    except OSError as err:
+        why = err.strerror or type(err).__name__
+        raise MachineError(
+            f"--scheduler {address}: nothing answers at {host}:{port} ({why}); is the scheduler "
+            "running (dask scheduler) and the port open?"
+        ) from None
+
+
 def check_executor_options(*, workers: int | None, scheduler: str | None, dask_local: bool) -> None:
     """Check the executor options before anything is written.
 
     Raises:
         ExperimentError: On conflicting or invalid options.
     """
+    if scheduler is not None:
+        scheduler_host_port(scheduler)
     if scheduler and dask_local:
         raise ExperimentError(
             "--scheduler and --dask-local: give one of them (an existing cluster or a local one)"

@@ -31,17 +31,20 @@ Every error is an :class:`ExperimentError` naming the file, the field and what i
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from computemarket.simulation.parameters import FIRM_LISTS, SECTIONS, parameter_table
+from computemarket.errors import UserError
+from computemarket.simulation.parameters import (
+    Parameter,
+    ParameterError,
+    find_parameter,
+)
 from computemarket.simulation.scenario import (
     DEFAULT_SCENARIO,
     ScenarioError,
@@ -81,11 +84,41 @@ _TOP_KEYS = (
     "keep",
 )
 _DESIGN_KEYS = ("sampler", "samples", "second_order", "levels")
+RUNNER_CONTROLLED = ("market.years",)
+"""Parameters the sweep runner sets for every run (the horizon is the experiment's ``years``)."""
+MAX_RUNS = 1_000_000
+"""Most runs in one sweep: its design table is held in memory (about 100 bytes a run and factor)."""
 _KEEP_KEYS = ("metrics", "every", "dtype")
 
 
-class ExperimentError(ValueError):
+class ExperimentError(UserError):
     """An experiment file or sweep option is invalid. The message is one line for the user."""
+
+
+def design_size(
+    sampler: str, factors: tuple[Factor, ...], samples: int | None, second_order: bool
+) -> int:
+    """How many points a design has, from its factors, without drawing it.
+
+    Args:
+        sampler: One of :data:`SAMPLERS`.
+        factors: The factors.
+        samples: The sampler's size parameter.
+        second_order: Saltelli design with second-order indices.
+
+    Returns:
+        The number of points (for a grid over a range of integers, an upper bound).
+    """
+    listed = math.prod(len(f.values) for f in factors if f.values is not None)
+    ranges = [f for f in factors if f.is_range]
+    if sampler == "grid":
+        return listed * math.prod(f.steps or 1 for f in ranges)
+    n, d = samples or 0, len(ranges)
+    if sampler == "saltelli":
+        return n * (2 * d + 2 if second_order else d + 2)
+    if sampler == "morris":
+        return n * (d + 1)
+    return listed * n
 
 
 @dataclass(frozen=True)
@@ -175,11 +208,17 @@ class ExperimentSpec:
         """Factor paths in file order."""
         return [f.path for f in self.factors]
 
+    @property
+    def n_points(self) -> int:
+        """Design points the sampler makes (an upper bound for a grid over a range of integers)."""
+        return design_size(self.sampler, self.factors, self.samples, self.second_order)
+
     def to_document(self) -> dict[str, Any]:
         """The experiment as a TOML-shaped dict; :func:`parse_experiment` reads it back unchanged."""
-        doc: dict[str, Any] = {
-            "description": self.description,
-            "scenario": self.scenario,
+        doc: dict[str, Any] = {"description": self.description}
+        if "scenario" not in self.factor_names:  # a scenario factor names the scenarios itself
+            doc["scenario"] = self.scenario
+        doc |= {
             "years": self.years,
             "seeds": self.seeds,
             "seed": self.seed,
@@ -254,31 +293,12 @@ def load_experiment(source: str | Path) -> ExperimentSpec:
 
 
 # ---------------------------------------------------------------------------------------- validating
-@cache
-def _schema() -> dict[str, dict[str, Any]]:
-    return {row["path"]: row for row in parameter_table()}
-
-
-def _schema_row(path: str, field: str, label: str) -> dict[str, Any]:
+def _parameter(path: str, field: str, label: str) -> Parameter:
     """Look up a dotted parameter path (``section.name`` or ``firms.<firm>.name``) in the schema."""
-    parts = path.split(".")
-    if len(parts) == 2 and parts[0] in SECTIONS:
-        key = path
-    elif len(parts) == 3 and parts[0] in FIRM_LISTS:
-        key = f"{parts[0]}[].{parts[2]}"
-    else:
-        allowed = ", ".join([*CATEGORICAL_FACTORS, *SECTIONS, *(f"{s}.<name>" for s in FIRM_LISTS)])
-        raise ExperimentError(
-            f"{label}: {field}.{path}: unknown parameter path (expected SECTION.NAME with SECTION one of {allowed})"
-        )
-    row = _schema().get(key)
-    if row is None:
-        section = parts[0]
-        names = [f.name for f in dataclasses.fields({**SECTIONS, **FIRM_LISTS}[section])]
-        raise ExperimentError(
-            f"{label}: {field}.{path}: unknown parameter (allowed in {section}: {', '.join(names)})"
-        )
-    return row
+    try:
+        return find_parameter(path)
+    except ParameterError as err:
+        raise ExperimentError(f"{label}: {field}.{path}: {err}") from None
 
 
 def _flatten(table: Any, label: str, field: str, leaf: Any) -> dict[str, Any]:
@@ -298,25 +318,12 @@ def _flatten(table: Any, label: str, field: str, leaf: Any) -> dict[str, Any]:
     return flat
 
 
-def _number(value: Any, row: dict[str, Any], label: str, where: str) -> int | float:
-    """Check a number against a schema row: type, finiteness and range."""
-    kind = row["type"]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ExperimentError(
-            f"{label}: {where}: expected {'an integer' if kind == 'int' else 'a number'}, got {value!r}"
-        )
-    if kind == "int":
-        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-            raise ExperimentError(f"{label}: {where}: expected an integer, got {value!r}")
-        value = int(value)
-    elif not math.isfinite(value):
-        raise ExperimentError(f"{label}: {where}: must be a finite number, got {value!r}")
-    low, high = row.get("low"), row.get("high")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ExperimentError(
-            f"{label}: {where}: {value!r} is out of range [{low:g}, {high:g}] ({row['unit']})"
-        )
-    return value if kind == "int" else float(value)
+def _checked(parameter: Parameter, value: Any, label: str, where: str) -> Any:
+    """A value checked against the schema (type, finiteness, range, choices) and converted."""
+    try:
+        return parameter.check(value)
+    except ParameterError as err:
+        raise ExperimentError(f"{label}: {where}: {err}") from None
 
 
 def _categorical_values(path: str, value: Any, label: str) -> tuple[str, ...]:
@@ -337,33 +344,23 @@ def _categorical_values(path: str, value: Any, label: str) -> tuple[str, ...]:
 
 def _factor(path: str, value: Any, label: str, sampler: str) -> Factor:
     where = f"factors.{path}"
+    if path in RUNNER_CONTROLLED:
+        raise ExperimentError(
+            f"{label}: {where}: the horizon is the experiment's `years`, the same for every run of "
+            "a sweep so that runs are compared at the same quarters; run one experiment per horizon"
+        )
     if path in CATEGORICAL_FACTORS:
         values = _categorical_values(path, value, label)
         return Factor(path=path, kind="str", values=_unique(values, label, where))
-    row = _schema_row(path, "factors", label)
-    kind, unit = row["type"], row["unit"]
+    parameter = _parameter(path, "factors", label)
+    kind, unit = parameter.kind, parameter.unit
     if isinstance(value, list):
         if not value:
             raise ExperimentError(f"{label}: {where}: the list of values is empty")
-        checked: list[Any] = []
-        for i, item in enumerate(value):
-            if kind == "bool":
-                if not isinstance(item, bool):
-                    raise ExperimentError(
-                        f"{label}: {where}[{i}]: expected true or false, got {item!r}"
-                    )
-                checked.append(item)
-            elif kind == "str":
-                choices = row.get("choices")
-                if not isinstance(item, str) or (choices and item not in choices):
-                    allowed = ", ".join(choices) if choices else "a string"
-                    raise ExperimentError(
-                        f"{label}: {where}[{i}]: {item!r} is not allowed (allowed: {allowed})"
-                    )
-                checked.append(item)
-            else:
-                checked.append(_number(item, row, label, f"{where}[{i}]"))
-        return Factor(path=path, kind=kind, values=_unique(tuple(checked), label, where), unit=unit)
+        checked = tuple(
+            _checked(parameter, item, label, f"{where}[{i}]") for i, item in enumerate(value)
+        )
+        return Factor(path=path, kind=kind, values=_unique(checked, label, where), unit=unit)
     if isinstance(value, Mapping):
         if kind not in ("int", "float"):
             raise ExperimentError(
@@ -380,8 +377,8 @@ def _factor(path: str, value: Any, label: str, sampler: str) -> Factor:
                 raise ExperimentError(
                     f"{label}: {where}.{key}: missing (a range is {{ low = ..., high = ... }})"
                 )
-        low = _number(value["low"], row, label, f"{where}.low")
-        high = _number(value["high"], row, label, f"{where}.high")
+        low = _checked(parameter, value["low"], label, f"{where}.low")
+        high = _checked(parameter, value["high"], label, f"{where}.high")
         if not low < high:
             raise ExperimentError(f"{label}: {where}: low {low!r} must be below high {high!r}")
         steps = value.get("steps")
@@ -552,7 +549,12 @@ def parse_experiment(
             raise ExperimentError(
                 f"{label}: overrides.{path}: set the {path} at the top of the file, not in [overrides]"
             )
-        _schema_row(path, "overrides", label)
+        _parameter(path, "overrides", label)
+        if path in RUNNER_CONTROLLED:
+            raise ExperimentError(
+                f"{label}: overrides.{path}: the sweep sets the horizon of every run; write "
+                "`years = N` at the top of the file instead"
+            )
         if path in raw_factors:
             raise ExperimentError(f"{label}: overrides.{path}: also a factor; set it in one place")
         overrides.append((path, value))
@@ -566,7 +568,8 @@ def parse_experiment(
         base = load_scenario(scenario, rules=rules, overrides=overrides)
     except ScenarioError as err:
         raise ExperimentError(f"{label}: {err}") from None
-    years = _integer(data, "years", label, base.market.years, 1, 100)
+    horizon = find_parameter("market.years")
+    years = _integer(data, "years", label, base.market.years, int(horizon.low), int(horizon.high))
     seeds = _integer(data, "seeds", label, 10, 1, 100_000)
     seed = _integer(data, "seed", label, 0, 0, None)
     common_seeds = data.get("common_seeds", True)
@@ -599,6 +602,12 @@ def parse_experiment(
     every = _choice(keep, "every", label, "quarter", KEEP_EVERY, "keep.")
     dtype = _choice(keep, "dtype", label, "float32", DTYPES, "keep.")
 
+    runs = design_size(sampler, factors, samples, second_order) * seeds
+    if runs > MAX_RUNS:
+        raise ExperimentError(
+            f"{label}: design: {runs:,} runs (points x seeds) is more than one sweep holds "
+            f"({MAX_RUNS:,}); use fewer values, samples or seeds, or split the experiment"
+        )
     return ExperimentSpec(
         name=name,
         description=description.strip(),

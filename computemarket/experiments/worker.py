@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from computemarket.experiments.store import TASK_METADATA_KEY, write_parquet_atomic
 from computemarket.simulation.scenario import Scenario
+from computemarket.store.files import write_parquet_atomic
+from computemarket.store.sweeps import TASK_METADATA_KEY
 
 RunFunction = Callable[..., pd.DataFrame]
 """``run_fn(scenario, *, years, seed) -> metrics`` with one row per quarter and a ``quarter`` column."""
@@ -88,6 +89,7 @@ class TaskReport:
         failures: One dict per failed run: row, point, replicate, seed, error, traceback.
         wall_s: Seconds the task took in the worker.
         file_bytes: Size of the Parquet file.
+        sha256: SHA-256 of the Parquet file, recorded in the manifest.
         table_rows: Rows written (runs x kept quarters).
         worker: Host and process id of the worker.
     """
@@ -97,6 +99,7 @@ class TaskReport:
     failures: list[dict[str, Any]] = field(default_factory=list)
     wall_s: float = 0.0
     file_bytes: int = 0
+    sha256: str = ""
     table_rows: int = 0
     worker: str = ""
 
@@ -180,13 +183,14 @@ def execute_task(task: TaskSpec) -> TaskReport:
         "failures": failures,
     }
     metadata = {**(table.schema.metadata or {}), TASK_METADATA_KEY: json.dumps(record).encode()}
-    size = write_parquet_atomic(table.replace_schema_metadata(metadata), Path(task.path))
+    written = write_parquet_atomic(table.replace_schema_metadata(metadata), Path(task.path))
     return TaskReport(
         task=task.task,
         runs=len(task.runs),
         failures=failures,
         wall_s=time.perf_counter() - start,
-        file_bytes=size,
+        file_bytes=written.bytes,
+        sha256=written.sha256,
         table_rows=len(data),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )

@@ -1,8 +1,8 @@
-"""Results: the Parquet store of runs and sweeps, loading, summaries and plots.
+"""Results: loading runs and sweeps from the store, summaries, comparisons, figures and reports.
 
-A single run is written by :func:`computemarket.results.store.write_run` and read back by
-:func:`computemarket.results.store.read_run`; its summary picture comes from
-:mod:`computemarket.results.plots`. The figures of a run (:mod:`.figures_run`, :mod:`.money_flow`,
+A single run is written by :func:`computemarket.results.run_folder.write_run` (the store's
+:func:`computemarket.store.runs.write_run` plus the summary picture of
+:mod:`computemarket.results.plots`) and read back by :func:`computemarket.store.runs.read_run`. The figures of a run (:mod:`.figures_run`, :mod:`.money_flow`,
 :mod:`.deal_network`) and of a sweep (:mod:`.figures_sweep`) are listed by kind in
 :mod:`.figures`, and :mod:`.report` writes a self-contained HTML report (``computemarket plot`` and
 ``computemarket report``, see docs/figures.md).

@@ -1,16 +1,31 @@
-"""Command-line subcommands ``plot`` and ``report``: figures and an HTML report of a run or sweep.
+"""Command-line subcommands that read results: ``summarize``, ``sensitivity``, ``plot``, ``report``.
 
 ``computemarket.cli`` adds them with :func:`add_commands`. Bad input (a missing folder, a folder
-that holds neither a run nor a sweep, an unknown figure kind, a bad option) raises
-:class:`~computemarket.results.source.FigureError`, a ``ValueError`` reported on one line with
-exit code 2.
+that holds neither a run nor a sweep, an unknown figure kind, metric or factor, a time outside the
+runs, a place the output cannot go) raises a :class:`~computemarket.results.errors.ResultsError`,
+reported on one line with exit code 2 before anything is written. Every output (CSV tables,
+figures, the report) is written atomically, all of a command's files or none.
+
+A time is given as ``--year`` (a calendar year, as in the tables' ``year`` column) or ``--after``
+(years from the start of the runs); without either, the horizon.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
-from computemarket.experiments.spec import ExperimentError
+import pandas as pd
+
+from computemarket.options import (
+    calendar_year,
+    integer_range,
+    non_negative_integer,
+    probability,
+    years_elapsed,
+)
+from computemarket.results.errors import ResultsError
 from computemarket.results.figures import (
     FORMATS,
     PNG_DPI,
@@ -21,27 +36,30 @@ from computemarket.results.figures import (
     draw_figures,
     save_figures,
 )
-from computemarket.results.source import FIGURES_DIR, FigureError, open_results
-
-USER_ERRORS = (FigureError, ExperimentError)
-"""Errors the command line reports as bad input (one line, exit code 2)."""
-
-
-def _dpi(text: str) -> int:
-    """Parse ``--dpi``: a whole number from 30 to 600."""
-    try:
-        dpi = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number from 30 to 600, got {text!r}"
-        ) from None
-    if not 30 <= dpi <= 600:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 30 to 600, got {dpi}")
-    return dpi
+from computemarket.results.source import FIGURES_DIR, open_results
+from computemarket.store.files import atomic_paths, unwritable_reason
+from computemarket.store.layout import SENSITIVITY_CSV, SUMMARY_CSV
 
 
 def _kind_list() -> str:
     return f"run: {', '.join(RUN_KINDS)}; sweep: {', '.join(SWEEP_KINDS)}"
+
+
+def _add_time_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--year`` (calendar) or ``--after`` (years from the start), one of them."""
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--year",
+        type=calendar_year,
+        metavar="YEAR",
+        help=f"calendar year of {what}, e.g. 2036 (2036.25: its second quarter; default: the horizon)",
+    )
+    when.add_argument(
+        "--after",
+        type=years_elapsed,
+        metavar="YEARS",
+        help=f"or years from the start of the runs, e.g. 10 (quarter 40), for {what}",
+    )
 
 
 def _add_figure_options(parser: argparse.ArgumentParser, verb: str) -> None:
@@ -65,16 +83,14 @@ def _add_figure_options(parser: argparse.ArgumentParser, verb: str) -> None:
         default=[],
         help="sweep: metrics to draw (default: cloud_hhi; over time: the headline metrics)",
     )
-    parser.add_argument(
-        "--year",
-        type=float,
-        metavar="Y",
-        help="run: calendar year of the money flow (default: the last full year); sweep: years "
-        "from the start for heatmaps, crossing and distributions (default: the horizon)",
+    _add_time_options(
+        parser,
+        "the money flow (run; default: the last full year) or of heatmaps, crossing, "
+        "distributions and sensitivity (sweep)",
     )
     parser.add_argument(
         "--quarter",
-        type=int,
+        type=non_negative_integer,
         metavar="Q",
         help="run: quarter of the deal network (default: the last)",
     )
@@ -101,6 +117,7 @@ def _options(args: argparse.Namespace) -> FigureOptions:
     return FigureOptions(
         metrics=tuple(args.metrics),
         year=args.year,
+        after=args.after,
         quarter=args.quarter,
         thresholds=tuple(Threshold.parse(text) for text in args.thresholds),
         factors=tuple(args.factors),
@@ -108,7 +125,63 @@ def _options(args: argparse.Namespace) -> FigureOptions:
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``plot`` and ``report`` to an argparse ``add_subparsers()`` object."""
+    """Add ``summarize``, ``sensitivity``, ``plot`` and ``report`` to ``add_subparsers()``."""
+    summarize = subparsers.add_parser(
+        "summarize",
+        help="per-point mean, sd and 95%% CI over seeds of a sweep; threshold crossing",
+        description="Summarise a sweep per design point over its seeds, print the table and write CSV.",
+    )
+    summarize.add_argument("directory", metavar="DIR", help="a sweep's output folder")
+    summarize.add_argument(
+        "--metric",
+        action="append",
+        metavar="M",
+        help="metric to summarise (repeatable; default: all kept)",
+    )
+    _add_time_options(summarize, "the values")
+    summarize.add_argument(
+        "--threshold",
+        action="append",
+        metavar="M>V",
+        help="probability and time of crossing, e.g. 'cloud_hhi>1800' (repeatable)",
+    )
+    summarize.add_argument(
+        "--confidence",
+        type=probability,
+        default=0.95,
+        help="coverage of the intervals (default 0.95)",
+    )
+    summarize.add_argument(
+        "--csv", metavar="PATH", help=f"where to write the summary (default: DIR/{SUMMARY_CSV})"
+    )
+    summarize.add_argument(
+        "--versus",
+        metavar="FACTOR=VALUE",
+        help="also print each point's paired effect against this point, e.g. scenario=calibrated-2025",
+    )
+    summarize.set_defaults(func=summarize_command)
+
+    sensitivity = subparsers.add_parser(
+        "sensitivity",
+        help="Sobol' indices or Morris effects of a sweep made with a saltelli or morris design",
+        description="Global sensitivity analysis with SALib of one metric at one time, over the "
+        "design points (the output per point is the mean over its seeds).",
+    )
+    sensitivity.add_argument("directory", metavar="DIR", help="a sweep's output folder")
+    sensitivity.add_argument(
+        "--metric", required=True, metavar="M", help="the metric to analyse, e.g. cloud_hhi"
+    )
+    _add_time_options(sensitivity, "the analysed values")
+    sensitivity.add_argument(
+        "--confidence", type=probability, default=0.95, help="coverage of the bootstrap intervals"
+    )
+    sensitivity.add_argument(
+        "--csv",
+        metavar="PATH",
+        help=f"where to write the indices (default: DIR/{SENSITIVITY_CSV.format(metric='<metric>')})",
+    )
+    sensitivity.set_defaults(func=sensitivity_command)
+
     plot = subparsers.add_parser(
         "plot",
         help="draw the figures of a run or a sweep into DIR/figures/",
@@ -120,7 +193,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     plot.add_argument(
         "--dpi",
-        type=_dpi,
+        type=integer_range(30, 600),
         default=PNG_DPI,
         help="PNG resolution (default: %(default)s: 2100 x 1200 pixels for a 14 x 8 inch figure)",
     )
@@ -139,10 +212,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     report.set_defaults(func=report_command)
 
 
+# ------------------------------------------------------------------------------------- figures
 def plot_command(args: argparse.Namespace) -> int:
     """Draw the figures and print where they went."""
     options = _options(args)
     source = open_results(args.directory)
+    figures = Path(args.directory) / FIGURES_DIR
+    why = unwritable_reason(figures / "figure" if figures.is_dir() else figures)
+    if why is not None:
+        raise ResultsError(f"{args.directory}: cannot write the figures: {why}")
     drawn, skipped = draw_figures(source, tuple(args.kinds), options)
     for path in save_figures(drawn, args.directory, args.image_format, dpi=args.dpi):
         print(f"wrote {path}")
@@ -157,4 +235,152 @@ def report_command(args: argparse.Namespace) -> int:
 
     path = write_report(args.directory, args.out, tuple(args.kinds), _options(args))
     print(f"wrote {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------- sweep tables
+def _show(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False, max_rows=80, float_format=lambda v: f"{v:.4g}")
+
+
+def _csv_path(text: str | None, default: Path) -> Path:
+    """Where a table goes, checked before any work: a file in an existing, writable folder."""
+    path = Path(text) if text else default
+    if text and path.suffix.lower() != ".csv":
+        raise ResultsError(f"--csv {text}: expected a file name ending in .csv")
+    if default.parent.is_dir() or text:
+        why = unwritable_reason(path)
+        if why is not None:
+            raise ResultsError(f"--csv {path}: cannot write the table: {why}")
+    return path
+
+
+def _write_tables(tables: dict[Path, pd.DataFrame]) -> None:
+    """Write CSV tables that belong together: all of them or, on a failure, none."""
+    paths = list(tables)
+    with atomic_paths(paths, clean=True) as temporaries:
+        for table, tmp in zip(tables.values(), temporaries, strict=True):
+            table.to_csv(tmp, index=False)
+
+
+def _parse_versus(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    factor, sep, reference = text.partition("=")
+    if not sep or not factor or not reference:
+        raise ResultsError(
+            f"--versus {text!r}: expected FACTOR=VALUE, e.g. scenario=calibrated-2025"
+        )
+    return factor, reference
+
+
+def summarize_command(args: argparse.Namespace) -> int:
+    """``computemarket summarize``: per-point summaries printed and written to CSV."""
+    from computemarket.results.load import load, when_text
+
+    thresholds = [Threshold.parse(t) for t in args.threshold or []]
+    versus = _parse_versus(args.versus)
+    csv_path = _csv_path(args.csv, Path(args.directory) / SUMMARY_CSV)
+    results = load(args.directory)
+    when = when_text(args.year, args.after, results.years)
+    summary = results.summary(
+        args.metric, year=args.year, after=args.after, confidence=args.confidence
+    )
+    tables: dict[Path, pd.DataFrame] = {csv_path: summary}
+    sections = []
+    if thresholds:
+        crossings = []
+        for threshold in thresholds:
+            table = results.crossing(
+                threshold.metric,
+                threshold.value,
+                year=args.year,
+                after=args.after,
+                below=threshold.below,
+                confidence=args.confidence,
+            )
+            condition = f"{threshold.metric} {'<' if threshold.below else '>'} {threshold.value:g}"
+            sections.append(
+                (
+                    f"{condition} at {when}: p_at = share of runs past it then, "
+                    "p_by = share past it by then",
+                    table,
+                )
+            )
+            crossings.append(table.assign(condition=condition))
+        tables[csv_path.with_name(csv_path.stem + "-crossing.csv")] = pd.concat(
+            crossings, ignore_index=True
+        )
+    if versus is not None:
+        from computemarket.results.compare import paired_effects
+
+        factor, reference = versus
+        effects = paired_effects(
+            results,
+            factor,
+            _factor_value(results, factor, reference),
+            args.metric,
+            year=args.year,
+            after=args.after,
+            confidence=args.confidence,
+        )
+        sections.append(
+            (
+                f"paired effects against {args.versus} at {when} "
+                f"({args.confidence:.0%} CI of the mean difference over seeds)",
+                effects,
+            )
+        )
+        tables[csv_path.with_name(csv_path.stem + "-effects.csv")] = effects
+    _write_tables(tables)  # only once every table is computed: a bad option writes nothing
+    status = results.design["status"].value_counts()
+    print(
+        f"{results.name}: {status.get('ok', 0)} runs ok, {status.get('failed', 0)} failed, "
+        f"{status.get('pending', 0)} pending; values at {when}, {args.confidence:.0%} CI over seeds"
+    )
+    print(_show(summary))
+    for heading, table in sections:
+        print(f"\n{heading}")
+        print(_show(table))
+    print(f"\nwrote {', '.join(map(str, tables))}")
+    return 0
+
+
+def _factor_value(results: Any, factor: str, text: str) -> object:
+    """The design's value of ``factor`` that ``text`` names (numbers are compared as numbers)."""
+    if factor not in results.factors:
+        return text
+    for value in results.points[factor].unique():
+        if str(value) == text:
+            return value
+        try:
+            if float(value) == float(text):
+                return value
+        except (TypeError, ValueError):
+            continue
+    return text
+
+
+def sensitivity_command(args: argparse.Namespace) -> int:
+    """``computemarket sensitivity``: SALib indices of one metric, printed and written to CSV."""
+    from computemarket.results.load import load, when_text
+
+    csv_path = _csv_path(
+        args.csv, Path(args.directory) / SENSITIVITY_CSV.format(metric=args.metric)
+    )
+    results = load(args.directory)
+    table = results.sensitivity(
+        args.metric, year=args.year, after=args.after, confidence=args.confidence
+    )
+    _write_tables({csv_path: table})
+    method = (
+        "Sobol' indices (first order S1, total ST; *_conf = CI half-width)"
+        if "S1" in table
+        else "Morris effects"
+    )
+    print(
+        f"{results.name}: {method} of {args.metric} at {when_text(args.year, args.after, results.years)}"
+    )
+    print(_show(table))
+    print(f"\nwrote {csv_path}")
     return 0

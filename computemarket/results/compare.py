@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from computemarket.results.errors import ComparisonError
 from computemarket.results.summary import mean_interval
 
 if TYPE_CHECKING:
     from computemarket.results.load import SweepResults
 
-
-class ComparisonError(ValueError):
-    """The comparison asked for does not fit the sweep (one-line message)."""
+__all__ = ["ComparisonError", "paired_effects"]
 
 
 def paired_effects(
@@ -31,6 +30,7 @@ def paired_effects(
     metrics: Sequence[str] | None = None,
     *,
     year: float | None = None,
+    after: float | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Effect of each value of ``factor`` against ``reference``, paired by replicate.
@@ -40,7 +40,8 @@ def paired_effects(
         factor: A factor of the design (e.g. ``"scenario"``).
         reference: The factor's value to compare against (e.g. ``"calibrated-2025"``).
         metrics: Metric names; default: every kept metric.
-        year: Years from the start; default: the horizon.
+        year: A calendar year; default: the horizon.
+        after: Years from the start instead of ``year``.
         confidence: Coverage of the intervals.
 
     Returns:
@@ -61,7 +62,7 @@ def paired_effects(
         raise ComparisonError(
             f"--versus {factor}: the sweep also varies {', '.join(others)}; pairs would not be comparable"
         )
-    table = results.at(year)
+    table = results.at(year, after=after)
     values = list(dict.fromkeys(table[factor].tolist()))
     if reference not in values:
         raise ComparisonError(

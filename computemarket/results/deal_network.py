@@ -29,7 +29,6 @@ from matplotlib.lines import Line2D
 from matplotlib.path import Path as MplPath
 
 from computemarket.results.source import FigureError
-from computemarket.results.store import StoredRun
 from computemarket.results.style import (
     FONT_SIZE,
     INK,
@@ -40,6 +39,7 @@ from computemarket.results.style import (
     quarter_label,
     run_title,
 )
+from computemarket.store.runs import StoredRun
 
 EQUITY, COMMITMENT, EXCLUSIVITY, OWNERSHIP = "equity", "commitment", "exclusivity", "ownership"
 EDGE_STYLE = {

@@ -7,6 +7,7 @@ draws each with the options given, and says why a kind was left out.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
@@ -17,11 +18,14 @@ from matplotlib.figure import Figure
 from computemarket.results import deal_network, figures_run, figures_sweep, money_flow
 from computemarket.results.load import SweepResults
 from computemarket.results.plots import summary_figure
-from computemarket.results.source import FIGURES_DIR, FigureError
-from computemarket.results.store import StoredRun
-from computemarket.results.style import HHI_HIGH, is_hhi, run_title
+from computemarket.results.source import FigureError
+from computemarket.results.style import is_hhi, run_title
+from computemarket.simulation.metrics import HHI_HIGH
+from computemarket.store.files import atomic_paths
+from computemarket.store.layout import FIGURE_FORMATS, FIGURES_DIR
+from computemarket.store.runs import StoredRun
 
-FORMATS = ("png", "svg")
+FORMATS = FIGURE_FORMATS
 PNG_DPI = 150
 
 _THRESHOLD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>])\s*([-+0-9.eE_,]+)\s*$")
@@ -65,8 +69,11 @@ class FigureOptions:
 
     Attributes:
         metrics: Sweep metrics (default: the headline metrics over time, ``cloud_hhi`` otherwise).
-        year: Run: calendar year of the money flow (default: the last full year). Sweep: years
-            from the start for heatmaps, crossing and distributions (default: the horizon).
+        year: A calendar year. Run: the year of the money flow (default: the last full year).
+            Sweep: the time of heatmaps, crossing, distributions and sensitivity (default: the
+            horizon).
+        after: Years from the start, instead of ``year``. Run: the money flow of the calendar
+            year that holds that time.
         quarter: Run: quarter of the deal network (default: the last).
         thresholds: Sweep: thresholds of the crossing figure (default: ``HHI > 1,800``).
         factors: Sweep: the factors on the axes (x, then y for a heatmap).
@@ -74,6 +81,7 @@ class FigureOptions:
 
     metrics: tuple[str, ...] = ()
     year: float | None = None
+    after: float | None = None
     quarter: int | None = None
     thresholds: tuple[Threshold, ...] = ()
     factors: tuple[str, ...] = ()
@@ -111,6 +119,8 @@ def _run_kinds() -> dict[str, FigureKind]:
 
     def money(run: StoredRun, options: FigureOptions) -> list[tuple[str, Figure]]:
         year = None if options.year is None else _whole(options.year, "--year")
+        if options.after is not None:
+            year = _year_after(run, options.after)
         year, _quarters = money_flow.flow_quarters(run.metrics, year)
         return [(f"money-flow-{year}", money_flow.money_flow_figure(run, year))]
 
@@ -146,6 +156,19 @@ def _run_kinds() -> dict[str, FigureKind]:
     return {kind.name: kind for kind in kinds}
 
 
+def _year_after(run: StoredRun, after: float) -> int:
+    """The calendar year that holds the time ``after`` years from the run's start."""
+    quarters = run.metrics["quarter"].to_numpy()
+    quarter = round(4 * after)
+    if abs(quarter - 4 * after) > 1e-9 or quarter not in quarters:
+        raise FigureError(
+            f"--after {after:g}: expected years from the start in quarters (multiples of 0.25) "
+            f"from 0 to {quarters.max() / 4:g}"
+        )
+    year = run.metrics.loc[run.metrics["quarter"] == quarter, "year"].iloc[0]
+    return int(year + 1e-9)
+
+
 def _whole(value: float, flag: str) -> int:
     if value != int(value):
         raise FigureError(f"{flag} {value:g}: expected a whole calendar year for a run, e.g. 2030")
@@ -166,7 +189,9 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         return [
             (
                 f"heatmap-{metric}",
-                figures_sweep.heatmap_figure(sweep, metric, factors=factors, year=options.year),
+                figures_sweep.heatmap_figure(
+                    sweep, metric, factors=factors, year=options.year, after=options.after
+                ),
             )
             for metric in _sweep_metrics(sweep, options)
         ]
@@ -175,7 +200,9 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         return [
             (
                 f"sensitivity-{metric}",
-                figures_sweep.sensitivity_figure(sweep, metric, year=options.year),
+                figures_sweep.sensitivity_figure(
+                    sweep, metric, year=options.year, after=options.after
+                ),
             )
             for metric in _sweep_metrics(sweep, options)
         ]
@@ -192,6 +219,7 @@ def _sweep_kinds() -> dict[str, FigureKind]:
                     below=threshold.below,
                     factor=factor,
                     year=options.year,
+                    after=options.after,
                 ),
             )
             for threshold in _thresholds(sweep, options)
@@ -202,7 +230,9 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         return [
             (
                 f"distribution-{metric}",
-                figures_sweep.distribution_figure(sweep, metric, factor=factor, year=options.year),
+                figures_sweep.distribution_figure(
+                    sweep, metric, factor=factor, year=options.year, after=options.after
+                ),
             )
             for metric in _sweep_metrics(sweep, options)
         ]
@@ -312,6 +342,7 @@ def draw_figures(
             raise FigureError(
                 f"--kind {kind!r}: not a figure of a {what} (choose from {', '.join(available)})"
             )
+    check_options(source, options)
     if what == "sweep" and source.metrics.empty:
         raise FigureError(f"{source.directory}: the sweep has no finished run yet")
     drawn, skipped = [], {}
@@ -326,6 +357,33 @@ def draw_figures(
         for stem, figure in kind.draw(source, options):
             drawn.append(DrawnFigure(name, stem, figure))
     return drawn, skipped
+
+
+_SWEEP_ONLY = (("metrics", "--metric"), ("thresholds", "--threshold"), ("factors", "--factor"))
+
+
+def check_options(source: StoredRun | SweepResults, options: FigureOptions) -> None:
+    """Check the options against the folder before anything is drawn or written.
+
+    Raises:
+        FigureError: On an option that does not apply to a run or a sweep, or that names a
+            metric, factor or time the folder does not have.
+    """
+    if options.year is not None and options.after is not None:
+        raise FigureError("--year and --after: give one of them (a calendar year, or years in)")
+    if isinstance(source, StoredRun):
+        for field, flag in _SWEEP_ONLY:
+            if getattr(options, field):
+                raise FigureError(f"{flag}: only for a sweep; {source.path} holds a run")
+        return
+    if options.quarter is not None:
+        raise FigureError(
+            f"--quarter: only for a run (the deal network); {source.directory} holds a sweep"
+        )
+    source.check_factors(options.factors)
+    source._check_metrics([*options.metrics, *(t.metric for t in options.thresholds)])
+    if not source.metrics.empty:
+        source.quarter_of(options.year, after=options.after)
 
 
 def save_figures(
@@ -348,19 +406,27 @@ def save_figures(
 
     Raises:
         FigureError: On an unknown format or a folder that cannot be written.
+        OSError: If writing fails (disk full); no figure is then replaced.
     """
     if image_format not in FORMATS:
         raise FigureError(f"--format {image_format!r}: choose from {', '.join(FORMATS)}")
     out = Path(directory) / FIGURES_DIR
+    made = not out.exists()
     try:
         out.mkdir(exist_ok=True)
     except OSError as err:
         raise FigureError(f"{out}: cannot create the figures folder ({err.strerror})") from None
-    paths = []
-    for item in drawn:
-        path = out / f"{item.stem}.{image_format}"
-        # No date in SVG metadata: the same figure gives the same file.
-        metadata = {"Date": None} if image_format == "svg" else None
-        item.figure.savefig(path, dpi=dpi, metadata=metadata)
-        paths.append(path)
+    paths = [out / f"{item.stem}.{image_format}" for item in drawn]
+    # No date in SVG metadata: the same figure gives the same file.
+    metadata = {"Date": None} if image_format == "svg" else None
+    try:
+        # All or none: a full disk must not leave some figures new and others stale.
+        with atomic_paths(paths, clean=True) as temporaries:
+            for item, tmp in zip(drawn, temporaries, strict=True):
+                item.figure.savefig(tmp, format=image_format, dpi=dpi, metadata=metadata)
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
     return paths

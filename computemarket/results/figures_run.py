@@ -1,6 +1,6 @@
 """Figures of one run over time: market shares, concentration, lock-in and circularity.
 
-Each function takes a run read back by :func:`computemarket.results.store.read_run` and returns a
+Each function takes a run read back by :func:`computemarket.store.runs.read_run` and returns a
 :class:`matplotlib.figure.Figure` of slide size. The money-flow diagram and the deal network are in
 :mod:`.money_flow` and :mod:`.deal_network`.
 """
@@ -23,7 +23,6 @@ from computemarket.results.panels import (
 )
 from computemarket.results.plots import format_time_axes
 from computemarket.results.series import cloud_share_stack, model_share_stack, time_axis
-from computemarket.results.store import StoredRun
 from computemarket.results.style import (
     FONT_SIZE,
     OTHER_FIRMS_COLOUR,
@@ -33,6 +32,7 @@ from computemarket.results.style import (
     panel_title,
     run_title,
 )
+from computemarket.store.runs import StoredRun
 
 
 def shares_figure(run: StoredRun) -> Figure:

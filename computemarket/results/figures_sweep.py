@@ -1,8 +1,9 @@
 """Figures of a sweep: metrics over time with 95% bands, heatmaps, sensitivity, crossing, spread.
 
 Each function takes a sweep opened by :func:`computemarket.results.load` and returns a
-:class:`matplotlib.figure.Figure` of slide size. Years are counted from the start of the runs, as
-in ``computemarket summarize`` (``year=None`` is the horizon). A factor with more than
+:class:`matplotlib.figure.Figure` of slide size. A time is a calendar year (``year=2036``) or years
+from the start of the runs (``after=10``), as in ``computemarket summarize``; neither is the
+horizon. A factor with more than
 :data:`MAX_LEVELS` values (a Latin-hypercube, Sobol' or Saltelli design) is cut into
 :data:`BINS` quantile bins; results at one level or bin pool the runs of every other factor.
 """
@@ -20,12 +21,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from computemarket.results.load import SweepResults
+from computemarket.results.load import SweepResults, when_text
 from computemarket.results.source import FigureError
 from computemarket.results.style import (
     CATEGORY_COLOURS,
     FONT_SIZE,
-    HHI_HIGH,
     HHI_LEGEND_TITLE,
     HIGH_BAND_COLOUR,
     INK,
@@ -46,6 +46,8 @@ from computemarket.results.style import (
     short_name,
 )
 from computemarket.results.summary import interval_over_time, wilson_interval
+from computemarket.simulation.metrics import HHI_HIGH
+from computemarket.simulation.parameters import ParameterError, find_parameter
 
 HEADLINE_METRICS = ("cloud_hhi", "model_hhi", "locked_share", "roundtrip_ratio")
 """Metrics drawn by default, those of them that the sweep kept."""
@@ -97,16 +99,10 @@ def factor_label(factor: str) -> str:
 
 
 def _schema_unit(factor: str) -> str | None:
-    from computemarket.simulation.parameters import FIRM_LISTS, SECTIONS
-
-    parts = factor.split(".")
-    section = SECTIONS.get(parts[0]) or FIRM_LISTS.get(parts[0])
-    if section is None:
+    try:
+        return find_parameter(factor).unit
+    except ParameterError:
         return None
-    for field in dataclasses.fields(section):
-        if field.name == parts[-1]:
-            return field.metadata.get("unit")
-    return None
 
 
 def _level_text(value: object) -> str:
@@ -166,8 +162,8 @@ def _check_metric(sweep: SweepResults, metric: str | None) -> str:
     return metric
 
 
-def _horizon_text(sweep: SweepResults, year: float | None) -> str:
-    return f"year {sweep.years if year is None else year:g}"
+def _horizon_text(sweep: SweepResults, year: float | None, after: float | None = None) -> str:
+    return when_text(year, after, sweep.years)
 
 
 def _level_colours(levels: Levels) -> list:
@@ -341,6 +337,7 @@ def heatmap_figure(
     *,
     factors: tuple[str, str] | None = None,
     year: float | None = None,
+    after: float | None = None,
     threshold: float | None = None,
 ) -> Figure:
     """Mean of a metric over two factors at a year, with the threshold's contour (1,800 for an HHI).
@@ -349,7 +346,8 @@ def heatmap_figure(
         sweep: A loaded sweep with at least two factors.
         metric: The metric (default ``cloud_hhi``).
         factors: The x and y factors (default: the first two).
-        year: Years from the start; default: the horizon.
+        year: A calendar year; default: the horizon.
+        after: Years from the start instead of ``year``.
         threshold: Level of the contour; default: 1,800 for an HHI, none otherwise.
 
     Returns:
@@ -361,9 +359,11 @@ def heatmap_figure(
     if x_factor == y_factor:
         raise FigureError(f"heatmap: the two factors must differ (got {x_factor!r} twice)")
     threshold = HHI_HIGH if threshold is None and is_hhi(metric) else threshold
-    values = sweep.at(year)
+    values = sweep.at(year, after=after)
     if values.empty:
-        raise FigureError(f"{sweep.directory}: no finished run at {_horizon_text(sweep, year)}")
+        raise FigureError(
+            f"{sweep.directory}: no finished run at {_horizon_text(sweep, year, after)}"
+        )
     x, y = factor_levels(values[x_factor]), factor_levels(values[y_factor])
     style = metric_style(metric)
     cells = pd.DataFrame({"x": x.codes, "y": y.codes, "v": values[metric] * style.scale})
@@ -376,7 +376,7 @@ def heatmap_figure(
     )
     figure = new_figure(
         WIDE,
-        title=f"{style.label} at {_horizon_text(sweep, year)}, mean over runs: {sweep_title(sweep)}",
+        title=f"{style.label} at {_horizon_text(sweep, year, after)}, mean over runs: {sweep_title(sweep)}",
     )
     ax = figure.subplots()
     image = ax.imshow(
@@ -424,24 +424,29 @@ def _draw_threshold(ax: Axes, colourbar: Any, grid: np.ndarray, level: float) ->
 
 # --------------------------------------------------------------------------------- sensitivity
 def sensitivity_figure(
-    sweep: SweepResults, metric: str | None = None, *, year: float | None = None
+    sweep: SweepResults,
+    metric: str | None = None,
+    *,
+    year: float | None = None,
+    after: float | None = None,
 ) -> Figure:
     """Sensitivity indices with their 95% intervals: Sobol' first and total order, or Morris.
 
     Args:
         sweep: A loaded sweep made with the ``saltelli`` or ``morris`` design, every point finished.
         metric: The metric (default ``cloud_hhi``).
-        year: Years from the start; default: the horizon.
+        year: A calendar year; default: the horizon.
+        after: Years from the start instead of ``year``.
 
     Returns:
         One panel of horizontal bars, the most influential factor on top.
     """
     metric = _check_metric(sweep, metric)
-    indices = sweep.sensitivity(metric, year=year)
+    indices = sweep.sensitivity(metric, year=year, after=after)
     style = metric_style(metric)
     figure = new_figure(
         WIDE,
-        title=f"Sensitivity of {style.label} at {_horizon_text(sweep, year)}: {sweep_title(sweep)}",
+        title=f"Sensitivity of {style.label} at {_horizon_text(sweep, year, after)}: {sweep_title(sweep)}",
     )
     ax = figure.subplots()
     if "ST" in indices:
@@ -490,6 +495,7 @@ def crossing_figure(
     threshold: float | None = None,
     factor: str | None = None,
     year: float | None = None,
+    after: float | None = None,
     below: bool = False,
 ) -> Figure:
     """Probability that a metric is past a threshold at a year, against a factor (Wilson 95% bars).
@@ -502,7 +508,8 @@ def crossing_figure(
         metric: The metric (default ``cloud_hhi``).
         threshold: The threshold; default 1,800 for an HHI (required otherwise).
         factor: The factor on the x axis (default: the first).
-        year: Years from the start; default: the horizon.
+        year: A calendar year; default: the horizon.
+        after: Years from the start instead of ``year``.
         below: The probability of being below the threshold instead of above.
 
     Returns:
@@ -516,9 +523,11 @@ def crossing_figure(
             )
         threshold = HHI_HIGH
     factor = _check_factor(sweep, factor)
-    per_point = sweep.crossing(metric, threshold, year=year, below=below)
+    per_point = sweep.crossing(metric, threshold, year=year, after=after, below=below)
     if per_point.empty:
-        raise FigureError(f"{sweep.directory}: no finished run at {_horizon_text(sweep, year)}")
+        raise FigureError(
+            f"{sweep.directory}: no finished run at {_horizon_text(sweep, year, after)}"
+        )
     others = [f for f in sweep.factors if f != factor]
     group_factor = (
         others[0] if len(others) == 1 and per_point[others[0]].nunique() <= MAX_POINTS else None
@@ -556,11 +565,13 @@ def crossing_figure(
     ax.set_xticks(positions, x.labels)
     ax.set_ylim(-3, 103)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_ylabel(f"probability at {_horizon_text(sweep, year)} (% of runs)", fontsize=FONT_SIZE)
+    ax.set_ylabel(
+        f"probability at {_horizon_text(sweep, year, after)} (% of runs)", fontsize=FONT_SIZE
+    )
     ax.set_xlabel(factor_label(factor), fontsize=FONT_SIZE)
     panel_title(
         ax,
-        f"Share of runs with {metric} {sign} {threshold:,.4g} at {_horizon_text(sweep, year)}, "
+        f"Share of runs with {metric} {sign} {threshold:,.4g} at {_horizon_text(sweep, year, after)}, "
         "with 95% Wilson intervals",
     )
     finish_axes(ax)
@@ -601,6 +612,7 @@ def distribution_figure(
     *,
     factor: str | None = None,
     year: float | None = None,
+    after: float | None = None,
 ) -> Figure:
     """Distribution over runs of a metric at a year, one box and strip of runs per factor level.
 
@@ -608,22 +620,25 @@ def distribution_figure(
         sweep: A loaded sweep.
         metric: The metric (default ``cloud_hhi``).
         factor: The factor whose levels are compared (default: the first); other factors pooled.
-        year: Years from the start; default: the horizon.
+        year: A calendar year; default: the horizon.
+        after: Years from the start instead of ``year``.
 
     Returns:
         One panel: boxes (quartiles, whiskers to 1.5 IQR) and every run as a dot.
     """
     metric = _check_metric(sweep, metric)
     factor = _check_factor(sweep, factor)
-    values = sweep.at(year)
+    values = sweep.at(year, after=after)
     if values.empty:
-        raise FigureError(f"{sweep.directory}: no finished run at {_horizon_text(sweep, year)}")
+        raise FigureError(
+            f"{sweep.directory}: no finished run at {_horizon_text(sweep, year, after)}"
+        )
     style = metric_style(metric)
     levels = factor_levels(values[factor])
     data = values[metric].to_numpy(dtype=float) * style.scale
     figure = new_figure(
         WIDE,
-        title=f"Distribution of {style.label} at {_horizon_text(sweep, year)}: {sweep_title(sweep)}",
+        title=f"Distribution of {style.label} at {_horizon_text(sweep, year, after)}: {sweep_title(sweep)}",
     )
     ax = figure.subplots()
     if is_hhi(metric):
@@ -641,7 +656,8 @@ def distribution_figure(
         top = np.nanmax(data, initial=0.0)
         ax.set_ylim(0, min(10_000, max(2_500.0, 1.15 * top)))
     panel_title(
-        ax, f"Runs at {_horizon_text(sweep, year)}: box = quartiles, line = median, dots = runs"
+        ax,
+        f"Runs at {_horizon_text(sweep, year, after)}: box = quartiles, line = median, dots = runs",
     )
     finish_axes(ax)
     handles = [

@@ -2,15 +2,19 @@
 
 >>> from computemarket.results import load
 >>> sweep = load("results/commitment-vs-switching")
->>> sweep.summary(["cloud_hhi"], year=10)            # mean, sd, 95% CI per point
->>> sweep.crossing("cloud_hhi", 1800, year=10)        # P(HHI > 1,800 at year 10), time to cross
+>>> sweep.summary(["cloud_hhi"], year=2036)          # mean, sd, 95% CI per point in 2036
+>>> sweep.crossing("cloud_hhi", 1800, after=10)       # P(HHI > 1,800 ten years in), time to cross
 
-Years are counted from the start of the run (quarter 0 is year 0, quarter 40 is year 10).
+A time is a calendar year (``year=2036``, as in the tables' ``year`` column; ``2036.25`` is its
+second quarter) or years from the start of the runs (``after=10`` is quarter 40); the default is
+the horizon. Every file is checked as it is read: a task file that is missing, truncated or damaged
+is named in a :class:`~computemarket.store.layout.DamagedFileError` with the fix (``--resume``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -18,14 +22,29 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from computemarket.experiments.spec import ExperimentError
-from computemarket.experiments.store import DESIGN, TASK_METADATA_KEY, TASKS_DIR, read_manifest
+from computemarket.results.errors import ResultsError
+from computemarket.results.sensitivity import sensitivity_indices
 from computemarket.results.summary import point_summary, threshold_crossing
+from computemarket.store.layout import DESIGN, MANIFEST, TASKS_DIR, DamagedFileError, StoreError
+from computemarket.store.sweeps import (
+    TASK_FILE,
+    TASK_METADATA_KEY,
+    read_checked_table,
+    read_manifest,
+)
 
 RUN_KEYS = ("row", "point", "replicate", "seed")
 _NOT_METRICS = {*RUN_KEYS, "quarter", "year"}
+
+
+def when_text(year: float | None = None, after: float | None = None, horizon: int = 0) -> str:
+    """How a time is named in titles and messages: ``2036``, ``10 years in`` or the horizon."""
+    if year is not None:
+        return f"{year:g}"
+    if after is not None:
+        return f"{after:g} year{'s' * (after != 1)} in"
+    return f"the horizon ({horizon} years in)"
 
 
 class SweepResults:
@@ -36,7 +55,7 @@ class SweepResults:
         manifest: The parsed ``manifest.json`` (spec, versions, task status).
         name: Experiment name.
         factors: Factor columns, in the experiment's order.
-        years: Horizon of every run.
+        years: Horizon of every run, in years.
     """
 
     def __init__(self, directory: Path, manifest: dict[str, Any]) -> None:
@@ -50,15 +69,52 @@ class SweepResults:
         done = self.design["status"].value_counts().to_dict()
         return f"SweepResults({self.name!r}, {len(self.design)} runs: {done}, {self.directory})"
 
+    @property
+    def resume_command(self) -> str:
+        """The command that finishes or repairs this sweep."""
+        source = self.manifest.get("source", "shipped")
+        experiment = self.name if source == "shipped" else source
+        return f"computemarket sweep {experiment} --out {self.directory} --resume"
+
+    def _damaged(
+        self, path: Path, problem: str, fix: str = "run its task again"
+    ) -> DamagedFileError:
+        return DamagedFileError(f"{path}: {problem}; {fix}: {self.resume_command}")
+
     # ------------------------------------------------------------------------------------ tables
+    def _task_entry(self, path: Path) -> dict[str, Any] | None:
+        """The manifest's record of a finished task file, or ``None``."""
+        entry = self.manifest.get("tasks", {}).get(str(int(path.stem.removeprefix("task-"))))
+        return entry if entry and entry.get("status") in ("done", "failed") else None
+
+    def _read_task(self, path: Path) -> pa.Table:
+        entry = self._task_entry(path)
+        table, problem = read_checked_table(path, (entry or {}).get("sha256"))
+        if problem is not None:
+            raise self._damaged(path, problem)
+        return table
+
     @cached_property
     def _task_tables(self) -> tuple[pa.Table | None, list[dict[str, Any]]]:
         design_id = self.manifest["design"]["id"]
+        tasks = self.directory / TASKS_DIR
+        present = (
+            {p.name for p in tasks.iterdir() if TASK_FILE.match(p.name)}
+            if tasks.is_dir()
+            else set()
+        )
+        for number, entry in self.manifest.get("tasks", {}).items():
+            name = f"task-{int(number):06d}.parquet"
+            if entry.get("status") in ("done", "failed") and name not in present:
+                raise self._damaged(tasks / name, f"missing (the {MANIFEST} lists it as finished)")
         tables, failures = [], []
-        for path in sorted((self.directory / TASKS_DIR).glob("task-*.parquet")):
-            table = pq.read_table(path)
+        for name in sorted(present):
+            table = self._read_task(tasks / name)
             raw = (table.schema.metadata or {}).get(TASK_METADATA_KEY)
-            record = json.loads(raw) if raw else {}
+            try:
+                record = json.loads(raw) if raw else {}
+            except ValueError:
+                raise self._damaged(tasks / name, "damaged (its footer is not readable)") from None
             if record.get("design_id") != design_id:
                 continue  # not written for this design: never mix it in
             failures.extend(record.get("failures", []))
@@ -73,7 +129,11 @@ class SweepResults:
 
         ``status`` is ``"ok"`` (metrics on disk), ``"failed"`` (the run raised) or ``"pending"``.
         """
-        table = pd.read_parquet(self.directory / DESIGN)
+        path = self.directory / DESIGN
+        read, problem = read_checked_table(path, self.manifest["design"].get("sha256"))
+        if problem is not None:
+            raise self._damaged(path, problem, "write it again")
+        table = read.to_pandas()
         status = pd.Series("pending", index=table.index, dtype="str")
         ok_rows = self.metrics["row"].unique() if len(self.metrics) else []
         status[table["row"].isin(ok_rows)] = "ok"
@@ -112,37 +172,89 @@ class SweepResults:
         """Final values: one row per finished run, its factors and its metrics at the last quarter."""
         return self.at()
 
-    def at(self, year: float | None = None) -> pd.DataFrame:
-        """One row per finished run: its factors and its metrics at ``year`` (default: the horizon).
+    def at(self, year: float | None = None, *, after: float | None = None) -> pd.DataFrame:
+        """One row per finished run: its factors and its metrics at a time (default: the horizon).
+
+        Args:
+            year: A calendar year, e.g. 2036 (2036.25 is its second quarter).
+            after: Years from the start of the runs instead, e.g. 10.
 
         Raises:
-            ExperimentError: If that year was not kept (see the experiment's ``keep.every``).
+            ResultsError: If the time is outside the runs or was not kept (``keep.every``).
         """
-        quarter = self.quarter_of(year)
+        quarter = self.quarter_of(year, after=after)
         values = self.metrics[self.metrics["quarter"] == quarter]
         return values.merge(self.points, on="point", how="left")[
             [*RUN_KEYS, *self.factors, *self.metric_names]
         ].reset_index(drop=True)
 
-    def quarter_of(self, year: float | None) -> int:
-        """The quarter of a year from the start (``None`` = the horizon), checked against what was kept.
+    @cached_property
+    def start_year(self) -> float:
+        """The calendar year of quarter 0, the same for every run (from the tables' ``year``).
 
         Raises:
-            ExperimentError: If the year is outside the horizon or its quarter was not kept.
+            ResultsError: If no run has finished, the ``year`` column was not kept, or the runs
+                start in different years (e.g. a ``scenario`` factor).
+        """
+        metrics = self.metrics
+        if metrics.empty:
+            raise ResultsError(f"{self.directory}: no run has finished yet")
+        if "year" not in metrics.columns:
+            raise ResultsError(
+                f"{self.directory}: the runs kept no calendar year; give the time with --after "
+                "(years from the start)"
+            )
+        starts = sorted({round(float(y), 6) for y in metrics["year"] - metrics["quarter"] / 4})
+        if len(starts) > 1:
+            shown = ", ".join(f"{s:g}" for s in starts[:4])
+            raise ResultsError(
+                f"{self.directory}: the runs start in different calendar years ({shown}); give "
+                "the time with --after (years from each run's start)"
+            )
+        return starts[0]
+
+    def quarter_of(self, year: float | None = None, *, after: float | None = None) -> int:
+        """The quarter (from the start) of a calendar year or of years from the start.
+
+        Args:
+            year: A calendar year; ``None`` for the horizon (unless ``after`` is given).
+            after: Years from the start instead.
+
+        Raises:
+            ResultsError: If both are given, the time is outside the runs or not a quarter, or
+                its quarter was not kept.
         """
         horizon = 4 * self.years
-        if year is None:
-            return horizon
-        quarter = round(4 * float(year))
-        if abs(quarter - 4 * float(year)) > 1e-9 or not 0 <= quarter <= horizon:
-            raise ExperimentError(
-                f"{self.directory}: year {year}: expected a quarter (multiple of 0.25) from 0 to {self.years}"
+        if year is not None and after is not None:
+            raise ResultsError(
+                "--year and --after: give one of them (a calendar year, or years in)"
             )
+        for value, flag in ((year, "--year"), (after, "--after")):
+            if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
+                raise ResultsError(f"{flag} {value!r}: expected a finite number")
+        if year is None and after is None:
+            return horizon
+        if after is not None:
+            quarter = round(4 * float(after))
+            if abs(quarter - 4 * float(after)) > 1e-9 or not 0 <= quarter <= horizon:
+                raise ResultsError(
+                    f"{self.directory}: --after {after:g}: expected years from the start in "
+                    f"quarters (multiples of 0.25) from 0 to {self.years}"
+                )
+        else:
+            start = self.start_year
+            quarter = round(4 * (float(year) - start))
+            if abs(quarter - 4 * (float(year) - start)) > 1e-6 or not 0 <= quarter <= horizon:
+                raise ResultsError(
+                    f"{self.directory}: --year {year:g}: the runs cover the calendar years "
+                    f"{start:g} to {start + self.years:g}, in quarters (e.g. {start + self.years:g})"
+                )
         kept = self.manifest["spec"]["keep"]["every"]
         if (kept == "year" and quarter % 4) or (kept == "final" and quarter != horizon):
-            allowed = "whole years" if kept == "year" else f"only the final year {self.years}"
-            raise ExperimentError(
-                f"{self.directory}: year {year}: not kept by this sweep (keep.every = {kept!r}: {allowed})"
+            allowed = "whole years from the start" if kept == "year" else "only the horizon"
+            shown = when_text(year, after)
+            raise ResultsError(
+                f"{self.directory}: {shown}: not kept by this sweep (keep.every = {kept!r}: {allowed})"
             )
         return quarter
 
@@ -152,20 +264,22 @@ class SweepResults:
         metrics: Sequence[str] | None = None,
         *,
         year: float | None = None,
+        after: float | None = None,
         confidence: float = 0.95,
     ) -> pd.DataFrame:
-        """Per design point and metric at ``year``: runs, mean, sd and confidence interval over seeds.
+        """Per design point and metric at a time: runs, mean, sd and confidence interval over seeds.
 
         Args:
             metrics: Metric names; default: every kept metric.
-            year: Years from the start; default: the horizon.
+            year: A calendar year; default: the horizon.
+            after: Years from the start instead of ``year``.
             confidence: Coverage of the interval of the mean (Student t).
 
         Raises:
-            ExperimentError: On an unknown metric or a year that was not kept.
+            ResultsError: On an unknown metric or a time that was not kept.
         """
         chosen = self._check_metrics(metrics)
-        return point_summary(self.at(year), self.factors, chosen, confidence)
+        return point_summary(self.at(year, after=after), self.factors, chosen, confidence)
 
     def crossing(
         self,
@@ -173,18 +287,20 @@ class SweepResults:
         threshold: float,
         *,
         year: float | None = None,
+        after: float | None = None,
         below: bool = False,
         confidence: float = 0.95,
     ) -> pd.DataFrame:
-        """Per design point: how likely ``metric`` is past ``threshold`` at ``year``, and when it got there.
+        """Per design point: how likely ``metric`` is past ``threshold`` at a time, and when it got there.
 
-        See :func:`computemarket.results.summary.threshold_crossing` for the columns.
+        See :func:`computemarket.results.summary.threshold_crossing` for the columns (times to
+        cross are in years from the start).
 
         Raises:
-            ExperimentError: On an unknown metric or a year that was not kept.
+            ResultsError: On an unknown metric or a time that was not kept.
         """
         (metric,) = self._check_metrics([metric])
-        quarter = self.quarter_of(year)
+        quarter = self.quarter_of(year, after=after)
         return threshold_crossing(
             self.metrics,
             self.points,
@@ -196,12 +312,31 @@ class SweepResults:
         )
 
     def sensitivity(
-        self, metric: str, *, year: float | None = None, confidence: float = 0.95
+        self,
+        metric: str,
+        *,
+        year: float | None = None,
+        after: float | None = None,
+        confidence: float = 0.95,
     ) -> pd.DataFrame:
-        """Sobol' indices or Morris effects of ``metric`` at ``year`` (see :mod:`.sensitivity`)."""
-        from computemarket.results.sensitivity import sensitivity
+        """Sobol' indices or Morris effects of ``metric`` at a time, one row per factor.
 
-        return sensitivity(self, metric, year=year, confidence=confidence)
+        Only a sweep made with the ``saltelli`` or ``morris`` design, once every point has a
+        finished run (see :func:`computemarket.results.sensitivity.sensitivity_indices`).
+
+        Raises:
+            ResultsError: If the design is not a sensitivity design, points are missing, or the
+                metric does not vary.
+        """
+        (metric,) = self._check_metrics([metric])
+        return sensitivity_indices(
+            self.manifest["design"],
+            self.at(year, after=after),
+            self.points,
+            metric,
+            label=str(self.directory),
+            confidence=confidence,
+        )
 
     def _check_metrics(self, metrics: Sequence[str] | None) -> list[str]:
         names = self.metric_names
@@ -209,10 +344,26 @@ class SweepResults:
             return names
         for metric in metrics:
             if metric not in names:
-                raise ExperimentError(
+                raise ResultsError(
                     f"{self.directory}: metric {metric!r} is not in this sweep (kept: {', '.join(names) or 'none yet'})"
                 )
         return list(metrics)
+
+    def check_factors(self, factors: Sequence[str]) -> None:
+        """Check that every name is a factor of the sweep.
+
+        Raises:
+            ResultsError: Naming the first unknown one and the sweep's factors.
+        """
+        for factor in factors:
+            if factor not in self.factors:
+                raise ResultsError(
+                    f"{self.directory}: --factor {factor!r}: not a factor of this sweep "
+                    f"(factors: {', '.join(self.factors) or 'none'})"
+                )
+
+
+_REQUIRED = (("experiment",), ("design", "id"), ("design", "factors"), ("spec", "years"))
 
 
 def load(directory: str | Path) -> SweepResults:
@@ -222,15 +373,33 @@ def load(directory: str | Path) -> SweepResults:
         directory: The sweep's ``--out`` folder.
 
     Returns:
-        The sweep's tables, read when first used.
+        The sweep's tables, read (and checked) when first used.
 
     Raises:
-        ExperimentError: If the folder holds no sweep.
+        ResultsError: If the folder holds no sweep.
+        DamagedFileError: If its manifest is damaged.
     """
     path = Path(directory)
     if not path.is_dir():
-        raise ExperimentError(f"{path}: no such folder (expected the --out folder of a sweep)")
-    manifest = read_manifest(path)
+        what = "is not a folder" if path.exists() else "no such folder"
+        raise ResultsError(f"{path}: {what} (expected the --out folder of a sweep)")
+    try:
+        manifest = read_manifest(path)
+    except DamagedFileError as err:
+        raise DamagedFileError(
+            f"{err}; `computemarket sweep EXPERIMENT --out {path} --resume` rebuilds it from the task files"
+        ) from None
+    except StoreError as err:
+        raise ResultsError(str(err)) from None
     if manifest is None or not (path / DESIGN).exists():
-        raise ExperimentError(f"{path}: not a sweep folder (no manifest.json and design.parquet)")
+        raise ResultsError(f"{path}: not a sweep folder (no manifest.json and design.parquet)")
+    for keys in _REQUIRED:
+        value: Any = manifest
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            raise DamagedFileError(
+                f"{path / MANIFEST}: {'.'.join(keys)}: missing; not a sweep manifest this version reads"
+            )
+    manifest["spec"].setdefault("keep", {}).setdefault("every", "quarter")
     return SweepResults(path, manifest)

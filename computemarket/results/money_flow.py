@@ -22,7 +22,6 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
 from computemarket.results.source import FigureError
-from computemarket.results.store import StoredRun
 from computemarket.results.style import (
     FONT_SIZE,
     INK,
@@ -32,6 +31,7 @@ from computemarket.results.style import (
     quarter_label,
     run_title,
 )
+from computemarket.store.runs import StoredRun
 
 LABS = "AI labs"
 END_USERS = "end users"

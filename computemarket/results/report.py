@@ -20,11 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from computemarket.experiments.spec import ExperimentError
+from computemarket.results.errors import ResultsError
 from computemarket.results.figures import DrawnFigure, FigureOptions, draw_figures, kinds_for
-from computemarket.results.load import SweepResults
+from computemarket.results.load import SweepResults, when_text
 from computemarket.results.source import FigureError, open_results
-from computemarket.results.store import StoredRun
 from computemarket.results.style import run_title
 from computemarket.results.tables import (
     run_firms_table,
@@ -33,8 +32,10 @@ from computemarket.results.tables import (
     sweep_points_table,
 )
 from computemarket.simulation.parameters import FIRM_LISTS, SECTIONS
+from computemarket.store.files import unwritable_reason, write_text_atomic
+from computemarket.store.layout import REPORT_FILE
+from computemarket.store.runs import StoredRun
 
-REPORT_FILE = "report.html"
 REPORT_DPI = 100
 CONTENT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -143,9 +144,9 @@ def _summary_html(source: StoredRun | SweepResults, options: FigureOptions) -> s
             + "<h3>Hyperscalers at the end</h3>"
             + _table_html(run_firms_table(source))
         )
-    year = options.year
-    when = f"year {source.years if year is None else year:g}"
-    points = sweep_points_table(source, year)
+    year, after = options.year, options.after
+    when = when_text(year, after, source.years)
+    points = sweep_points_table(source, year, after=after)
     parts = [
         f"<h3>Per design point at {html.escape(when)}: mean (95% interval) over seeds</h3>",
         _table_html(points),
@@ -166,9 +167,9 @@ def _summary_html(source: StoredRun | SweepResults, options: FigureOptions) -> s
         try:
             parts += [
                 f"<h3>Sensitivity indices at {html.escape(when)}</h3>",
-                _table_html(sensitivity_table(source, year)),
+                _table_html(sensitivity_table(source, year, after=after)),
             ]
-        except ExperimentError as err:
+        except ResultsError as err:
             parts.append(f'<p class="note">No sensitivity indices: {html.escape(str(err))}</p>')
     return "".join(parts)
 
@@ -342,11 +343,14 @@ def write_report(
 
     Raises:
         FigureError: On bad input or a file that cannot be written.
+        OSError: If writing fails part-way (disk full); the previous report is then kept.
     """
-    text = build_report(directory, kinds, options)
     path = Path(out) if out is not None else Path(directory) / REPORT_FILE
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise FigureError(f"{path}: cannot write the report ({err.strerror})") from None
+    # A missing DIR is for open_results to name; a place the report cannot go fails before drawing.
+    why = unwritable_reason(path) if out is not None or Path(directory).is_dir() else None
+    if why is not None:
+        raise FigureError(f"--out {path}: cannot write the report: {why}")
+    text = build_report(directory, kinds, options)
+    # Written whole or not at all: a full disk leaves any previous report as it was.
+    write_text_atomic(path, text, clean=True)
     return path

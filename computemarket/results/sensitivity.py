@@ -8,31 +8,32 @@ from the indices (the noise would otherwise show up as unexplained variance).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from computemarket.experiments.spec import ExperimentError
-
-if TYPE_CHECKING:
-    from computemarket.results.load import SweepResults
+from computemarket.results.errors import ResultsError
 
 
-def sensitivity(
-    results: SweepResults,
+def sensitivity_indices(
+    design: dict[str, Any],
+    values: pd.DataFrame,
+    points: pd.DataFrame,
     metric: str,
     *,
-    year: float | None = None,
+    label: str,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Sensitivity indices of one metric at one year, one row per factor.
 
     Args:
-        results: A loaded sweep made with the ``saltelli`` or ``morris`` design.
+        design: The ``design`` record of the sweep's manifest (sampler, problem, points, ...).
+        values: One row per finished run at the year: ``point`` and the metric.
+        points: One row per design point: ``point`` and the factor columns.
         metric: The metric to analyse.
-        year: Years from the start; default: the horizon.
+        label: How messages name the sweep (its folder).
         confidence: Coverage of the bootstrap confidence intervals.
         seed: Seed of SALib's bootstrap resampling (results are reproducible).
 
@@ -41,33 +42,28 @@ def sensitivity(
         half-widths of their intervals). ``morris``: ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``.
 
     Raises:
-        ExperimentError: If the sweep's design is not a sensitivity design, points are missing, or the
+        ResultsError: If the sweep's design is not a sensitivity design, points are missing, or the
             metric does not vary.
     """
-    design = results.manifest["design"]
     sampler, problem = design["sampler"], design.get("problem")
     if sampler not in ("saltelli", "morris") or not problem:
-        raise ExperimentError(
-            f"{results.directory}: design.sampler is {sampler!r}; sensitivity needs a sweep made with the "
+        raise ResultsError(
+            f"{label}: design.sampler is {sampler!r}; sensitivity needs a sweep made with the "
             "saltelli (Sobol' indices) or morris design"
         )
-    (metric,) = results._check_metrics([metric])
-    values = results.at(year)
     per_point = values.groupby("point")[metric].mean()
     missing = design["points"] - per_point.notna().sum()
     if missing:
-        raise ExperimentError(
-            f"{results.directory}: {missing} of {design['points']} design points have no finished run; "
+        raise ResultsError(
+            f"{label}: {missing} of {design['points']} design points have no finished run; "
             "finish the sweep (computemarket sweep ... --resume) before the analysis"
         )
     y = per_point.sort_index().to_numpy(dtype=float)
     if not np.all(np.isfinite(y)):
-        raise ExperimentError(
-            f"{results.directory}: metric {metric!r} has non-finite values at some points"
-        )
+        raise ResultsError(f"{label}: metric {metric!r} has non-finite values at some points")
     if np.ptp(y) == 0:
-        raise ExperimentError(
-            f"{results.directory}: metric {metric!r} is constant over the design; indices are undefined"
+        raise ResultsError(
+            f"{label}: metric {metric!r} is constant over the design; indices are undefined"
         )
     names = list(problem["names"])
     if sampler == "saltelli":
@@ -84,7 +80,7 @@ def sensitivity(
     else:
         from SALib.analyze import morris
 
-        x = results.points.sort_values("point")[names].to_numpy(dtype=float)
+        x = points.sort_values("point")[names].to_numpy(dtype=float)
         indices = morris.analyze(
             problem, x, y, conf_level=confidence, num_levels=int(design["levels"]), seed=seed
         )

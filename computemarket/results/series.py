@@ -1,6 +1,6 @@
 """Tables the run figures draw over time: the time axis and each firm's market share.
 
-Pure functions of a run's metrics and agents tables (see :mod:`computemarket.results.store`).
+Pure functions of a run's metrics and agents tables (see :mod:`computemarket.store.runs`).
 """
 
 from __future__ import annotations

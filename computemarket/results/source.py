@@ -10,16 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from computemarket.experiments.store import DESIGN
+from computemarket.errors import one_line
+from computemarket.results.errors import FigureError
 from computemarket.results.load import SweepResults, load
-from computemarket.results.store import MANIFEST, STORE_FORMAT, TABLES, StoredRun, read_run
+from computemarket.store.layout import DESIGN, FIGURES_DIR
+from computemarket.store.runs import MANIFEST, STORE_FORMAT, StoredRun, read_run
 
-FIGURES_DIR = "figures"
-"""Subfolder of a run or sweep folder where ``computemarket plot`` writes."""
-
-
-class FigureError(ValueError):
-    """Bad input for a figure or a report. The message is one line for the user."""
+__all__ = ["FIGURES_DIR", "FigureError", "open_results"]
 
 
 def open_results(directory: str | Path) -> StoredRun | SweepResults:
@@ -29,12 +26,13 @@ def open_results(directory: str | Path) -> StoredRun | SweepResults:
         directory: The ``--out`` folder of ``computemarket run`` or ``computemarket sweep``.
 
     Returns:
-        A :class:`~computemarket.results.store.StoredRun` or a
+        A :class:`~computemarket.store.runs.StoredRun` or a
         :class:`~computemarket.results.load.SweepResults`.
 
     Raises:
-        FigureError: If the folder is missing or holds neither a run nor a sweep, or a table of a
-            run is missing or unreadable.
+        FigureError: If the folder is missing or holds neither a run nor a sweep.
+        DamagedFileError: If a file of the run or sweep is missing, truncated or damaged (the
+            message names it and the fix).
     """
     path = Path(directory)
     if not path.is_dir():
@@ -44,14 +42,8 @@ def open_results(directory: str | Path) -> StoredRun | SweepResults:
         )
     manifest = _read_manifest(path)
     if manifest.get("format") == STORE_FORMAT:
-        missing = [f"{name}.parquet" for name in TABLES if not (path / f"{name}.parquet").is_file()]
-        if missing:
-            raise FigureError(f"{path}: incomplete run folder (missing {', '.join(missing)})")
-        try:
-            return read_run(path)
-        except (OSError, ValueError) as err:
-            raise FigureError(f"{path}: cannot read the run's tables ({_one_line(err)})") from None
-    if "experiment" in manifest and (path / DESIGN).is_file():
+        return read_run(path)
+    if "experiment" in manifest:
         return load(path)
     raise FigureError(
         f"{path}: not a computemarket run or sweep folder (its {MANIFEST} has neither "
@@ -69,11 +61,7 @@ def _read_manifest(path: Path) -> dict:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise FigureError(f"{manifest_path}: unreadable manifest ({_one_line(err)})") from None
+        raise FigureError(f"{manifest_path}: unreadable manifest ({one_line(err)})") from None
     if not isinstance(manifest, dict):
         raise FigureError(f"{manifest_path}: unreadable manifest (not a JSON object)")
     return manifest
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())

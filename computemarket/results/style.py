@@ -39,8 +39,7 @@ IN_HOUSE_HATCH = "//"
 SEQUENTIAL_CMAP = "viridis"
 INK = "#333333"
 
-# US 2023 Merger Guidelines (DOJ/FTC, Guideline 1), defined once in computemarket.simulation.metrics:
-# above 1,800 a market is highly concentrated; 1,000-1,800 is moderately concentrated.
+# The bands of the US 2023 Merger Guidelines (Guideline 1), defined once in the scenario schema.
 HHI_MAX = 10_000
 HIGH_BAND_COLOUR = "#D55E00"
 MODERATE_BAND_COLOUR = "#F0E442"

@@ -13,15 +13,10 @@ import pandas as pd
 
 from computemarket.results.figures_sweep import headline_metrics
 from computemarket.results.load import SweepResults
-from computemarket.results.store import StoredRun
-from computemarket.results.style import (
-    HHI_HIGH,
-    is_hhi,
-    metric_style,
-    quarter_label,
-    short_name,
-)
+from computemarket.results.style import is_hhi, metric_style, quarter_label, short_name
 from computemarket.results.summary import wilson_interval
+from computemarket.simulation.metrics import HHI_HIGH
+from computemarket.store.runs import StoredRun
 
 RUN_TABLE_METRICS = (
     "cloud_hhi",
@@ -100,7 +95,9 @@ def run_firms_table(run: StoredRun) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sweep_points_table(sweep: SweepResults, year: float | None = None) -> pd.DataFrame:
+def sweep_points_table(
+    sweep: SweepResults, year: float | None = None, *, after: float | None = None
+) -> pd.DataFrame:
     """Per design point at a year: factors, runs, mean and 95% interval of each headline metric.
 
     With ``cloud_hhi`` kept, a column gives the share of runs above 1,800 (Wilson interval).
@@ -110,7 +107,7 @@ def sweep_points_table(sweep: SweepResults, year: float | None = None) -> pd.Dat
         One row per point, values as text.
     """
     metrics = headline_metrics(sweep)
-    summary = sweep.summary(metrics, year=year)
+    summary = sweep.summary(metrics, year=year, after=after)
     table = summary.drop_duplicates("point")[["point", *sweep.factors, "n"]].set_index("point")
     for factor in sweep.factors:
         table[factor] = [
@@ -123,7 +120,7 @@ def sweep_points_table(sweep: SweepResults, year: float | None = None) -> pd.Dat
             _mean_interval(metric, row.mean, row.ci_low, row.ci_high) for row in rows.itertuples()
         ]
     if "cloud_hhi" in metrics:
-        crossing = sweep.crossing("cloud_hhi", HHI_HIGH, year=year).set_index("point")
+        crossing = sweep.crossing("cloud_hhi", HHI_HIGH, year=year, after=after).set_index("point")
         table["P(cloud HHI > 1,800)"] = [
             _probability(round(row.p_at * row.n), int(row.n))
             for row in crossing.reindex(table.index).itertuples()
@@ -131,11 +128,13 @@ def sweep_points_table(sweep: SweepResults, year: float | None = None) -> pd.Dat
     return table.reset_index().head(MAX_POINT_ROWS)
 
 
-def sensitivity_table(sweep: SweepResults, year: float | None = None) -> pd.DataFrame:
+def sensitivity_table(
+    sweep: SweepResults, year: float | None = None, *, after: float | None = None
+) -> pd.DataFrame:
     """Sensitivity indices of each headline metric, one row per factor and metric, as text."""
     frames = []
     for metric in headline_metrics(sweep):
-        indices = sweep.sensitivity(metric, year=year)
+        indices = sweep.sensitivity(metric, year=year, after=after)
         text = indices.assign(
             metric=metric_style(metric).label,
             factor=indices["factor"].map(short_name),

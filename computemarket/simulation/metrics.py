@@ -14,12 +14,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-HHI_MODERATE = 1000.0
-"""Lower bound of 'moderately concentrated' (US 2023 Merger Guidelines, Guideline 1)."""
-HHI_HIGH = 1800.0
-"""Above this a market is 'highly concentrated' (US 2023 Merger Guidelines, Guideline 1)."""
-HHI_DELTA_SIGNIFICANT = 100.0
-"""A merger raising HHI by more than this in a highly concentrated market is presumed harmful."""
+# The thresholds are defined once, in the schema (the merger-control rules default to them).
+from computemarket.simulation.parameters import HHI_DELTA_SIGNIFICANT as HHI_DELTA_SIGNIFICANT
+from computemarket.simulation.parameters import HHI_HIGH as HHI_HIGH
+from computemarket.simulation.parameters import HHI_MODERATE as HHI_MODERATE
 
 
 def shares(values: ArrayLike) -> np.ndarray:

@@ -5,13 +5,23 @@ line, the classroom app and ``docs/parameters.md`` all read the schema from here
 
 Each section is a frozen dataclass whose fields are declared with :func:`param`. A field's metadata
 holds its unit, its meaning, its allowed range and, for real-world figures, the source.
+
+Every part of the package finds a parameter by its dotted path with :func:`find_parameter` and
+checks a value with :func:`check_value`: the command line (``--set``), scenario files, experiment
+factors and the classroom app all go through these two functions.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+
+from computemarket.errors import UserError
 
 # Sources quoted by several parameters (see also computemarket/data/calibration_2025.csv).
 SRC_SYNERGY_Q4_2025 = "Synergy Research via TechTarget, Q4 2025 (cloud market $119.1B/quarter)"
@@ -22,6 +32,15 @@ SRC_AMZN_OPENAI = (
     "Amazon-OpenAI, 27 Feb 2026 (Tom's Hardware): $15B upfront + $35B conditional, $138B AWS"
 )
 SRC_MERGER_GUIDELINES = "US 2023 Merger Guidelines, Guideline 1 (DOJ/FTC)"
+
+# The HHI thresholds of the US 2023 Merger Guidelines (Guideline 1), on the 0-10,000 scale. Defined
+# here once: the merger-control rules below, the metrics, the figures and the app read them.
+HHI_MODERATE = 1000.0
+"""Lower bound of 'moderately concentrated' (US 2023 Merger Guidelines, Guideline 1)."""
+HHI_HIGH = 1800.0
+"""Above this a market is 'highly concentrated' (US 2023 Merger Guidelines, Guideline 1)."""
+HHI_DELTA_SIGNIFICANT = 100.0
+"""A merger raising HHI by more than this in a highly concentrated market is presumed harmful."""
 SRC_EU_DATA_ACT = "Regulation (EU) 2023/2854 Art. 29: no switching charges from 12 January 2027"
 
 
@@ -730,7 +749,7 @@ class RulesParams:
         source=SRC_MERGER_GUIDELINES,
     )
     merger_hhi_threshold: float = param(
-        1800.0,
+        HHI_HIGH,
         unit="HHI points",
         doc="Post-merger HHI above which an acquisition is presumed harmful.",
         low=0.0,
@@ -738,7 +757,7 @@ class RulesParams:
         source=SRC_MERGER_GUIDELINES,
     )
     merger_delta_threshold: float = param(
-        100.0,
+        HHI_DELTA_SIGNIFICANT,
         unit="HHI points",
         doc="HHI increase above which an acquisition is presumed harmful.",
         low=0.0,
@@ -1082,3 +1101,196 @@ def parameter_table() -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+# ------------------------------------------------------------------------- lookup and validation
+class ParameterError(UserError):
+    """A dotted path that names no parameter, or a value the schema does not allow.
+
+    The message says what is wrong and what is allowed but not where the value came from: the
+    caller puts the file or option in front of it.
+    """
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of the schema, as found by :func:`find_parameter`.
+
+    Attributes:
+        path: The dotted path as given, e.g. ``"rules.switching_cost"`` or ``"labs.OpenAI.revenue"``.
+        section: The section (``"rules"``) or firm list (``"labs"``).
+        name: The parameter's name within its section.
+        firm: For a firm list, the firm's name or index as given; ``None`` for a section.
+        field: The schema's dataclass field (default and metadata).
+    """
+
+    path: str
+    section: str
+    name: str
+    firm: str | None
+    field: dataclasses.Field
+
+    @property
+    def kind(self) -> str:
+        """``"int"``, ``"float"``, ``"bool"`` or ``"str"``: the type of the default."""
+        return type(self.field.default).__name__
+
+    @property
+    def default(self) -> Any:
+        """The schema's default."""
+        return self.field.default
+
+    @property
+    def unit(self) -> str:
+        """The unit, ``"-"`` for a pure number."""
+        return self.field.metadata["unit"]
+
+    @property
+    def doc(self) -> str:
+        """What the parameter means, in one sentence."""
+        return self.field.metadata["doc"]
+
+    @property
+    def low(self) -> float | None:
+        """Smallest allowed value (numbers), else ``None``."""
+        return self.field.metadata["low"]
+
+    @property
+    def high(self) -> float | None:
+        """Largest allowed value (numbers), else ``None``."""
+        return self.field.metadata["high"]
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        """Allowed values (strings), else ``None``."""
+        return self.field.metadata["choices"]
+
+    def check(self, value: Any) -> Any:
+        """The value converted to the parameter's type (see :func:`check_value`).
+
+        Raises:
+            ParameterError: If the schema does not allow it.
+        """
+        return check_value(self.field, value)
+
+    def read(self, scenario: Any) -> Any:
+        """The parameter's value in a resolved scenario.
+
+        Raises:
+            ParameterError: If the firm named in the path is not in the scenario.
+        """
+        table = getattr(scenario, self.section)
+        if self.firm is None:
+            return getattr(table, self.name)
+        return getattr(table[firm_index(table, self.section, self.firm)], self.name)
+
+
+def firm_index(firms: Any, section: str, which: str) -> int:
+    """The index of a firm in a firm list, named by its name or by its index as text.
+
+    Args:
+        firms: The list: dataclasses or dicts with a ``name``.
+        section: The list's section, for the message.
+        which: A firm's name, or its index (``"0"``).
+
+    Raises:
+        ParameterError: If no firm of the list has that name or index.
+    """
+    names = [item.get("name") if isinstance(item, dict) else item.name for item in firms]
+    if which.isdigit() and int(which) < len(names):
+        return int(which)
+    if which in names:
+        return names.index(which)
+    listed = ", ".join(map(str, names)) or "none"
+    raise ParameterError(f"no firm {which!r} in [[{section}]] (listed: {listed})")
+
+
+def find_parameter(path: str) -> Parameter:
+    """Find a parameter by its dotted path: ``SECTION.NAME`` or ``FIRMS.<firm>.NAME``.
+
+    ``<firm>`` is a firm's name or its index in the list; this function checks only that the list
+    has such a parameter (:meth:`Parameter.read` and the scenario loader find the firm).
+
+    Args:
+        path: E.g. ``"rules.switching_cost"`` or ``"hyperscalers.AWS.capex_per_gw"``.
+
+    Returns:
+        The parameter.
+
+    Raises:
+        ParameterError: If the path names no parameter; the message lists what is allowed.
+    """
+    parts = str(path).split(".")
+    if len(parts) == 2 and parts[0] in SECTIONS:
+        section, name = parts
+        firm = None
+        cls = SECTIONS[section]
+    elif len(parts) == 3 and parts[0] in FIRM_LISTS:
+        section, firm, name = parts
+        cls = FIRM_LISTS[section]
+    else:
+        allowed = ", ".join([*SECTIONS, *(f"{s}.<name>" for s in FIRM_LISTS)])
+        raise ParameterError(
+            f"unknown parameter path (expected SECTION.NAME with SECTION one of {allowed})"
+        )
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if name not in fields:
+        raise ParameterError(f"unknown parameter (allowed in {section}: {', '.join(fields)})")
+    return Parameter(path=str(path), section=section, name=name, firm=firm, field=fields[name])
+
+
+def check_value(schema_field: dataclasses.Field, value: Any) -> Any:
+    """Check a value against a schema field: type, finiteness, range and choices.
+
+    An integer parameter takes a whole float (``3.0`` becomes ``3``); a float parameter takes an
+    integer (``1`` becomes ``1.0``); ``true``/``false`` is never taken for a number.
+
+    Args:
+        schema_field: The field (see :attr:`Parameter.field`, or ``dataclasses.fields`` of a section).
+        value: The value as read from TOML, the command line or an app control.
+
+    Returns:
+        The value converted to the field's type.
+
+    Raises:
+        ParameterError: Saying what was expected and what was given.
+    """
+    meta, expected = schema_field.metadata, type(schema_field.default)
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise ParameterError(f"expected true or false, got {value!r}")
+        return value
+    if expected is str:
+        if not isinstance(value, str):
+            raise ParameterError(f"expected a string, got {value!r}")
+        if meta.get("choices") and value not in meta["choices"]:
+            raise ParameterError(f"{value!r} is not one of {', '.join(meta['choices'])}")
+        return value
+    # numpy's numbers count too (samplers and EMA Workbench hand them over); booleans do not.
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        kind = "an integer" if expected is int else "a number"
+        raise ParameterError(f"expected {kind}, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+    elif expected is int:
+        value = float(value)
+        if not (math.isfinite(value) and value.is_integer()):
+            raise ParameterError(f"expected an integer, got {value!r}")
+        value = int(value)
+    low, high = meta.get("low"), meta.get("high")
+    bounds = f"[{-math.inf if low is None else low:g}, {math.inf if high is None else high:g}]"
+    if expected is float:
+        try:
+            value = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise ParameterError(f"out of range {bounds} ({meta['unit']})") from None
+        if not math.isfinite(value):
+            raise ParameterError(f"must be a finite number, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        shown = (
+            repr(value)
+            if len(repr(value)) <= 30
+            else f"{repr(value)[:12]}... ({len(repr(value))} digits)"
+        )
+        raise ParameterError(f"{shown} is out of range {bounds} ({meta['unit']})")
+    return value

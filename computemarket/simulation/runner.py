@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ def run(
     years: int | None = None,
     seed: int | None = None,
     tables: Collection[str] = TABLES,
+    progress: Callable[[int, int], object] | None = None,
 ) -> RunResult:
     """Run one scenario and return its tables (the same tables ``computemarket run`` writes).
 
@@ -60,6 +61,8 @@ def run(
         seed: Seed of the model's random number generators.
         tables: The tables to keep (``metrics`` always; a sweep needs only that, and skips the
             cost of recording the agents and the ledger).
+        progress: Called after every quarter with the quarters done and the quarters in all
+            (e.g. to move a progress bar); it must not touch the model.
 
     Returns:
         The run's tables.
@@ -71,7 +74,11 @@ def run(
     start = time.perf_counter()
     resolved = load_scenario(scenario, rules=rules, overrides=overrides)
     model = ComputeMarket(market_scenario=resolved, years=years, rng=seed, tables=tables)
-    model.run_model()
+    quarters = 4 * model.years
+    while model.running:  # Mesa's run_model, with a report after each quarter
+        model.step()
+        if progress is not None:
+            progress(model.quarter, quarters)
     kept = model.tables()
     return RunResult(
         scenario=resolved,

@@ -9,8 +9,6 @@ message names the file, the field and what is allowed, on one line.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,8 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from computemarket.errors import UserError
 from computemarket.simulation.parameters import (
     FIRM_LISTS,
     SECTIONS,
@@ -33,17 +30,23 @@ from computemarket.simulation.parameters import (
     LabParams,
     LabSpec,
     MarketParams,
+    ParameterError,
     PopulationParams,
     RulesParams,
+    check_value,
+    find_parameter,
+    firm_index,
 )
 
 SCENARIO_PACKAGE = "computemarket.simulation.scenarios"
 RULES_PACKAGE = "computemarket.simulation.rules"
 DEFAULT_SCENARIO = "baseline"
 DEFAULT_RULES = "laissez-faire"
+DEFAULT_SEED = 1
+"""Seed of a run when none is given (command line, app), so that a bare run is reproducible."""
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError):
     """A scenario, rules preset or override is invalid. The message is one line for the user."""
 
 
@@ -135,7 +138,7 @@ def read_toml_source(
     else:
         path = Path(text_source)
         looks_like_file = path.suffix == ".toml" or path.parent != Path(".") or path.exists()
-        if not looks_like_file:
+        if not looks_like_file or not text_source.strip():
             allowed = ", ".join(sorted(shipped))
             raise error(
                 f"unknown {kind} '{text_source}' (shipped: {allowed}; or give a path to a .toml file)"
@@ -163,47 +166,12 @@ def _read_toml(source: str | Path, package: str, kind: str) -> tuple[str, str, d
 
 
 # ---------------------------------------------------------------------------------------- validating
-def _expected_type(default: Any) -> type:
-    return type(default)
-
-
 def _check_value(label: str, path: str, f: dataclasses.Field, value: Any) -> Any:
     """Validate one value against its field; return it converted to the field's type."""
-    meta, expected = f.metadata, _expected_type(f.default)
-    if expected is bool:
-        if not isinstance(value, bool):
-            raise ScenarioError(f"{label}: {path}: expected true or false, got {value!r}")
-        return value
-    if expected is str:
-        if not isinstance(value, str):
-            raise ScenarioError(f"{label}: {path}: expected a string, got {value!r}")
-        if meta.get("choices") and value not in meta["choices"]:
-            raise ScenarioError(
-                f"{label}: {path}: {value!r} is not one of {', '.join(meta['choices'])}"
-            )
-        return value
-    # numpy's numbers count too (samplers and EMA Workbench hand them over); booleans do not.
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        kind = "an integer" if expected is int else "a number"
-        raise ScenarioError(f"{label}: {path}: expected {kind}, got {value!r}")
-    if expected is int:
-        if isinstance(value, numbers.Integral):
-            value = int(value)
-        else:
-            value = float(value)
-            if not (math.isfinite(value) and value.is_integer()):
-                raise ScenarioError(f"{label}: {path}: expected an integer, got {value!r}")
-            value = int(value)
-    else:
-        value = float(value)
-        if not math.isfinite(value):
-            raise ScenarioError(f"{label}: {path}: must be a finite number, got {value!r}")
-    low, high = meta.get("low"), meta.get("high")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ScenarioError(
-            f"{label}: {path}: {value!r} is out of range [{low:g}, {high:g}] ({meta['unit']})"
-        )
-    return value
+    try:
+        return check_value(f, value)
+    except ParameterError as err:
+        raise ScenarioError(f"{label}: {path}: {err}") from None
 
 
 def _build(cls: type, table: Any, label: str, prefix: str) -> Any:
@@ -366,6 +334,20 @@ def _check_consistency(s: Scenario, label: str) -> None:
             )
 
 
+PRESET_SECTIONS = ("description", "rules")
+"""What a rules preset may hold: the rules, not the market (that is the scenario's)."""
+
+
+def _check_preset_sections(data: Mapping[str, Any], label: str) -> None:
+    for key in data:
+        if key not in PRESET_SECTIONS:
+            where = f"[[{key}]]" if key in FIRM_LISTS else f"[{key}]"
+            raise ScenarioError(
+                f"{label}: {key}: a rules preset holds only [rules] (and a description); put {where} "
+                "in a scenario file or set it with --set"
+            )
+
+
 # ----------------------------------------------------------------------------------------- overrides
 def parse_override(text: str) -> tuple[str, Any]:
     """Parse ``KEY=VALUE`` from the command line; VALUE is read as a TOML value, else as a string.
@@ -385,30 +367,15 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def _apply_override(data: dict[str, Any], path: str, value: Any, label: str) -> dict[str, Any]:
-    parts = path.split(".")
-    if len(parts) == 2 and parts[0] in SECTIONS:
-        section, key = parts
-        fields = [f.name for f in dataclasses.fields(SECTIONS[section])]
-        if key not in fields:
-            raise ScenarioError(
-                f"{label}: {path}: unknown parameter (allowed in {section}: {', '.join(fields)})"
-            )
-        return _merge(data, {section: {key: value}})
-    if len(parts) == 3 and parts[0] in FIRM_LISTS:
-        section, which, key = parts
-        firms = [dict(item) for item in data.get(section, [])]
-        names = [item.get("name") for item in firms]
-        index = int(which) if which.isdigit() else (names.index(which) if which in names else None)
-        if index is None or index >= len(firms):
-            raise ScenarioError(
-                f"{label}: {path}: no firm {which!r} in [[{section}]] (listed: {', '.join(map(str, names)) or 'none'})"
-            )
-        firms[index][key] = value
-        return {**data, section: firms}
-    allowed = ", ".join([*SECTIONS, *(f"{s}.<name>" for s in FIRM_LISTS)])
-    raise ScenarioError(
-        f"{label}: {path}: unknown parameter path (expected SECTION.NAME with SECTION one of {allowed})"
-    )
+    try:
+        parameter = find_parameter(path)
+        if parameter.firm is None:
+            return _merge(data, {parameter.section: {parameter.name: value}})
+        firms = [dict(item) for item in data.get(parameter.section, [])]
+        firms[firm_index(firms, parameter.section, parameter.firm)][parameter.name] = value
+    except ParameterError as err:
+        raise ScenarioError(f"{label}: {path}: {err}") from None
+    return {**data, parameter.section: firms}
 
 
 # -------------------------------------------------------------------------------------------- public
@@ -448,15 +415,22 @@ def load_scenario(
         preset, previous = "", ()
     if rules is not None:
         preset_name, preset_label, preset_data = _read_toml(rules, RULES_PACKAGE, "rules preset")
+        _check_preset_sections(preset_data, preset_label)
         _validate(preset_data, preset_label)
         data = _merge(data, {k: v for k, v in preset_data.items() if k != "description"})
         preset, label = preset_name, f"{label} with rules '{preset_name}'"
     items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
+    seen: dict[str, Any] = {}
     for path, value in items:
         if not isinstance(path, str):
             raise ScenarioError(
                 f"override key {path!r}: expected a dotted string such as rules.switching_cost"
             )
+        if path in seen:
+            raise ScenarioError(
+                f"--set {path}: given twice ({seen[path]!r} and {value!r}); give each parameter once"
+            )
+        seen[path] = value
         data = _apply_override(data, path, value, "--set")
         _validate(data, "--set")
     kwargs = _validate(data, label)

@@ -1,36 +1,43 @@
-"""``computemarket validate``: run the validation and write ``docs/validation.md``."""
+"""``computemarket validate``: run the validation and write its table into an output folder.
+
+The folder (default ``results/validation``) receives ``validation.md`` (the page), ``checks.csv``
+(one row per check) and ``manifest.json`` (seeds, command, provenance), written together and
+atomically. The folder must be new, empty or hold a previous validation. ``make validation-docs``
+copies the page to ``docs/validation.md``; the command itself never writes into ``docs/``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import io
+import json
 import os
-import tempfile
+import shlex
 from pathlib import Path
 
+import pandas as pd
+
+from computemarket.errors import UserError
+from computemarket.options import integer_range, positive_integer
+from computemarket.store.files import atomic_paths, unwritable_reason
+from computemarket.store.layout import MANIFEST, VALIDATION_FORMAT, folder_kind
+from computemarket.store.provenance import provenance
 from computemarket.validation.report import (
     DEFAULT_SEEDS,
+    MIN_SEEDS,
     render_markdown,
     render_table,
     timed_validate,
 )
 
+DEFAULT_OUTPUT = Path("results") / "validation"
+PAGE = "validation.md"
+TABLE = "checks.csv"
 
-class ValidationInputError(ValueError):
+
+class ValidationInputError(UserError):
     """A bad option of ``computemarket validate`` (one-line message)."""
-
-
-USER_ERRORS = (ValidationInputError,)
-DEFAULT_OUTPUT = Path("docs") / "validation.md"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -41,48 +48,86 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Run the validation: calibrated-2025 against the 2025 data and 2026 figures, stylized facts "
             "over paired seeds with statistical tests, and sensitivity to the least certain parameters. "
-            "Prints the table and writes it as Markdown. Exit code 1 if any check fails."
+            f"Prints the table and writes {PAGE}, {TABLE} and {MANIFEST} into the output folder "
+            "(`make validation-docs` copies the page to docs/validation.md). Exit code 1 if any "
+            "check fails."
         ),
     )
     parser.add_argument(
         "--seeds",
-        type=_positive,
+        type=integer_range(MIN_SEEDS),
         default=DEFAULT_SEEDS,
-        help=f"paired seeds per condition, at least 3 (default: {DEFAULT_SEEDS})",
+        help=f"paired seeds per condition, at least {MIN_SEEDS} (default: {DEFAULT_SEEDS})",
     )
     parser.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_integer,
         default=min(2, os.cpu_count() or 1),
         help="processes (default: up to 2)",
     )
     parser.add_argument(
         "--out",
         type=Path,
+        metavar="DIR",
         default=DEFAULT_OUTPUT,
-        help=f"Markdown file to write (default: {DEFAULT_OUTPUT})",
+        help=f"output folder: new, empty or a previous validation's (default: {DEFAULT_OUTPUT})",
     )
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     parser.set_defaults(func=run_validate)
 
 
+def check_output_folder(out: Path) -> None:
+    """Check, before any run, that the validation can be written to ``out``.
+
+    Raises:
+        ValidationInputError: If ``out`` is a file, holds something other than a validation, or
+            cannot be written.
+    """
+    kind = folder_kind(out)
+    if kind == "other" and not out.is_dir():
+        raise ValidationInputError(
+            f"--out {out}: exists and is not a folder (give a folder, e.g. {DEFAULT_OUTPUT})"
+        )
+    if kind not in ("missing", "empty", "validation"):
+        raise ValidationInputError(
+            f"--out {out}: holds files that are not a validation's; choose a new or empty folder"
+        )
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    why = unwritable_reason(existing / "probe")
+    if why is not None:
+        raise ValidationInputError(f"--out {out}: cannot write the validation: {why}")
+
+
 def run_validate(args: argparse.Namespace) -> int:
-    """Run the checks, print the table, write the Markdown atomically; 1 if any check fails."""
+    """Run the checks, print the table, write the folder atomically; 1 if any check fails."""
     if not args.no_write:
-        folder = args.out.parent if str(args.out.parent) else Path(".")
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise ValidationInputError(
-                f"--out {args.out}: folder {folder} does not exist or cannot be written"
-            )
+        check_output_folder(args.out)
     rows, seconds = timed_validate(args.seeds, args.workers)
     print(render_table(rows))
     print(f"({seconds:.0f} s)")
     if not args.no_write:
-        text = render_markdown(rows, args.seeds)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=args.out.parent or ".", delete=False, suffix=".tmp", encoding="utf-8"
-        ) as tmp:
-            tmp.write(text)
-        Path(tmp.name).replace(args.out)
-        print(f"wrote {args.out}")
+        args.out.mkdir(parents=True, exist_ok=True)
+        table = io.StringIO()
+        pd.DataFrame([dataclasses.asdict(row) for row in rows]).to_csv(table, index=False)
+        manifest = {
+            "format": VALIDATION_FORMAT,
+            "seeds": args.seeds,
+            "command": shlex.join(getattr(args, "command_line", ["computemarket", "validate"])),
+            "passed": sum(r.status == "pass" for r in rows),
+            "failed": sum(r.status == "fail" for r in rows),
+            "reported": sum(r.status == "info" for r in rows),
+            "wall_time_s": round(seconds, 1),
+            **provenance(),
+        }
+        texts = {
+            PAGE: render_markdown(rows, args.seeds),
+            TABLE: table.getvalue(),
+            MANIFEST: json.dumps(manifest, indent=2) + "\n",
+        }
+        with atomic_paths([args.out / name for name in texts], clean=True) as temporaries:
+            for text, tmp in zip(texts.values(), temporaries, strict=True):
+                tmp.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: {', '.join(texts)}")
     return 1 if any(r.status == "fail" for r in rows) else 0

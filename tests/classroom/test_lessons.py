@@ -55,7 +55,7 @@ def test_each_preset_is_valid_and_its_command_runs_the_same_scenario(lesson):
     model = build_model(lesson_settings(lesson))
     assert model.params.name == lesson.scenario and model.params.rules_preset == lesson.rules
     words = shlex.split(run_command(lesson))
-    parser, _ = cli.build_parser()
+    parser = cli.build_parser()
     args = parser.parse_args(words[1:])
     overrides = [lessons_override(text) for text in args.overrides]
     scenario = load_scenario(args.scenario, rules=args.rules, overrides=overrides)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from computemarket import cli
 from computemarket.experiments import load_experiment, sweep
 from computemarket.experiments.commands import main
 from computemarket.results.load import load
@@ -57,20 +58,20 @@ def test_same_sweep_on_a_dask_scheduler_is_identical(pool_sweep, tmp_path):
 
 
 def test_summarize_prints_and_writes_csv(pool_sweep, capsys):
-    code = main(
+    code = cli.main(
         [
             "summarize",
             str(pool_sweep),
             "--metric",
             "cloud_hhi",
-            "--year",
+            "--after",
             "1",
             "--threshold",
             "cloud_hhi>1800",
         ]
     )
     out = capsys.readouterr().out
-    assert code == 0 and "cloud_hhi > 1800 at year 1" in out
+    assert code == 0 and "cloud_hhi > 1800 at 1 year in" in out
     summary = pd.read_csv(pool_sweep / "summary.csv")
     assert list(summary.columns) == [
         "point",
@@ -104,9 +105,9 @@ def test_experiments_lists_the_shipped_ones(capsys):
         (["sweep", "nope"], "unknown experiment 'nope'"),
         (
             ["sweep", *REAL, "--workers", "0", "--out", "/nonexistent/x"],
-            "--workers: 0 is out of range",
+            "argument --workers: expected a positive integer, got 0",
         ),
-        (["sweep", *REAL, "--years", "0"], "years: 0 is out of range"),
+        (["sweep", *REAL, "--years", "0"], "argument --years: expected an integer from 1 to 100"),
         (["summarize", "/no/such/folder"], "/no/such/folder: no such folder"),
         (
             ["summarize", ".", "--threshold", "cloud_hhi=3"],
@@ -115,6 +116,6 @@ def test_experiments_lists_the_shipped_ones(capsys):
     ],
 )
 def test_user_errors_exit_2_with_one_line(argv, message, capsys):
-    assert main(argv) == 2
+    assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("computemarket: error: ") and message in err and "\n" not in err

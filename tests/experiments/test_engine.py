@@ -9,10 +9,10 @@ from functools import partial
 
 import pytest
 
-from computemarket.experiments import ExperimentError, sweep
-from computemarket.experiments.store import sweep_lock
-from computemarket.experiments.synthetic import synthetic_run
+from computemarket.experiments import ExperimentError, load_experiment, sweep
 from computemarket.results.load import load
+from computemarket.store.sweeps import SweepLockedError, sweep_lock
+from computemarket.testing import synthetic_run
 
 
 def run_threads(spec, out, **options):
@@ -176,7 +176,7 @@ def test_a_folder_in_use_by_another_sweep_is_refused(small_spec, tmp_path):
     out.mkdir()
     with (
         sweep_lock(out),
-        pytest.raises(ExperimentError, match="another sweep is writing to this folder"),
+        pytest.raises(SweepLockedError, match="another sweep is writing to this folder"),
     ):
         run_threads(small_spec, out)
 
@@ -234,3 +234,32 @@ def test_cli_resume_repeats_the_recorded_years_and_seeds(write_spec, tmp_path, c
         and (results.design["status"] == "ok").all()
     )
     assert "12/12 runs ok" in capsys.readouterr().out
+
+
+SCENARIO_FACTOR = """
+description = "two scenarios compared, as in the shipped seed-deal"
+years = 3
+seeds = 4
+seed = 2
+[factors]
+scenario = ["baseline", "classroom"]
+[keep]
+metrics = ["cloud_hhi"]
+"""
+
+
+def test_a_scenario_factor_takes_seeds_and_years_and_resumes(write_spec, tmp_path, capsys):
+    from computemarket.experiments.commands import main
+
+    spec_path, out = write_spec(SCENARIO_FACTOR, name="two"), tmp_path / "two"
+    assert load_experiment("seed-deal").replace(years=2, seeds=3).seeds == 3  # was refused
+    first = ["sweep", str(spec_path), "--out", str(out), "--years", "1", "--seeds", "2"]
+    assert main([*first, "--limit", "2", "--no-progress"], run_fn=synthetic_run) == 0
+    resume = ["sweep", str(spec_path), "--out", str(out), "--resume", "--no-progress"]
+    assert main(resume, run_fn=synthetic_run) == 0
+    results = load(out)
+    assert results.years == 1 and results.factors == ["scenario"]
+    assert len(results.design) == 4 and (results.design["status"] == "ok").all()
+    assert "4/4 runs ok" in capsys.readouterr().out
+    # The runs start in different calendar years only if the scenarios do; here both start in 2026.
+    assert results.start_year == 2026.0

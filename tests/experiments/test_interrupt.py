@@ -14,15 +14,15 @@ from pathlib import Path
 import pandas as pd
 
 from computemarket.experiments import load_experiment, sweep
-from computemarket.experiments.synthetic import synthetic_run
 from computemarket.results.load import load
+from computemarket.testing import synthetic_run
 
 # The CLI entry point with the synthetic model slowed down, so the sweep is caught halfway.
 SCRIPT = """
 import os, sys
 from functools import partial
 from computemarket.experiments.commands import main
-from computemarket.experiments.synthetic import synthetic_run
+from computemarket.testing import synthetic_run
 sys.exit(main(sys.argv[1:], run_fn=partial(synthetic_run, delay_s=float(os.environ["SWEEP_DELAY"]))))
 """
 

@@ -19,8 +19,9 @@ from matplotlib.image import imread
 
 from computemarket.experiments import load_experiment, sweep
 from computemarket.results.load import load
-from computemarket.results.store import read_run, write_run
+from computemarket.results.run_folder import write_run
 from computemarket.simulation.runner import run
+from computemarket.store.runs import read_run
 
 GRID = """
 description = "two factors, two levels, for figure tests"

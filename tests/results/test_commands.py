@@ -129,7 +129,11 @@ def test_report_command_writes_the_html(grid_copy, tmp_path, capsys):
         (["plot", "{grid}", "--metric", "nope"], "metric 'nope' is not in this sweep"),
         (
             ["plot", "{grid}", "--year", "9"],
-            "year 9.0: expected a quarter (multiple of 0.25) from 0 to 2",
+            "--year: expected a calendar year such as 2030, got '9' (for years from the start",
+        ),
+        (
+            ["plot", "{grid}", "--after", "9"],
+            "--after 9: expected years from the start in quarters (multiples of 0.25) from 0 to 2",
         ),
         (["plot", "{grid}", "--format", "jpg"], "argument --format: invalid choice: 'jpg'"),
     ],

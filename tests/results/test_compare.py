@@ -15,7 +15,7 @@ class FakeSweep:
         self.factors = list(factors)
         self.metric_names = ["cloud_hhi"]
 
-    def at(self, year=None):
+    def at(self, year=None, *, after=None):
         return self.table
 
 

@@ -14,8 +14,8 @@ from computemarket.results import figures_run, money_flow
 from computemarket.results.plots import summary_figure
 from computemarket.results.series import IN_HOUSE_SUFFIX, model_share_stack
 from computemarket.results.source import FigureError
-from computemarket.results.store import StoredRun
 from computemarket.results.style import FIRM_COLOURS, IN_HOUSE_HATCH, firm_colours
+from computemarket.store.runs import StoredRun
 
 RUN_FIGURES = {
     "shares": figures_run.shares_figure,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from computemarket.experiments import ExperimentError
 from computemarket.results import figures_sweep as fs
+from computemarket.results.errors import ResultsError
 from computemarket.results.source import FigureError
 from computemarket.results.summary import interval_over_time, mean_interval
 
@@ -155,19 +155,21 @@ def test_bad_sweep_figure_requests_are_one_line_errors(grid_sweep):
         fs.heatmap_figure(grid_sweep, factors=("rules.switching_cost", "rules.switching_cost"))
     with pytest.raises(FigureError, match=r"give a threshold for 'locked_share'"):
         fs.crossing_figure(grid_sweep, "locked_share")
-    with pytest.raises(ExperimentError, match="sensitivity needs a sweep made with the saltelli"):
+    with pytest.raises(ResultsError, match="sensitivity needs a sweep made with the saltelli"):
         fs.sensitivity_figure(grid_sweep)
-    with pytest.raises(ExperimentError, match=r"year 5: expected a quarter"):
-        fs.heatmap_figure(grid_sweep, year=5)
+    with pytest.raises(ResultsError, match=r"--after 5: expected years from the start"):
+        fs.heatmap_figure(grid_sweep, after=5)
+    with pytest.raises(ResultsError, match=r"--year 2035: the runs cover the calendar years"):
+        fs.heatmap_figure(grid_sweep, year=2035)
 
 
 def test_over_time_needs_more_than_the_final_quarter(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     from computemarket.experiments import load_experiment, sweep
-    from computemarket.experiments.synthetic import synthetic_run
     from computemarket.results.figures import draw_figures
     from computemarket.results.load import load
+    from computemarket.testing import synthetic_run
 
     spec = tmp_path / "final.toml"
     spec.write_text(

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from computemarket.experiments import ExperimentError, load_experiment, sweep
-from computemarket.experiments.synthetic import synthetic_run
+from computemarket.experiments import load_experiment, sweep
+from computemarket.results.errors import ResultsError
 from computemarket.results.load import load
 from computemarket.results.summary import mean_interval, threshold_crossing, wilson_interval
+from computemarket.testing import synthetic_run
 
 GRID = """
 description = "grid"
@@ -113,15 +114,20 @@ def test_load_gives_design_metrics_finals_and_summaries(tmp_path):
         "deals.commitment_multiple",
         "cloud_hhi",
     }
-    summary = results.summary(["cloud_hhi"], year=1)
+    summary = results.summary(["cloud_hhi"], after=1)
     assert list(summary["n"]) == [4, 4]
-    at_year_1 = results.at(1.0).groupby("point")["cloud_hhi"].agg(["mean", "std"])
+    # One year in is the calendar year 2027: the runs start in 2026 (the baseline's start_year).
+    assert results.start_year == 2026.0
+    pd.testing.assert_frame_equal(results.summary(["cloud_hhi"], year=2027), summary)
+    at_year_1 = results.at(after=1.0).groupby("point")["cloud_hhi"].agg(["mean", "std"])
     np.testing.assert_allclose(summary["mean"], at_year_1["mean"], rtol=1e-6)
     np.testing.assert_allclose(summary["sd"], at_year_1["std"], rtol=1e-6)
     # the synthetic model's concentration rises with the commitment multiple (common seeds: same noise)
     assert summary["mean"].iloc[1] > summary["mean"].iloc[0]
-    crossing = results.crossing("cloud_hhi", 1600, year=2)
+    crossing = results.crossing("cloud_hhi", 1600, after=2)
     assert list(crossing["p_at"]) == sorted(crossing["p_at"])
+    pd.testing.assert_frame_equal(results.crossing("cloud_hhi", 1600, year=2028), crossing)
+    pd.testing.assert_frame_equal(results.crossing("cloud_hhi", 1600), crossing)  # the horizon
     assert "SweepResults('s', 8 runs" in repr(results)
 
 
@@ -129,17 +135,27 @@ def test_load_refuses_years_and_metrics_that_were_not_kept(tmp_path):
     results = run_sweep(tmp_path, GRID.format(every="year"))
     assert sorted(results.metrics["quarter"].unique()) == [0, 4, 8]
     with pytest.raises(
-        ExperimentError, match=r"year 1\.5: not kept by this sweep \(keep.every = 'year'"
+        ResultsError, match=r"1\.5 years in: not kept by this sweep \(keep.every = 'year'"
     ):
-        results.summary(year=1.5)
-    with pytest.raises(ExperimentError, match=r"year 3: expected a quarter .* from 0 to 2"):
-        results.at(3)
+        results.summary(after=1.5)
+    with pytest.raises(ResultsError, match=r"2027\.5: not kept by this sweep"):
+        results.summary(year=2027.5)
+    with pytest.raises(ResultsError, match=r"--after 3: expected years from the start .* 0 to 2"):
+        results.at(after=3)
     with pytest.raises(
-        ExperimentError,
+        ResultsError, match=r"--year 2030: the runs cover the calendar years 2026 to 2028"
+    ):
+        results.at(2030)
+    with pytest.raises(ResultsError, match=r"--year 2027\.1: the runs cover"):
+        results.at(2027.1)
+    with pytest.raises(ResultsError, match="give one of them"):
+        results.at(2027, after=1)
+    with pytest.raises(
+        ResultsError,
         match=r"metric 'model_hhi' is not in this sweep \(kept: cloud_hhi, active_labs\)",
     ):
         results.summary(["model_hhi"])
-    with pytest.raises(ExperimentError, match="not a sweep folder"):
+    with pytest.raises(ResultsError, match="not a sweep folder"):
         load(tmp_path)
 
 
@@ -149,7 +165,7 @@ def test_sobol_indices_find_the_factor_that_drives_the_output(tmp_path):
     assert list(indices.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
     assert indices.loc["deals.commitment_multiple", "S1"] > 0.8
     assert indices.loc["rules.egress_fee", "ST"] < 0.05  # the synthetic model ignores egress fees
-    from computemarket.experiments.commands import main
+    from computemarket.cli import main
 
     assert main(["sensitivity", str(tmp_path / "sobol"), "--metric", "cloud_hhi"]) == 0
     written = pd.read_csv(tmp_path / "sobol" / "sensitivity-cloud_hhi.csv")
@@ -168,10 +184,10 @@ def test_morris_effects_rank_the_factors(tmp_path):
 
 def test_sensitivity_needs_a_sensitivity_design_and_every_point(tmp_path):
     grid = run_sweep(tmp_path, GRID.format(every="quarter"), name="grid")
-    with pytest.raises(ExperimentError, match=r"design\.sampler is 'grid'; sensitivity needs"):
+    with pytest.raises(ResultsError, match=r"design\.sampler is 'grid'; sensitivity needs"):
         grid.sensitivity("cloud_hhi")
     partial = run_sweep(
         tmp_path, SENSITIVITY.format(sampler="saltelli", samples=4), name="part", limit=6
     )
-    with pytest.raises(ExperimentError, match=r"17 of 20 design points have no finished run"):
+    with pytest.raises(ResultsError, match=r"17 of 20 design points have no finished run"):
         partial.sensitivity("cloud_hhi")

@@ -14,8 +14,6 @@ from matplotlib.figure import Figure
 from computemarket.results.plots import (
     CIRCULARITY_SERIES,
     FIRM_COLOURS,
-    HHI_HIGH,
-    HHI_MODERATE,
     LOCK_IN_SERIES,
     OTHER_FIRMS_COLOUR,
     hyperscaler_shares,
@@ -23,6 +21,7 @@ from computemarket.results.plots import (
     summary_figure,
     time_axis,
 )
+from computemarket.simulation.metrics import HHI_HIGH, HHI_MODERATE
 
 CLOUDS = ("AWS", "Azure", "Google Cloud", "Oracle", "CoreWeave")
 

@@ -204,11 +204,27 @@ def test_override_by_dotted_path_changes_only_that_parameter():
     assert {p for p in before if before[p] != after[p]} == {"deals.commitment_multiple"}
 
 
-def test_overrides_apply_in_order_and_accept_pairs():
-    scenario = load_scenario(
-        "baseline", overrides=[("rules.switching_cost", 0.3), ("rules.switching_cost", 0.5)]
-    )
-    assert scenario.rules.switching_cost == 0.5
+def test_overrides_accept_pairs_and_refuse_a_parameter_given_twice():
+    scenario = load_scenario("baseline", overrides=[("rules.switching_cost", 0.3)])
+    assert scenario.rules.switching_cost == 0.3
+    with pytest.raises(
+        ScenarioError, match=r"--set rules.switching_cost: given twice \(0.3 and 0.5\)"
+    ):
+        load_scenario(
+            "baseline", overrides=[("rules.switching_cost", 0.3), ("rules.switching_cost", 0.5)]
+        )
+
+
+def test_a_rules_preset_holds_only_rules(tmp_path):
+    preset = tmp_path / "longer.toml"
+    preset.write_text('description = "x"\n[rules]\nswitching_cost = 0.2\n[market]\nyears = 40\n')
+    with pytest.raises(
+        ScenarioError, match=r"longer.toml: market: a rules preset holds only \[rules\]"
+    ):
+        load_scenario("baseline", rules=preset)
+    preset.write_text("[rules]\nswitching_cost = 0.2\n[[labs]]\nname = 'X'\n")
+    with pytest.raises(ScenarioError, match=r"put \[\[labs\]\] in a scenario file"):
+        load_scenario("baseline", rules=preset)
 
 
 def test_override_of_a_loaded_scenario_keeps_its_preset_and_history():
@@ -494,7 +510,7 @@ def test_unknown_firm_override_path_lists_the_firms(firms_file):
     message = error_of(firms_file, overrides={"hyperscalers.7.cash": 1.0})
     assert "no firm '7'" in message and "Acme Cloud, Beta" in message
     message = error_of(firms_file, overrides={"hyperscalers.Beta.budget": 1.0})
-    assert "hyperscalers[1].budget: unknown parameter" in message
+    assert "hyperscalers.Beta.budget: unknown parameter" in message and "capacity_gw" in message
 
 
 def test_override_key_must_be_a_string():

@@ -1,10 +1,12 @@
 """`computemarket validate`: every check passes, and docs/validation.md is exactly what it writes."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from computemarket.cli import main
+from computemarket.testing import folder_snapshot
 from computemarket.validation import render_markdown, validate
 from computemarket.validation.backcast import GROUP
 from computemarket.validation.report import DEFAULT_SEEDS
@@ -63,15 +65,45 @@ def test_committed_page_is_what_the_command_writes(rows):
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["validate", "--seeds", "0"], "--seeds"),
+        (["validate", "--seeds", "0"], "--seeds: expected an integer >= 3"),
+        (["validate", "--seeds", "2"], "--seeds: expected an integer >= 3, got 2"),
         (["validate", "--workers", "x"], "--workers"),
-        (["validate", "--out", "/nonexistent/folder/validation.md"], "--out"),
+        (["validate", "--out", "{file}"], "exists and is not a folder"),
+        (["validate", "--out", "{file}/sub"], "is a file, not a folder"),
+        (["validate", "--out", "{other}"], "holds files that are not a validation's"),
     ],
 )
-def test_bad_options_get_one_line(argv, needle, capsys):
-    assert main(argv) == 2
+def test_bad_options_get_one_line_and_write_nothing(argv, needle, tmp_path, capsys):
+    (tmp_path / "notes.md").write_text("mine")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "thesis.tex").write_text("mine")
+    before = folder_snapshot(tmp_path)
+    folders = {"file": tmp_path / "notes.md", "other": tmp_path / "other"}
+    assert main([a.format(**folders) for a in argv]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and needle in err and "Traceback" not in err
+    assert folder_snapshot(tmp_path) == before
+
+
+def test_validate_writes_its_folder_and_never_the_docs(rows, tmp_path, monkeypatch, capsys):
+    import computemarket.validation.commands as commands
+
+    monkeypatch.setattr(commands, "timed_validate", lambda seeds, workers: (rows, 1.0))
+    docs_before = DOCS.read_bytes()
+    assert main(["validate", "--seeds", "3", "--out", str(tmp_path / "v")]) == 0
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
+        "checks.csv",
+        "manifest.json",
+        "validation.md",
+    ]
+    manifest = json.loads((tmp_path / "v" / "manifest.json").read_text())
+    assert manifest["format"] == "computemarket.validation/1" and manifest["seeds"] == 3
+    assert manifest["failed"] == 0 and "python" in manifest["versions"]
+    assert "seeds = 3" in (tmp_path / "v" / "validation.md").read_text()
+    assert DOCS.read_bytes() == docs_before
+    # A previous validation is replaced in place.
+    assert main(["validate", "--out", str(tmp_path / "v")]) == 0
+    assert "seeds = 20" in (tmp_path / "v" / "validation.md").read_text()
 
 
 def test_too_few_seeds_is_a_clear_error():

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import os
+import socket
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,8 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from computemarket.results import store
-from computemarket.results.store import (
+from computemarket.results import run_folder
+from computemarket.results.run_folder import write_run
+from computemarket.simulation.scenario import load_scenario
+from computemarket.store import runs as store
+from computemarket.store.files import file_sha256
+from computemarket.store.layout import DamagedFileError, StoreError
+from computemarket.store.runs import (
     MANIFEST,
     SUMMARY_FIGURE,
     TABLES,
@@ -22,9 +28,8 @@ from computemarket.results.store import (
     check_output_dir,
     read_run,
     to_json_value,
-    write_run,
 )
-from computemarket.simulation.scenario import load_scenario
+from computemarket.testing import folder_snapshot
 
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -79,10 +84,6 @@ def make_result(seed: int = 7, quarters: int = 5) -> SimpleNamespace:
     )
 
 
-def folder_snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-
-
 def test_write_run_writes_every_file(tmp_path):
     out = write_run(make_result(), tmp_path / "run")
     assert out == tmp_path / "run"
@@ -118,22 +119,23 @@ def test_manifest_records_what_was_run_and_with_what(tmp_path):
     assert manifest["years"] == 1
     assert manifest["wall_time_s"] == 0.125
     assert manifest["command"] == "computemarket run classroom --set rules.switching_cost=0.25"
-    assert set(manifest["versions"]) == {
-        "python",
-        "computemarket",
-        "mesa",
-        "numpy",
-        "pandas",
-        "pyarrow",
-        "matplotlib",
-    }
+    assert {"python", "platform", "computemarket", "mesa", "numpy", "pandas", "pyarrow"} <= set(
+        manifest["versions"]
+    )
+    assert manifest["host"] == socket.gethostname()
     assert manifest["versions"]["numpy"] == np.__version__
     created = dt.datetime.fromisoformat(manifest["created_utc"])
     assert created.utcoffset() == dt.timedelta(0)
+    ledger_sha = file_sha256(out / "ledger.parquet")
     assert manifest["tables"]["ledger"] == {
         "file": "ledger.parquet",
         "rows": 2,
         "columns": ["quarter", "payer", "payee", "amount", "kind", "origin"],
+        "sha256": ledger_sha,
+    }
+    # Every file's checksum, the summary figure's too; the manifest does not list itself.
+    assert manifest["sha256"] == {
+        path.name: file_sha256(path) for path in sorted(out.iterdir()) if path.name != MANIFEST
     }
     # The resolved scenario, complete: it can be loaded again into the same parameters.
     assert manifest["scenario"] == json.loads(json.dumps(result.scenario.to_dict()))
@@ -175,13 +177,70 @@ def test_a_named_index_is_kept_as_a_column(tmp_path):
     assert stored.metrics.columns[0] == "quarter"
 
 
-def test_a_new_run_replaces_a_previous_one(tmp_path):
+def test_a_new_run_replaces_a_previous_one_and_what_was_drawn_from_it(tmp_path):
     out = write_run(make_result(seed=1), tmp_path / "run")
-    (out / "notes.txt").write_text("from the previous run")
+    (out / "figures").mkdir()
+    (out / "figures" / "shares.png").write_bytes(b"old figure")
+    (out / "report.html").write_text("old report")
     write_run(make_result(seed=2), out)
     assert read_run(out).manifest["seed"] == 2
-    assert not (out / "notes.txt").exists()
+    assert not (out / "figures").exists() and not (out / "report.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging or previous folders left
+
+
+def test_a_run_folder_holding_a_users_file_is_refused_and_kept(tmp_path):
+    out = write_run(make_result(seed=1), tmp_path / "run")
+    (out / "notes.txt").write_text("mine")
+    (out / "figures").mkdir()
+    (out / "figures" / "drawing.pdf").write_text("mine too")
+    before = folder_snapshot(out)
+    with pytest.raises(
+        OutputDirError,
+        match=r"files computemarket did not write \(figures/drawing.pdf, notes.txt\)",
+    ):
+        write_run(make_result(seed=2), out)
+    assert folder_snapshot(out) == before and (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_sweep_or_validation_folder_is_refused(tmp_path):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / MANIFEST).write_text(json.dumps({"format": 1, "experiment": "x", "tasks": {}}))
+    with pytest.raises(OutputDirError, match="holds a sweep"):
+        check_output_dir(sweep)
+    validation = tmp_path / "validation"
+    validation.mkdir()
+    (validation / MANIFEST).write_text(json.dumps({"format": "computemarket.validation/1"}))
+    with pytest.raises(OutputDirError, match="holds a validation"):
+        check_output_dir(validation)
+
+
+def test_a_damaged_or_missing_table_is_named_with_the_fix(tmp_path):
+    out = write_run(make_result(), tmp_path / "run", command=["computemarket", "run", "classroom"])
+    data = bytearray((out / "agents.parquet").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (out / "agents.parquet").write_bytes(bytes(data))
+    with pytest.raises(
+        DamagedFileError,
+        match=r"agents.parquet: damaged .* run it again: computemarket run classroom --out",
+    ):
+        read_run(out)
+    (out / "agents.parquet").unlink()
+    with pytest.raises(DamagedFileError, match=r"agents.parquet: missing"):
+        read_run(out)
+
+
+def test_a_killed_writer_is_cleaned_up_by_the_next_write(tmp_path):
+    out = write_run(make_result(seed=1), tmp_path / "run")
+    dead = 2**22 + 7  # above the default pid_max: no such process
+    (tmp_path / f".run.partial-{dead}-0123abcd").mkdir()
+    (tmp_path / f".run.partial-{dead}-0123abcd" / "metrics.parquet").write_text("half")
+    # Killed between moving the previous run aside and moving the new one in: it is put back.
+    (tmp_path / "run").rename(tmp_path / f".run.previous-{dead}-89abcdef")
+    assert read_run(tmp_path / f".run.previous-{dead}-89abcdef").manifest["seed"] == 1
+    write_run(make_result(seed=2), out)
+    assert read_run(out).manifest["seed"] == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
 def test_a_failed_write_keeps_the_previous_run_and_cleans_up(tmp_path, monkeypatch):
@@ -191,7 +250,7 @@ def test_a_failed_write_keeps_the_previous_run_and_cleans_up(tmp_path, monkeypat
     def broken_figure(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "save_summary", broken_figure)
+    monkeypatch.setattr(run_folder, "save_summary", broken_figure)
     with pytest.raises(OSError, match="No space left"):
         write_run(make_result(seed=2), out)
     assert folder_snapshot(out) == before
@@ -202,7 +261,7 @@ def test_a_failed_first_write_leaves_no_folder_behind(tmp_path, monkeypatch):
     def broken_figure(*args, **kwargs):
         raise RuntimeError("drawing failed")
 
-    monkeypatch.setattr(store, "save_summary", broken_figure)
+    monkeypatch.setattr(run_folder, "save_summary", broken_figure)
     with pytest.raises(RuntimeError):
         write_run(make_result(), tmp_path / "new" / "nested" / "run")
     assert list(tmp_path.iterdir()) == []  # the parents made for it are gone too
@@ -263,5 +322,5 @@ def test_check_output_dir_reports_a_failed_write_probe(tmp_path, monkeypatch):
 
 
 def test_read_run_refuses_a_folder_without_manifest(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a computemarket run folder"):
+    with pytest.raises(StoreError, match="not a computemarket run folder"):
         read_run(tmp_path)

@@ -1,0 +1,122 @@
+"""The files of a run folder and of a sweep folder, and how to tell the two apart.
+
+::
+
+    run folder (computemarket run)          sweep folder (computemarket sweep)
+      manifest.json  format computemarket.run/1     manifest.json  format 1, experiment, tasks
+      metrics|agents|ledger|deals.parquet           design.parquet
+      summary.png                                   tasks/task-000042.parquet
+                                                    .lock
+    and in either, drawn later from it:
+      figures/<kind>.png|svg  (computemarket plot)   report.html  (computemarket report)
+      summary*.csv, sensitivity-*.csv (computemarket summarize | sensitivity, sweeps)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from computemarket.errors import UserError
+
+MANIFEST = "manifest.json"
+"""The manifest of a run or a sweep folder."""
+
+RUN_FORMAT = "computemarket.run/1"
+"""``format`` of a run folder's manifest."""
+RUN_TABLES = ("metrics", "agents", "ledger", "deals")
+"""The tables of a run, each written to ``<name>.parquet``."""
+SUMMARY_FIGURE = "summary.png"
+"""The summary figure ``computemarket run`` draws into the run folder."""
+
+SWEEP_FORMAT = 1
+"""``format`` of a sweep folder's manifest."""
+DESIGN = "design.parquet"
+TASKS_DIR = "tasks"
+LOCK = ".lock"
+
+VALIDATION_FORMAT = "computemarket.validation/1"
+"""``format`` of a validation folder's manifest (``computemarket validate --out``)."""
+
+FIGURES_DIR = "figures"
+"""Subfolder of a run or sweep folder where ``computemarket plot`` writes."""
+FIGURE_FORMATS = ("png", "svg")
+"""Image formats ``computemarket plot`` writes."""
+REPORT_FILE = "report.html"
+"""The report ``computemarket report`` writes into a run or sweep folder by default."""
+SUMMARY_CSV = "summary.csv"
+"""The table ``computemarket summarize`` writes into a sweep folder by default; beside it
+``summary-crossing.csv`` and ``summary-effects.csv``."""
+SENSITIVITY_CSV = "sensitivity-{metric}.csv"
+"""The table ``computemarket sensitivity`` writes into a sweep folder by default."""
+
+
+def is_derived_table(name: str) -> bool:
+    """Whether a file name is one of the tables ``summarize`` or ``sensitivity`` write by default."""
+    stem = SUMMARY_CSV.removesuffix(".csv")
+    return name in (SUMMARY_CSV, f"{stem}-crossing.csv", f"{stem}-effects.csv") or (
+        name.startswith("sensitivity-") and name.endswith(".csv")
+    )
+
+
+class StoreError(UserError):
+    """A folder or file is not what a command can read or write. One line naming it and the fix."""
+
+
+class DamagedFileError(StoreError):
+    """A file of a run or sweep is truncated, corrupt or missing; the message names it and the fix."""
+
+
+def read_json_manifest(path: Path) -> dict[str, Any] | None:
+    """A folder's manifest as a dict; ``None`` if it has none.
+
+    Raises:
+        DamagedFileError: If the manifest exists but is not a readable JSON object.
+    """
+    file = path / MANIFEST
+    if not file.is_file():
+        return None
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise DamagedFileError(
+            f"{file}: not a readable manifest ({err.__class__.__name__}: {' '.join(str(err).split())})"
+        ) from None
+    if not isinstance(data, dict):
+        raise DamagedFileError(f"{file}: not a readable manifest (not a JSON object)")
+    return data
+
+
+def folder_kind(path: Path) -> str:
+    """What a folder holds: ``"run"``, ``"sweep"``, ``"validation"``, ``"empty"``, ``"missing"`` or ``"other"``.
+
+    A folder whose manifest is missing or damaged is told apart by its other files (a sweep's design,
+    tasks or lock; a run's four tables); failing those it is ``"other"``, which no command takes for
+    its own.
+    """
+    if not path.exists() and not path.is_symlink():
+        return "missing"
+    if not path.is_dir():
+        return "other"
+    if not any(path.iterdir()):
+        return "empty"
+    try:
+        manifest = read_json_manifest(path)
+    except DamagedFileError:
+        manifest = None  # told apart by its other files, as a folder without a manifest
+    if manifest is None:
+        if any((path / name).exists() for name in (DESIGN, TASKS_DIR, LOCK)):
+            return "sweep"  # killed before its first manifest, or its manifest is damaged
+        if (path / MANIFEST).exists() and all(
+            (path / f"{table}.parquet").is_file() for table in RUN_TABLES
+        ):
+            return "run"  # a run whose manifest is damaged
+        return "other"
+    if manifest.get("format") == RUN_FORMAT:
+        return "run"
+    if manifest.get("format") == VALIDATION_FORMAT:
+        return "validation"
+    if manifest.get("format") == SWEEP_FORMAT and "experiment" in manifest:
+        return "sweep"
+    return "other"
