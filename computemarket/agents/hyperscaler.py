@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from computemarket.agents.base import MarketAgent
 from computemarket.simulation.ledger import EXTERNAL
+from computemarket.simulation.numerics import rank_with_ties
 from computemarket.simulation.state import State
 
 if TYPE_CHECKING:
     import mesa
 
     from computemarket.simulation.parameters import HyperscalerParams
+    from computemarket.simulation.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Offer:
         exclusivity_quarters: Quarters of exclusivity.
         discount: Price discount at the investor.
         revenue_share: Share of lab revenue paid to the investor during the commitment term.
+        tranches: Quarterly conditional tranches after the upfront part; ``None`` takes
+            ``deals.tranches``.
     """
 
     investor: int
@@ -39,6 +45,122 @@ class Offer:
     exclusivity_quarters: int = 0
     discount: float = 0.0
     revenue_share: float = 0.0
+    tranches: int | None = None
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """The terms drawn for one endogenous offer, before the rules and the investor's budget apply.
+
+    Attributes:
+        size_share: Amount offered, as a fraction of the lab's pre-money valuation.
+        commitment_multiple: Compute to buy from the investor per $ invested.
+        exclusivity_quarters: Quarters of exclusivity (0 for none).
+        discount: Price discount at the investor.
+        revenue_share: Share of lab revenue paid to the investor (0 for none).
+        tranches: Quarterly conditional tranches after the upfront part.
+    """
+
+    size_share: float
+    commitment_multiple: float
+    exclusivity_quarters: int
+    discount: float
+    revenue_share: float
+    tranches: int
+
+
+TERM_DRAWS = 4
+"""Uniform draws behind one offer's terms: size, commitment multiple, strings, tranches."""
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def offer_terms(params: Scenario, uniforms: Sequence[float]) -> OfferTerms:
+    """The terms of one endogenous offer, from :data:`TERM_DRAWS` uniform draws on [0, 1).
+
+    Size is log-uniform on ``[offers.size_low, offers.size_high]`` of the lab's valuation (first
+    draw); the commitment multiple is log-normal with median ``deals.commitment_multiple`` and
+    log-sd ``offers.commitment_multiple_log_sd``, at most ``offers.commitment_multiple_max``
+    (second draw, by the inverse normal distribution); the
+    third draw ``u`` gives exclusivity (``deals.exclusivity_quarters``) if
+    ``u < offers.exclusivity_incidence`` and the revenue share (``deals.revenue_share``) if
+    ``u < offers.revenue_share_incidence``, so the two strings come together, as in the one
+    observed case; the fourth gives the tranches, uniform on ``deals.tranches`` ..
+    ``max(deals.tranches, offers.tranches_max)``; the discount is ``deals.discount``. Scalar
+    ``math`` keeps the logs and exponentials the same on every CPU.
+
+    Args:
+        params: The scenario.
+        uniforms: Four draws, uniform on [0, 1).
+
+    Returns:
+        The offer's terms, before the rules, the investor's budget and its bars apply.
+    """
+    offers, deals = params.offers, params.deals
+    size_u, multiple_u, strings_u, tranches_u = (float(u) for u in uniforms[:TERM_DRAWS])
+    log_low = math.log(offers.size_low)
+    log_span = math.log(max(offers.size_high, offers.size_low)) - log_low
+    normal = _STANDARD_NORMAL.inv_cdf(min(max(multiple_u, 1e-12), 1.0 - 1e-12))
+    fewest = deals.tranches
+    choices = max(deals.tranches, offers.tranches_max) - fewest + 1
+    return OfferTerms(
+        size_share=math.exp(log_low + size_u * log_span),
+        commitment_multiple=min(
+            deals.commitment_multiple * math.exp(offers.commitment_multiple_log_sd * normal),
+            offers.commitment_multiple_max,
+        ),
+        exclusivity_quarters=(
+            deals.exclusivity_quarters if strings_u < offers.exclusivity_incidence else 0
+        ),
+        discount=deals.discount,
+        revenue_share=deals.revenue_share if strings_u < offers.revenue_share_incidence else 0.0,
+        tranches=fewest + min(int(tranches_u * choices), choices - 1),
+    )
+
+
+def offer_eligibility(state: State) -> np.ndarray:
+    """Which provider may offer a deal to which lab this quarter, labs x providers.
+
+    A provider in business that is not captive may offer a follow-on to a lab it is tied to (a
+    stake or a commitment in force), and a first deal only to a lab among the top
+    ``offers.first_deal_top_share`` of active labs by quality (rounded up); nobody makes an offer
+    to a lab exclusive to another provider (it may not buy elsewhere while the exclusivity runs).
+
+    Args:
+        state: The market state.
+
+    Returns:
+        Boolean matrix, labs x providers.
+    """
+    labs, p, quarter = state.labs, state.providers, state.market.quarter
+    alive = np.flatnonzero(labs.alive)
+    top = np.zeros(len(labs), dtype=bool)
+    n_top = math.ceil(state.params.offers.first_deal_top_share * alive.size - 1e-9)
+    if n_top > 0:
+        order = rank_with_ties(np.log(labs.stock[alive]), descending=True)
+        top[alive[order[:n_top]]] = True
+    tied = (labs.stake > 0) | (labs.commit_remaining > 0)
+    exclusive = (labs.exclusive_end > quarter) & p.alive[None, :]
+    elsewhere = exclusive.sum(axis=1, keepdims=True) - exclusive > 0
+    offering = p.alive & ~p.captive
+    return (tied | top[:, None]) & ~elsewhere & offering[None, :] & labs.alive[:, None]
+
+
+def exclusivity_barred(state: State, lab: int, provider: int) -> bool:
+    """Whether a named agreement in force bars exclusivity between ``provider`` and ``lab``.
+
+    An agreement with ``exclusivity_barred`` (Microsoft gave up its right of first refusal over
+    OpenAI's compute on 28 Oct 2025) bars it from its quarter on.
+    """
+    lab_name, investor = state.lab_names[lab], state.provider_names[provider]
+    quarter = state.market.quarter
+    return any(
+        deal.exclusivity_barred
+        and deal.quarter <= quarter
+        and deal.lab == lab_name
+        and deal.investor == investor
+        for deal in state.params.agreements
+    )
 
 
 class Hyperscaler(MarketAgent):
@@ -317,52 +439,84 @@ class Hyperscaler(MarketAgent):
         future = float(p.arrivals[i, t_col - market.life_quarters + 1 : t_col + 1].sum())
         return max(0.0, needed - future)
 
-    def investment_budget(self) -> float:
-        """$B available for lab deals this quarter.
+    @property
+    def strategic_budget(self) -> float:
+        """$B per year this provider puts into lab deals (its strategic budget).
 
-        A share of other-business cash flow (times aggressiveness), within what the provider's cash
-        and remaining debt room can pay.
+        ``aggressiveness * share * 4 * other-business cash flow``; the share is the provider's
+        ``strategic_investment_share`` if its scenario entry gives one, else
+        ``hyperscaler.investment_budget_share``.
         """
         hp = self.state.params.hyperscaler
+        share = hp.investment_budget_share
+        for spec in self.state.params.hyperscalers:
+            if spec.name == self.name and spec.strategic_investment_share >= 0:
+                share = spec.strategic_investment_share
         flow = float(self.state.providers.other_cash_flow[self.index])
-        return max(
-            0.0,
-            min(
-                hp.aggressiveness * hp.investment_budget_share * flow,
-                max(self.cash, 0.0) + self.debt_room,
-            ),
+        return max(0.0, hp.aggressiveness * share * 4.0 * flow)
+
+    def committed_to_labs(self) -> float:
+        """$B of deals this provider signed in the last ``offers.budget_years`` years.
+
+        The whole amount of each deal (upfront and tranches) counts from the quarter it is signed;
+        a named agreement counts only if ``offers.named_agreements_in_budget``.
+        """
+        offers, quarter = self.state.params.offers, self.state.market.quarter
+        window = 4.0 * offers.budget_years
+        return sum(
+            row["amount"]
+            for row in self.state.deal_rows
+            if row["kind"] == "investment"
+            and row["investor"] == self.name
+            and quarter - row["quarter"] < window
+            and (offers.named_agreements_in_budget or row.get("origin") != "named")
         )
 
-    def make_offer(
-        self, lab: int, amount_sought: float, budget: float, valuation: float, survival: float
-    ) -> Offer | None:
-        """Offer capital with strings if the deal is worth it to this provider.
+    def investment_budget(self) -> float:
+        """$B available for new lab deals this quarter.
 
-        The value of a deal is the margin on the compute it secures (committed spend, and all the
-        lab's spend while exclusive) plus the expected equity return, times the lab's chance of
-        surviving, minus the money put in.
+        ``offers.budget_years`` years of the strategic budget less the deals signed in that many
+        years (:meth:`committed_to_labs`), within what the provider's cash and remaining debt room
+        can pay.
+        """
+        years = self.state.params.offers.budget_years
+        room = years * self.strategic_budget - self.committed_to_labs()
+        return max(0.0, min(room, max(self.cash, 0.0) + self.debt_room))
+
+    def make_offer(
+        self, lab: int, budget: float, valuation: float, survival: float, terms: OfferTerms
+    ) -> Offer | None:
+        """Offer capital with strings on the drawn terms, if the deal is worth it to this provider.
+
+        The amount is ``terms.size_share`` of the lab's valuation, within the budget and the stake
+        cap. The value of a deal is the margin on the compute it secures (committed spend, and all
+        the lab's spend while exclusive) plus the expected equity return, times the lab's chance of
+        surviving, minus the money put in. The rules cap the commitment multiple and may ban
+        commitments or exclusivity; a named agreement may bar exclusivity with this lab.
 
         Args:
             lab: Row of the lab in the lab arrays.
-            amount_sought: $B the lab wants to raise.
             budget: $B this provider can still invest this quarter.
             valuation: The lab's pre-money valuation, $B.
             survival: Investors' belief that the lab survives (0.5 to 1).
+            terms: The terms drawn for this offer (:func:`offer_terms`).
 
         Returns:
             The offer, or ``None`` if the rules forbid it or it is not worth making.
         """
         params = self.state.params
-        rules, terms = params.rules, params.deals
+        rules = params.rules
         if not rules.hyperscaler_equity or not self.alive:
             return None
+        if self.state.providers.captive[self.index]:
+            return None  # it sells no compute to others: nothing to trade capital for
         labs = self.state.labs
         room = rules.max_equity_stake - float(labs.stake[lab, self.index])
         if room <= 0:
             return None
         # stake = amount / (valuation + amount) <= room  <=>  amount <= room * valuation / (1 - room)
         cap = math.inf if room >= 1 else room * valuation / (1.0 - room)
-        amount = min(amount_sought, budget, cap)
+        amount = min(terms.size_share * valuation, budget, cap)
         if amount < 0.01:
             return None
         multiple = (
@@ -371,6 +525,8 @@ class Hyperscaler(MarketAgent):
             else 0.0
         )
         exclusive = terms.exclusivity_quarters if rules.exclusivity else 0
+        if exclusive and exclusivity_barred(self.state, lab, self.index):
+            exclusive = 0
         markup = float(self.state.providers.markup[self.index])
         margin = markup / (1.0 + markup)
         secured = margin * (multiple * amount + exclusive * float(labs.spend[lab]))
@@ -385,6 +541,7 @@ class Hyperscaler(MarketAgent):
             exclusivity_quarters=exclusive,
             discount=terms.discount,
             revenue_share=terms.revenue_share if multiple > 0 else 0.0,
+            tranches=terms.tranches,
         )
 
 

@@ -86,16 +86,21 @@ LESSONS: tuple[Lesson, ...] = (
             "At quarter 0 the seven clouds share AI compute revenue equally: the cloud HHI is "
             "1,429, in the moderately concentrated band.",
             "Press ▶. Labs grow unequally and mostly stay with the cloud they started on, so the "
-            "clouds of the successful labs pull ahead: the cloud HHI crosses 1,800 within about "
-            "two years, then drifts back towards 1,700 as the other clouds win labs over.",
+            "clouds of the successful labs pull ahead a little: the cloud HHI rises to about "
+            "1,550 within the first year, then falls back towards 1,450-1,500 as labs spread "
+            "their compute over several clouds. It stays in the moderately concentrated band.",
             "The market-share chart shows who pulls ahead; the model-market HHI (labs' shares of "
             "what end users spend on AI) moves on its own.",
         ),
         try_next=(
             "Set **Clouds** to 3: three equal clouds start at 3,333, highly concentrated from the "
             "first quarter.",
-            "Change the **Seed**: another cloud may win, but in nine of the seeds 1 to 10 the "
-            "cloud HHI crosses 1,800 within the first five years.",
+            "Change the **Seed**: another cloud may pull ahead, but in none of the seeds 1 to 10 "
+            "does the cloud HHI reach 1,800 within five years (the highest is about 1,600). "
+            "Deals here are as rare as in the real market (about three a year) and seldom "
+            "exclusive; with an exclusive deal every quarter (`--set offers.deals_per_year=12 "
+            "--set offers.exclusivity_incidence=1` on the command line) it crosses 1,800 in eight "
+            "of the ten seeds.",
         ),
     ),
     Lesson(
@@ -114,17 +119,21 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={"rules.switching_cost": 0.0},
         seed=1,
         watch=(
-            "With free switching labs move about 20% of their compute between clouds each year "
-            "(switching rate), and each buys about a third of its compute away from its main "
-            "cloud (largest-provider share about two thirds).",
-            "Locked-in spend, the part bought under a commitment or exclusivity, is about 45%: "
-            "switching costs do not change it, deal terms do.",
+            "With free switching labs move about 12% of their compute between clouds each year "
+            "(switching rate), and each buys about 40% of its compute away from its main cloud "
+            "(largest-provider share about 60%).",
+            "Locked-in spend, the part bought under a commitment or exclusivity, is small, about "
+            "7%: deals are as rare as in the real market (about three a year) and seldom "
+            "exclusive. Switching costs do not change it, deal terms do.",
         ),
         try_next=(
             "Set **Switching cost** to 0.5 (the market restarts; the dashed lines keep the run "
-            "you had): switching falls by half, to about 10% a year, and each lab buys about 90% "
-            "of its compute from one cloud.",
-            "Set **Exclusivity** to 0 quarters: the locked-in share falls to about 10%.",
+            "you had): each lab now buys about 80% of its compute from one cloud. The switching "
+            "rate does not fall in this small market (17% a year in this seed, about 13% on "
+            "average over seeds 1 to 10, where about a tenth of demand goes unserved); in the "
+            "larger baseline market a switching cost of 1 and a 20% egress fee cut it by about "
+            "40% (docs/validation.md).",
+            "Set **Exclusivity** to 0 quarters: the locked-in share falls to about 4%.",
         ),
     ),
     Lesson(
@@ -145,20 +154,23 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={"deals.commitment_multiple": 2.8},
         seed=1,
         watch=(
-            "The first deals come after two years, when labs run short of cash: ties appear in "
-            "the deal network, a solid line for the money invested and a dashed one while "
-            "compute is still due under the commitment.",
+            "The first deal comes after almost three years (quarter 11), when a lab runs short "
+            "of cash: ties appear in the deal network, a solid line for the money invested and a "
+            "dashed one while compute is still due under the commitment. Deals are rare, as in "
+            "the real market: about three a year, each of a size and on terms drawn from those "
+            "of the 2023-2026 deals.",
             "In the money flow of the last four quarters each cloud's investment enters the labs "
             "on the left and its compute revenue leaves on the right, dark where it is the "
             "cloud's own money coming back.",
-            "The round-trip ratio climbs to almost 100%: nearly every dollar invested comes back "
-            "as compute revenue; a fifth of the clouds' AI revenue is their own money.",
+            "The round-trip ratio climbs to 100%: every dollar invested comes back as compute "
+            "revenue; but with few deals only a few percent of the clouds' AI revenue is their "
+            "own money.",
         ),
         try_next=(
             "Set **Commitment multiple** to 0 (equity without strings): the round-trip ratio "
             "stays at zero.",
-            "Set it to 12: the commitments outgrow the labs' business, more labs fail, and the "
-            "model-market HHI rises by half.",
+            "Set it to 12: the commitments outgrow the labs' business, more labs fail (two are "
+            "left after ten years instead of four), and the model-market HHI nearly doubles.",
         ),
     ),
     Lesson(
@@ -180,15 +192,14 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={},
         seed=1,
         watch=(
-            "Laissez-faire: after ten years close to 60% of the labs' compute spend is locked in, "
+            "Laissez-faire: after ten years about 10% of the labs' compute spend is locked in, "
             "and almost all the clouds' investment has come back as revenue.",
-            "no-tied-investment: the round-trip ratio stays at zero; exclusivity still locks "
-            "spend in.",
-            "no-exclusivity: the locked-in share falls to about a third of its laissez-faire "
-            "level.",
-            "structural-separation: nothing is locked in, but labs lose their main source of "
-            "capital: after ten years only a third as many labs are active as under "
-            "laissez-faire, and the model-market HHI triples. Rules trade one harm for another.",
+            "no-tied-investment: the round-trip ratio stays at zero, and in this seed nothing is "
+            "locked in: without commitments only exclusivity could lock spend in.",
+            "no-exclusivity: the locked-in share falls to about half of its laissez-faire level.",
+            "structural-separation: nothing is locked in, but labs lose a source of capital: "
+            "after ten years about half as many labs are active as under laissez-faire, and the "
+            "model-market HHI rises by about 60%. Rules trade one harm for another.",
         ),
         try_next=(
             "Compare *eu-data-act* with *laissez-faire*: the ban on switching charges starts in "

@@ -6,7 +6,9 @@ A relationship between provider ``h`` and lab ``i`` lives in the lab x provider 
 discount, revenue share, tied money, tranches). This module starts a relationship or extends it
 with a follow-on (:func:`enter_agreement`), pays its conditional tranches, signs the endogenous
 offers labs accept, and ends relationships (:func:`end_relationships`) when a lab exits or is
-acquired or a provider fails.
+acquired or a provider fails. A named agreement whose investor is ``"independent"`` is the same
+money from independent capital, with no strings (:func:`enter_independent_agreement`): the
+counterfactual that holds the money of a deal fixed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from numpy.typing import ArrayLike
 from computemarket.agents.hyperscaler import Offer
 from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN
 from computemarket.simulation.numerics import snap_to_zero
-from computemarket.simulation.parameters import AgreementSpec
+from computemarket.simulation.parameters import INDEPENDENT_INVESTOR, AgreementSpec
 from computemarket.simulation.state import (
     CONTRACT_FIELDS,
     RELATIONSHIP_TERMS,
@@ -40,8 +42,13 @@ DEAL_COLUMNS = (
     "exclusivity_quarters",
     "discount",
     "revenue_share",
+    "tranches",
+    "origin",
 )
-"""Columns of the deals table (one row per deal, compute commitment or acquisition)."""
+"""Columns of the deals table (one row per deal, compute commitment or acquisition).
+
+``origin`` is ``"named"`` for a scenario's ``[[agreements]]`` and ``"endogenous"`` for what the
+model decided (offers accepted, acquisitions)."""
 
 
 def dilute(labs: LabState, lab: int, stake: float) -> None:
@@ -51,7 +58,13 @@ def dilute(labs: LabState, lab: int, stake: float) -> None:
 
 
 def enter_agreement(
-    state: State, lab: int, h: int, deal: AgreementSpec, kind: str, dilute_others: bool = True
+    state: State,
+    lab: int,
+    h: int,
+    deal: AgreementSpec,
+    kind: str,
+    dilute_others: bool = True,
+    origin: str = "named",
 ) -> None:
     """Put an agreement between provider ``h`` and ``lab`` into force from this quarter.
 
@@ -72,6 +85,7 @@ def enter_agreement(
         kind: ``"investment"`` or ``"compute_commitment"`` (the deals table's kind).
         dilute_others: Whether the stake dilutes existing holders (not for deals already in place
             at the start, whose stakes are as observed).
+        origin: ``"named"`` or ``"endogenous"`` (the deals table's origin).
     """
     labs, p, quarter = state.labs, state.providers, state.market.quarter
     tied = deal.tied and deal.commitment > 0
@@ -127,8 +141,78 @@ def enter_agreement(
             "exclusivity_quarters": deal.exclusivity_quarters,
             "discount": deal.discount,
             "revenue_share": deal.revenue_share,
+            "tranches": deal.tranches if deal.amount > upfront else 0,
+            "origin": origin,
         }
     )
+
+
+def enter_independent_agreement(
+    state: State, lab: int, deal: AgreementSpec, dilute_others: bool = True
+) -> None:
+    """Put a named agreement with independent capital into force: money and a stake, no strings.
+
+    The upfront part comes from the world now (``independent_investment``), the rest in
+    ``deal.tranches`` equal quarterly tranches (:func:`pay_independent_tranches`), on the schedule
+    a hyperscaler's deal would follow; the stake goes to the lab's independent investors and
+    dilutes every holder, as independent money does.
+
+    Args:
+        state: The market state.
+        lab: Row of the lab.
+        deal: The agreement (its strings are zero: the loader checks it).
+        dilute_others: Whether the stake dilutes existing holders (not at the start).
+    """
+    labs, quarter = state.labs, state.market.quarter
+    upfront = deal.upfront if deal.tranches > 0 else deal.amount
+    state.ledger.book(EXTERNAL, labs.account[lab], upfront, "independent_investment")
+    if deal.stake > 0:
+        if dilute_others:
+            dilute(labs, lab, deal.stake)
+        labs.independent_stake[lab] += deal.stake
+    labs.independent_invested[lab] += upfront
+    state.counters["independent_investment"] += upfront
+    state.deal_rows.append(
+        {
+            "quarter": quarter,
+            "kind": "independent_investment",
+            "investor": INDEPENDENT_INVESTOR,
+            "lab": deal.lab,
+            "amount": deal.amount,
+            "upfront": upfront,
+            "stake": deal.stake,
+            "commitment": 0.0,
+            "commitment_quarters": 0,
+            "exclusivity_quarters": 0,
+            "discount": 0.0,
+            "revenue_share": 0.0,
+            "tranches": deal.tranches if deal.amount > upfront else 0,
+            "origin": "named",
+        }
+    )
+
+
+def pay_independent_tranches(state: State) -> None:
+    """Pay this quarter's tranches of named agreements with independent capital.
+
+    A tranche is ``(amount - upfront) / tranches``, paid in each of the ``tranches`` quarters after
+    signing while the lab is in business and independent (an acquirer buys the independent
+    investors out).
+    """
+    labs, quarter = state.labs, state.market.quarter
+    rows = {name: i for i, name in enumerate(state.lab_names)}
+    for deal in state.params.agreements:
+        if deal.investor != INDEPENDENT_INVESTOR or deal.tranches <= 0:
+            continue
+        lab = rows[deal.lab]
+        if not deal.quarter < quarter <= deal.quarter + deal.tranches:
+            continue
+        if not labs.alive[lab] or labs.owner[lab] >= 0:
+            continue
+        tranche = (deal.amount - deal.upfront) / deal.tranches
+        state.ledger.book(EXTERNAL, labs.account[lab], tranche, "independent_investment")
+        labs.independent_invested[lab] += tranche
+        state.counters["independent_investment"] += tranche
 
 
 def enter_named_agreements(state: State) -> None:
@@ -136,7 +220,8 @@ def enter_named_agreements(state: State) -> None:
 
     Deals in place at the start (quarter 0) are grandfathered; deals signed later obey the rules in
     force: no equity under structural separation, no commitment without tied investment, no
-    exclusivity where banned, stakes capped.
+    exclusivity where banned, stakes capped. Agreements with independent capital obey no
+    hyperscaler rule: they are independent money.
     """
     quarter, rules = state.market.quarter, state.params.rules
     providers = {name: i for i, name in enumerate(state.provider_names)}
@@ -144,7 +229,12 @@ def enter_named_agreements(state: State) -> None:
     for deal in state.params.agreements:
         if deal.quarter != quarter:
             continue
-        h, lab = providers[deal.investor], labs[deal.lab]
+        lab = labs[deal.lab]
+        if deal.investor == INDEPENDENT_INVESTOR:
+            if state.labs.alive[lab]:
+                enter_independent_agreement(state, lab, deal, dilute_others=quarter > 0)
+            continue
+        h = providers[deal.investor]
         if not (state.providers.alive[h] and state.labs.alive[lab]):
             continue
         if quarter > 0:
@@ -160,7 +250,12 @@ def enter_named_agreements(state: State) -> None:
 
 
 def pay_tranches(state: State) -> None:
-    """Pay conditional tranches of earlier deals; the condition is that both sides are still in business."""
+    """Pay conditional tranches of earlier deals; the condition is that both sides are still in business.
+
+    Tranches of named agreements with independent capital are paid too
+    (:func:`pay_independent_tranches`).
+    """
+    pay_independent_tranches(state)
     labs, p, ledger = state.labs, state.providers, state.ledger
     due = (labs.pending > 0) & labs.alive[:, None] & p.alive[None, :]
     if not due.any():
@@ -182,16 +277,21 @@ def pay_tranches(state: State) -> None:
 
 
 def sign_deal(state: State, lab: int, offer: Offer) -> None:
-    """A lab accepts a hyperscaler's endogenous offer: the scenario's deal terms apply."""
+    """A lab accepts a hyperscaler's endogenous offer on the offer's terms.
+
+    The upfront share and the commitment's term are the scenario's (``deals.upfront_share``,
+    ``deals.commitment_quarters``); the number of tranches is the offer's, or ``deals.tranches``.
+    """
     terms = state.params.deals
     amount = offer.amount
+    tranches = terms.tranches if offer.tranches is None else offer.tranches
     agreement = AgreementSpec(
         investor=state.provider_names[offer.investor],
         lab=state.lab_names[lab],
         quarter=state.market.quarter,
         amount=amount,
-        upfront=amount * (terms.upfront_share if terms.tranches > 0 else 1.0),
-        tranches=terms.tranches,
+        upfront=amount * (terms.upfront_share if tranches > 0 else 1.0),
+        tranches=tranches,
         stake=offer.stake,
         commitment=offer.commitment_multiple * amount,
         commitment_quarters=terms.commitment_quarters,
@@ -200,7 +300,7 @@ def sign_deal(state: State, lab: int, offer: Offer) -> None:
         revenue_share=offer.revenue_share,
         tied=offer.commitment_multiple > 0,
     )
-    enter_agreement(state, lab, offer.investor, agreement, kind="investment")
+    enter_agreement(state, lab, offer.investor, agreement, kind="investment", origin="endogenous")
 
 
 def sign_independent(state: State, lab: int, offer: Offer) -> None:

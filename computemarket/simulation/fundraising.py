@@ -1,9 +1,11 @@
 """Fundraising (docs/model.md §7.5, Offers and Choice): labs short of runway raise capital.
 
 In-house labs are funded by their owner. Independent labs collect offers from the hyperscalers
-(:meth:`computemarket.agents.Hyperscaler.make_offer`, with strings) and from independent capital
-(no strings, a valuation haircut), and choose (:meth:`computemarket.agents.AILab.choose_offers`),
-one lab after another in random order, since budgets and the pool run out.
+(:meth:`computemarket.agents.Hyperscaler.make_offer`, with strings drawn from the distributions of
+``[offers]``) and from independent capital (no strings, a valuation haircut), and choose
+(:meth:`computemarket.agents.AILab.choose_offers`), one lab after another in random order, since
+budgets, the pool and the quarter's deals run out. Strategic deals are rare events: each quarter a
+Poisson number of them may be signed (``offers.deals_per_year``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from computemarket.agents.hyperscaler import Hyperscaler, Offer
+from computemarket.agents.hyperscaler import (
+    TERM_DRAWS,
+    Hyperscaler,
+    Offer,
+    offer_eligibility,
+    offer_terms,
+)
 from computemarket.agents.lab import AILab, lab_valuation
 from computemarket.simulation.deals import sign_deal, sign_independent
 from computemarket.simulation.numerics import rank_with_ties
@@ -36,6 +44,21 @@ def survival_beliefs(state: State) -> dict[int, float]:
     }
 
 
+def quarter_generator(rng: np.random.Generator) -> np.random.Generator:
+    """A generator for this quarter's fundraising, spawned from the model's.
+
+    Spawning does not draw from the model's stream, so the quarter's draws (how many deals, the
+    order of labs, the terms) do not depend on how many numbers earlier quarters drew: two runs
+    with the same seed that differ in a deal keep common random numbers (paired comparisons are
+    sharper), and the model's own stream (entry) is untouched by fundraising. A generator that
+    cannot spawn (no seed sequence) is used as it is.
+    """
+    try:
+        return rng.spawn(1)[0]
+    except TypeError:  # pragma: no cover - Mesa always seeds with a SeedSequence
+        return rng
+
+
 def fundraise(
     state: State,
     hyperscalers: Sequence[Hyperscaler],
@@ -44,13 +67,27 @@ def fundraise(
 ) -> None:
     """Labs short of runway raise money: in-house labs from their owner, others from offers.
 
+    First the quarter's number of strategic deals is drawn, ``Poisson(offers.deals_per_year / 4)``
+    (every quarter, whether or not a lab raises). Each lab that raises, in random order, gets an
+    offer on freshly drawn terms from every provider that may make one
+    (:func:`~computemarket.agents.hyperscaler.offer_eligibility`) and has budget left, while
+    deals remain this quarter; and an offer from the independent pool. Each hyperscaler deal it
+    accepts uses up one of the quarter's deals and the amount of the investor's budget.
+
+    Every draw comes from one generator per quarter (:func:`quarter_generator`): first the number
+    of deals, then one block of uniforms, labs x providers x 5, where ``[i, h, :4]`` are the terms
+    of ``h``'s offer to lab ``i`` and ``[i, 0, 4]`` is lab ``i``'s place in the order, so a lab's
+    draws do not depend on how many labs there are.
+
     Args:
         state: The market state.
         hyperscalers: The provider agents, by row.
         lab_agents: The lab agents, by row.
-        rng: The model's generator (the order in which labs raise).
+        rng: The model's generator.
     """
     labs, lp, ledger = state.labs, state.params.lab, state.ledger
+    draws = quarter_generator(rng)
+    deals_left = int(draws.poisson(state.params.offers.deals_per_year / 4.0))
     cash = ledger.cash[labs.account]
     short = labs.alive & (cash < lp.runway_quarters * labs.burn)
     if not short.any():
@@ -67,20 +104,31 @@ def fundraise(
     seekers = np.flatnonzero(short & (labs.owner < 0))
     if seekers.size == 0:
         return
+    uniforms = draws.random((len(labs), len(hyperscalers), TERM_DRAWS + 1))
+    order = seekers[np.argsort(uniforms[seekers, 0, TERM_DRAWS], kind="stable")]
     survival = survival_beliefs(state)
-    budgets = [h.investment_budget() if h.alive else 0.0 for h in hyperscalers]
+    eligible = offer_eligibility(state) if deals_left > 0 else None
+    budgets = [h.investment_budget() if h.alive and deals_left > 0 else 0.0 for h in hyperscalers]
     pool = state.market.capital_pool
     haircut = state.params.capital.valuation_haircut
     switch_rate = state.params.rules.switching_cost + state.market.egress_fee
-    for lab in rng.permutation(seekers).tolist():
+    for lab in order.tolist():
         sought = float(target[lab])
         valuation = float(lab_valuation(float(labs.revenue[lab]), lp))
-        made = (
-            h.make_offer(lab, sought, budgets[h.index], valuation, survival[lab])
-            for h in hyperscalers
-            if budgets[h.index] > 0
-        )
-        offers = [offer for offer in made if offer is not None]
+        offers: list[Offer] = []
+        if deals_left > 0:
+            made = (
+                h.make_offer(
+                    lab,
+                    budgets[h.index],
+                    valuation,
+                    survival[lab],
+                    offer_terms(state.params, uniforms[lab, h.index]),
+                )
+                for h in hyperscalers
+                if budgets[h.index] > 0 and eligible[lab, h.index]
+            )
+            offers = [offer for offer in made if offer is not None]
         if pool > 0.01:
             amount = min(sought, pool)
             value = valuation * (1.0 - haircut)
@@ -91,6 +139,7 @@ def fundraise(
             if offer.investor < 0:
                 pool -= offer.amount
                 sign_independent(state, lab, offer)
-            else:
+            elif deals_left > 0:
+                deals_left -= 1
                 budgets[offer.investor] -= offer.amount
                 sign_deal(state, lab, offer)

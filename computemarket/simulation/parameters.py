@@ -43,6 +43,9 @@ HHI_DELTA_SIGNIFICANT = 100.0
 """A merger raising HHI by more than this in a highly concentrated market is presumed harmful."""
 SRC_EU_DATA_ACT = "Regulation (EU) 2023/2854 Art. 29: no switching charges from 12 January 2027"
 
+INDEPENDENT_INVESTOR = "independent"
+"""The investor name of a named agreement whose money comes from independent capital (no strings)."""
+
 
 def param(
     default: Any,
@@ -382,7 +385,10 @@ class HyperscalerParams:
     aggressiveness: float = param(
         1.0,
         unit="-",
-        doc="Scales the budget a hyperscaler puts into lab deals (0 = never invests).",
+        doc=(
+            "Scales every hyperscaler's strategic budget for lab deals (0 = never invests). "
+            "ASSUMPTION: 1 keeps the budgets as disclosed; a knob for sensitivity analysis."
+        ),
         low=0.0,
         high=10.0,
     )
@@ -394,11 +400,22 @@ class HyperscalerParams:
         high=100.0,
     )
     investment_budget_share: float = param(
-        0.5,
+        0.09,
         unit="fraction of other-business cash flow",
-        doc="Share of quarterly other-business cash flow available for lab deals (times aggressiveness).",
+        doc=(
+            "Strategic budget for lab deals per year, as a share of the annual cash flow from other "
+            "businesses (which stands for the parent's operating cash flow), for hyperscalers whose "
+            "own share (hyperscalers[].strategic_investment_share) is not given; times "
+            "aggressiveness. Deals count at their whole amount (offers.budget_years)."
+        ),
         low=0.0,
         high=5.0,
+        source=(
+            "Amazon, Alphabet and Microsoft announced $141.75B of investment in labs in Jan 2023-May "
+            "2026, $41.4B a year, 9.4% of their $440B of operating cash flow (calibration_2025.csv: "
+            "derived_lab_investment_share_of_operating_cash_flow); upfront money alone: Amazon 6% "
+            "(2024) to 14% (2026)"
+        ),
     )
     initial_capacity_gw: float = param(
         1.5,
@@ -590,28 +607,49 @@ class LabParams:
 
 @dataclass(frozen=True)
 class DealTerms:
-    """Terms hyperscalers offer when they invest in a lab (rules may cap or ban each)."""
+    """Terms hyperscalers offer when they invest in a lab (rules may cap or ban each).
+
+    For endogenous offers these are the central values of the distributions in ``[offers]``: the
+    median commitment multiple, the length of exclusivity and the revenue share when a deal carries
+    them, the fewest tranches. Named ``[[agreements]]`` carry their own terms.
+    """
 
     commitment_multiple: float = param(
-        2.8,
+        4.5,
         unit="x investment",
-        doc="Compute the lab must buy from the investor (take-or-pay), per $ invested.",
+        doc=(
+            "Median compute the lab must buy from the investor (take-or-pay), per $ invested; each "
+            "offer draws its multiple from a log-normal around it (offers.commitment_multiple_log_sd)."
+        ),
         low=0.0,
         high=100.0,
-        source="Derived: Amazon-OpenAI (38+100)/50 = 2.8x; Microsoft-Anthropic 6x; Microsoft-OpenAI ~18x",
+        source=(
+            "Derived: the six public multiples 1.5 (Google-Anthropic 2023, $3B on $2B), 2.8 "
+            "(Amazon-OpenAI 2026, 138/50), 4 (Amazon-Anthropic 2026, 100/25), 5 (Google-Anthropic "
+            "2026, ~200/40, unverified), 6 (Microsoft-Anthropic 2025, 30/5), 18 (Microsoft-OpenAI, "
+            "250/13.75): median 4.5, geometric mean 4.6 (calibration_2025.csv: "
+            "derived_commitment_to_investment_ratio, investment and cloud_commitment rows)"
+        ),
     )
     upfront_share: float = param(
-        0.3,
+        0.25,
         unit="fraction",
         doc="Share of the investment paid at signing; the rest comes in conditional tranches.",
         low=0.0,
         high=1.0,
-        source=SRC_AMZN_OPENAI,
+        source=(
+            "Median of 1.25/4 (Amazon-Anthropic 2023), 0.5/2 (Google-Anthropic 2023), 15/50 "
+            "(Amazon-OpenAI 2026), 5/25 (Amazon-Anthropic 2026), 10/40 (Google-Anthropic 2026) "
+            "(calibration_2025.csv investment rows)"
+        ),
     )
     tranches: int = param(
         4,
         unit="quarters",
-        doc="Number of quarterly conditional tranches after signing.",
+        doc=(
+            "Fewest quarterly conditional tranches after signing; an offer draws its number "
+            "uniformly from this to offers.tranches_max."
+        ),
         low=0,
         high=40,
     )
@@ -621,29 +659,195 @@ class DealTerms:
         doc="Term over which the committed spend must be used.",
         low=1,
         high=80,
-        source="AWS-OpenAI: $38B over 7 years (Nov 2025)",
+        source=(
+            "Median of the public terms: Google-Anthropic 4 years (2023), Oracle-OpenAI ~5, "
+            "AWS-OpenAI 7 (Nov 2025) and 8 (Feb 2026), AWS-Anthropic 10 (Apr 2026) "
+            "(calibration_2025.csv cloud_commitment and investment rows)"
+        ),
     )
     exclusivity_quarters: int = param(
-        8,
+        24,
         unit="quarters",
-        doc="Quarters during which the lab buys all compute from the investor.",
+        doc=(
+            "Quarters during which the lab buys all compute from the investor, when an offer "
+            "carries exclusivity (offers.exclusivity_incidence)."
+        ),
         low=0,
         high=80,
+        source=(
+            "Microsoft was OpenAI's exclusive cloud from the 2019 deal (FTC 6(b) staff report, Jan "
+            "2025) until its right of first refusal ended on 28 Oct 2025: about 25 quarters "
+            "(calibration_2025.csv: investment Microsoft->OpenAI; right_of_first_refusal_compute)"
+        ),
     )
     discount: float = param(
         0.1,
         unit="fraction of price",
-        doc="Price discount the investor gives the lab on its compute.",
+        doc=(
+            "Price discount the investor gives the lab on its compute. ASSUMPTION: no deal "
+            "discount is public (docs/evidence-issue12.md)."
+        ),
         low=0.0,
         high=0.9,
     )
     revenue_share: float = param(
-        0.05,
+        0.2,
         unit="fraction of lab revenue",
-        doc="Share of the lab's revenue paid to the investor during the commitment term.",
+        doc=(
+            "Share of the lab's revenue paid to the investor during the commitment term, when an "
+            "offer carries a revenue share (offers.revenue_share_incidence)."
+        ),
         low=0.0,
         high=0.9,
-        source="Microsoft reported to receive ~20% of OpenAI revenue (unconfirmed)",
+        source=(
+            "Microsoft receives ~20% of OpenAI revenue to 2030, total capped (calibration_2025.csv: "
+            "revenue_share_lab_to_investor, Apr 2026; widely reported, unconfirmed)"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class OfferParams:
+    """Endogenous offers: how often hyperscalers sign deals, how big, on what terms, within what budget.
+
+    Calibrated to the 2023-2026 deals between the hyperscalers and the labs (the FTC 6(b) staff
+    report of January 2025 and the rows of calibration_2025.csv; docs/model.md §7.5 has the table).
+    Every draw comes from the model's random number generator.
+    """
+
+    deals_per_year: float = param(
+        3.0,
+        unit="deals per year",
+        doc=(
+            "Poisson rate of strategic deals between all hyperscalers and all labs together: each "
+            "quarter a Poisson(deals_per_year / 4) number of deals may be signed (1000 = "
+            "practically no limit)."
+        ),
+        low=0.0,
+        high=1000.0,
+        source=(
+            "Deals signed: 2023 three (Microsoft-OpenAI, Amazon-Anthropic, Google-Anthropic), 2024 "
+            "two (Amazon-Anthropic), 2025 three (Google-, Microsoft-Anthropic, Microsoft-OpenAI "
+            "recapitalisation), Jan-May 2026 three (Amazon-OpenAI, Amazon-, Google-Anthropic): "
+            "11 in 3.4 years (calibration_2025.csv investment rows)"
+        ),
+    )
+    first_deal_top_share: float = param(
+        0.33,
+        unit="fraction of active labs",
+        doc=(
+            "A hyperscaler offers a first deal (no stake or commitment in force between them) only "
+            "to labs in this top share by quality; follow-ons go to any lab it is tied to "
+            "(1 = every lab)."
+        ),
+        low=0.0,
+        high=1.0,
+        source=(
+            "Every deal of 2023-2026 went to OpenAI or Anthropic, the two labs with the most "
+            "revenue of the six named in calibrated-2025, a third of them (calibration_2025.csv "
+            "investment and revenue rows); the cut for other populations is an ASSUMPTION"
+        ),
+    )
+    size_low: float = param(
+        0.01,
+        unit="fraction of pre-money valuation",
+        doc="Smallest deal: amounts are log-uniform between size_low and size_high of the lab's valuation.",
+        low=0.0001,
+        high=1.0,
+        source="Google->Anthropic 2026: $10B at $965B post-money, 1% (calibration_2025.csv)",
+    )
+    size_high: float = param(
+        0.15,
+        unit="fraction of pre-money valuation",
+        doc="Largest deal, as a fraction of the lab's pre-money valuation.",
+        low=0.0001,
+        high=10.0,
+        source=(
+            "Amazon->Anthropic Mar 2024: $2.75B at $18.4B, 15%; Amazon->OpenAI 2026 $50B of $852B, "
+            "6%; Microsoft->Anthropic Nov 2025: $5B against Anthropic's $183B of Sep 2025, 3% "
+            "(calibration_2025.csv)"
+        ),
+    )
+    commitment_multiple_log_sd: float = param(
+        0.84,
+        unit="log-sd",
+        doc=(
+            "Spread of the commitment multiple across offers: log-normal with median "
+            "deals.commitment_multiple (0 = every offer at the median)."
+        ),
+        low=0.0,
+        high=5.0,
+        source="Derived: sample log-sd of the six public multiples 1.5, 2.8, 4, 5, 6, 18 (deals.commitment_multiple)",
+    )
+    commitment_multiple_max: float = param(
+        18.2,
+        unit="x investment",
+        doc=(
+            "Largest commitment multiple an offer draws (the log-normal is cut there; "
+            "rules.max_commitment_multiple still caps it)."
+        ),
+        low=0.0,
+        high=100.0,
+        source="Microsoft-OpenAI 250/13.75 = 18.2x, the largest observed (calibration_2025.csv: derived_commitment_to_investment_ratio)",
+    )
+    exclusivity_incidence: float = param(
+        0.15,
+        unit="probability",
+        doc=(
+            "Chance that an offer carries exclusivity for deals.exclusivity_quarters (1 = every "
+            "offer, 0 = none); the same uniform draw decides the revenue share, so the two strings "
+            "come together as in the one observed case."
+        ),
+        low=0.0,
+        high=1.0,
+        source=(
+            "1 of the ~7 hyperscaler-lab relationships had compute exclusivity (Microsoft-OpenAI: "
+            "'exclusive cloud provider', FTC 6(b) staff report, Jan 2025); 'primary cloud' clauses "
+            "are commitments, not exclusivity (calibration_2025.csv investment rows)"
+        ),
+    )
+    revenue_share_incidence: float = param(
+        0.15,
+        unit="probability",
+        doc="Chance that an offer carries a revenue share of deals.revenue_share (1 = every offer).",
+        low=0.0,
+        high=1.0,
+        source=(
+            "Only Microsoft-OpenAI of ~7 relationships has a revenue share (calibration_2025.csv: "
+            "revenue_share_lab_to_investor; FTC 6(b): 'equity and revenue-sharing rights')"
+        ),
+    )
+    tranches_max: int = param(
+        8,
+        unit="quarters",
+        doc=(
+            "Most quarterly tranches: an offer draws its number uniformly from deals.tranches to "
+            "this. ASSUMPTION: tranche schedules are not public; Amazon's $35B to OpenAI comes "
+            "'when certain conditions are met'; Amazon paid Anthropic's second tranche two quarters "
+            "after the first."
+        ),
+        low=0,
+        high=40,
+    )
+    budget_years: float = param(
+        2.0,
+        unit="years",
+        doc=(
+            "An investor's deals signed in the last budget_years years (their whole amount, "
+            "tranches included) may not exceed budget_years years of its strategic budget. "
+            "ASSUMPTION: about the time over which the conditional money of the 2026 deals is paid."
+        ),
+        low=0.25,
+        high=20.0,
+    )
+    named_agreements_in_budget: bool = param(
+        True,
+        unit="-",
+        doc=(
+            "Whether a named [[agreements]] deal's money counts against its investor's strategic "
+            "budget (true: it crowds out the investor's endogenous deals, as the disclosed budgets "
+            "include such deals; false: it comes on top of them)."
+        ),
     )
 
 
@@ -932,6 +1136,17 @@ class HyperscalerSpec:
         low=-1.0,
         high=5.0,
     )
+    strategic_investment_share: float = param(
+        -1.0,
+        unit="fraction of other-business cash flow",
+        doc=(
+            "This investor's strategic budget for lab deals per year, as a share of its annual "
+            "other-business cash flow, from its disclosed investment in labs; -1 takes "
+            "hyperscaler.investment_budget_share."
+        ),
+        low=-1.0,
+        high=5.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -982,7 +1197,14 @@ class AgreementSpec:
     they do apply to deals signed later.
     """
 
-    investor: str = param("", unit="-", doc="Name of the hyperscaler (investor or provider).")
+    investor: str = param(
+        "",
+        unit="-",
+        doc=(
+            "Name of the hyperscaler (investor or provider), or 'independent' for the same money "
+            "from independent capital with no strings (a counterfactual)."
+        ),
+    )
     lab: str = param("", unit="-", doc="Name of the lab.")
     quarter: int = param(
         0,
@@ -1058,6 +1280,15 @@ class AgreementSpec:
         unit="-",
         doc="Whether the investment obliges spending at the investor (its money is then tagged and counts as circular when it comes back).",
     )
+    exclusivity_barred: bool = param(
+        False,
+        unit="-",
+        doc=(
+            "If true, no endogenous offer between this investor and lab carries exclusivity from "
+            "the agreement's quarter on (e.g. Microsoft gave up its right of first refusal over "
+            "OpenAI's compute on 28 Oct 2025)."
+        ),
+    )
 
 
 SECTIONS: dict[str, type] = {
@@ -1065,6 +1296,7 @@ SECTIONS: dict[str, type] = {
     "hyperscaler": HyperscalerParams,
     "lab": LabParams,
     "deals": DealTerms,
+    "offers": OfferParams,
     "contracts": ContractTerms,
     "rules": RulesParams,
     "capital": CapitalParams,

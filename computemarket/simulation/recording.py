@@ -323,8 +323,12 @@ def agents_table(
 
 
 def deals_table(deal_rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The deals table: one row per deal, compute commitment or acquisition."""
-    return pd.DataFrame(deal_rows, columns=list(DEAL_COLUMNS))
+    """The deals table: one row per deal, compute commitment or acquisition.
+
+    An acquisition has no tranches and is endogenous (the model decided it).
+    """
+    rows = [{"tranches": 0, "origin": "endogenous", **row} for row in deal_rows]
+    return pd.DataFrame(rows, columns=list(DEAL_COLUMNS))
 
 
 def ledger_table(state: State) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from typing import Any
 from computemarket.errors import UserError
 from computemarket.simulation.parameters import (
     FIRM_LISTS,
+    INDEPENDENT_INVESTOR,
     SECTIONS,
     AgreementSpec,
     CapitalParams,
@@ -30,6 +31,7 @@ from computemarket.simulation.parameters import (
     LabParams,
     LabSpec,
     MarketParams,
+    OfferParams,
     ParameterError,
     PopulationParams,
     RulesParams,
@@ -68,6 +70,7 @@ class Scenario:
     hyperscaler: HyperscalerParams = field(default_factory=HyperscalerParams)
     lab: LabParams = field(default_factory=LabParams)
     deals: DealTerms = field(default_factory=DealTerms)
+    offers: OfferParams = field(default_factory=OfferParams)
     contracts: ContractTerms = field(default_factory=ContractTerms)
     rules: RulesParams = field(default_factory=RulesParams)
     capital: CapitalParams = field(default_factory=CapitalParams)
@@ -316,10 +319,17 @@ def _check_consistency(s: Scenario, label: str) -> None:
             f"{label}: labs[].revenue: listed labs' revenue {listed_revenue:g} must be below "
             f"market.ai_revenue {s.market.ai_revenue:g} ($B per quarter)"
         )
+    if INDEPENDENT_INVESTOR in names:
+        raise ScenarioError(
+            f"{label}: hyperscalers[].name: {INDEPENDENT_INVESTOR!r} is reserved for independent "
+            "capital in [[agreements]]; choose another name"
+        )
     lab_names = {lab.name for lab in s.labs}
     for i, deal in enumerate(s.agreements):
-        if deal.investor not in names:
-            allowed = ", ".join(sorted(names)) or "none listed"
+        if deal.investor == INDEPENDENT_INVESTOR:
+            _check_independent(deal, f"{label}: agreements[{i}]")
+        elif deal.investor not in names:
+            allowed = ", ".join([*sorted(names), INDEPENDENT_INVESTOR])
             raise ScenarioError(
                 f"{label}: agreements[{i}].investor: unknown hyperscaler {deal.investor!r} (listed: {allowed})"
             )
@@ -346,6 +356,25 @@ def _check_preset_sections(data: Mapping[str, Any], label: str) -> None:
                 f"{label}: {key}: a rules preset holds only [rules] (and a description); put {where} "
                 "in a scenario file or set it with --set"
             )
+
+
+STRINGS = ("commitment", "exclusivity_quarters", "discount", "revenue_share")
+"""Terms of an agreement that tie the lab to its investor (independent capital carries none)."""
+
+
+def _check_independent(deal: AgreementSpec, where: str) -> None:
+    """Independent capital brings money and takes a stake; it attaches no strings."""
+    for term in STRINGS:
+        if getattr(deal, term):
+            raise ScenarioError(
+                f"{where}.{term}: investor {INDEPENDENT_INVESTOR!r} carries no strings: "
+                f"{term} must be 0, got {getattr(deal, term)!r}"
+            )
+    if deal.exclusivity_barred:
+        raise ScenarioError(
+            f"{where}.exclusivity_barred: investor {INDEPENDENT_INVESTOR!r} sells no compute: "
+            "it must be false"
+        )
 
 
 # ----------------------------------------------------------------------------------------- overrides

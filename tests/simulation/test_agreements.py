@@ -1,5 +1,7 @@
 """Named firms and agreements: listed revenue, captive providers, deals in place and signed later."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -184,3 +186,112 @@ def test_take_or_pay_is_not_charged_for_what_the_provider_could_not_deliver():
     # 20 $B are due: paid in full when Small can deliver, less what it failed to deliver otherwise.
     assert billed[0] == pytest.approx(20.0)
     assert 0.0 < billed[1] < 20.0 - 1.0
+
+
+# ------------------------------------------------------------------- counterfactual agreements
+def lab_inflows(model, kind):
+    ledger = model.tables()["ledger"]
+    rows = ledger[(ledger.payee == "Challenger") & (ledger.kind == kind)]
+    return rows.groupby("quarter").amount.sum()
+
+
+def test_independent_agreement_is_the_same_money_on_the_same_schedule_with_no_strings():
+    terms = {"lab": "Challenger", "quarter": 2, "amount": 8.0, "upfront": 2.0, "tranches": 3}
+    independent = market([AgreementSpec(investor="independent", stake=0.1, **terms)])
+    strategic = market([AgreementSpec(investor="Big", stake=0.1, tied=False, **terms)])
+    for model in (independent, strategic):
+        for _ in range(7):
+            model.step()
+    money = lab_inflows(independent, "independent_investment")
+    # 2 upfront in quarter 2, then 6 / 3 = 2 in each of quarters 3-5, nothing after.
+    assert money.to_dict() == pytest.approx({2: 2.0, 3: 2.0, 4: 2.0, 5: 2.0})
+    assert lab_inflows(strategic, "investment").to_dict() == pytest.approx(money.to_dict())
+    labs = independent.labs
+    # The stake goes to the independent investors (30% at the start, diluted by the 10%).
+    assert labs.independent_stake[1] == pytest.approx(0.3 * 0.9 + 0.1)
+    assert labs.independent_invested[1] == pytest.approx(8.0)
+    assert labs.stake[1].sum() == 0.0 and independent.providers.invested.sum() == 0.0
+    assert labs.commit_remaining[1].sum() == 0.0 and labs.tagged[1].sum() == 0.0
+    metrics = independent.datacollector.get_model_vars_dataframe()
+    assert metrics.independent_investment.iloc[2] >= 2.0
+    row = independent.tables()["deals"].query("investor == 'independent'").iloc[0]
+    assert (row.kind, row.origin, row.tranches, row.amount) == (
+        "independent_investment",
+        "named",
+        3,
+        8.0,
+    )
+
+
+def test_independent_agreement_carries_no_strings():
+    for term, value in (("commitment", 10.0), ("exclusivity_quarters", 4), ("revenue_share", 0.1)):
+        deal = AgreementSpec(investor="independent", lab="Frontier", **{term: value})
+        with pytest.raises(ScenarioError, match=rf"agreements\[0\]\.{term}: .*carries no strings"):
+            market([deal])
+
+
+def test_independent_is_a_reserved_name_and_listed_as_an_investor():
+    scenario = Scenario(hyperscalers=(HyperscalerSpec(name="independent"),))
+    with pytest.raises(ScenarioError, match="reserved for independent capital"):
+        load_scenario(scenario)
+    with pytest.raises(
+        ScenarioError, match=r"unknown hyperscaler 'Nobody' \(listed: .*independent"
+    ):
+        market([AgreementSpec(investor="Nobody", lab="Frontier")])
+
+
+@pytest.mark.parametrize(
+    ("terms", "expected"),
+    [
+        ({"amount": 4.0, "upfront": 4.0, "stake": 0.1, "tied": False}, {"stake": 0.1}),
+        ({"commitment": 12.0, "commitment_quarters": 6}, {"commit_remaining": 12.0}),
+        ({"exclusivity_quarters": 5}, {"exclusive_end": 2 + 5 + 1}),
+        ({"discount": 0.15}, {"discount": 0.15}),
+        ({"revenue_share": 0.1, "commitment_quarters": 6}, {"revenue_share": 0.1}),
+        ({"amount": 6.0, "upfront": 1.0, "tranches": 5, "tied": False}, {"pending": 5.0}),
+    ],
+)
+def test_an_agreement_may_carry_any_single_term(terms, expected):
+    model = market([AgreementSpec(investor="Small", lab="Challenger", quarter=2, **terms)])
+    model.step()
+    model.step()
+    labs = model.labs
+    names = ("stake", "commit_remaining", "exclusive_end", "discount", "revenue_share", "pending")
+    for name in names:
+        assert getattr(labs, name)[1, 1] == pytest.approx(expected.get(name, 0.0)), name
+
+
+ARMS = (
+    "amazon-openai-50b-independent",
+    "amazon-openai-50b-stake",
+    "amazon-openai-50b",
+    "amazon-openai-50b-exclusivity",
+    "amazon-openai-50b-all-strings",
+)
+"""The deal decomposition's arms after 'no deal' (calibrated-2025), each adding terms to the one before."""
+
+
+def test_decomposition_arms_hold_the_money_fixed_and_add_one_group_of_terms_each():
+    base = load_scenario("calibrated-2025").agreements
+    deals = []
+    for name in ARMS:
+        scenario = load_scenario(name)
+        assert scenario.agreements[: len(base)] == base  # calibrated-2025 plus one agreement
+        (deal,) = scenario.agreements[len(base) :]
+        assert (deal.lab, deal.quarter, deal.amount, deal.upfront, deal.tranches, deal.stake) == (
+            "OpenAI",
+            1,
+            50.0,
+            15.0,
+            8,
+            0.06,
+        )
+        deals.append(deal)
+    independent, stake, commitment, exclusivity, everything = deals
+    assert independent.investor == "independent" and {d.investor for d in deals[1:]} == {"AWS"}
+    assert stake.commitment == 0.0 and not stake.tied
+    assert (
+        commitment.commitment == 100.0 and commitment.tied and commitment.exclusivity_quarters == 0
+    )
+    assert exclusivity == replace(commitment, exclusivity_quarters=24)
+    assert everything == replace(exclusivity, discount=0.1, revenue_share=0.2)
