@@ -24,6 +24,7 @@ from computemarket.simulation.parameters import (
     CapitalParams,
     ContractTerms,
     DealTerms,
+    DemandParams,
     EntryParams,
     HyperscalerParams,
     HyperscalerSpec,
@@ -32,6 +33,7 @@ from computemarket.simulation.parameters import (
     MarketParams,
     PopulationParams,
     RulesParams,
+    SupplyParams,
 )
 
 SCENARIO_PACKAGE = "computemarket.simulation.scenarios"
@@ -67,6 +69,8 @@ class Scenario:
     capital: CapitalParams = field(default_factory=CapitalParams)
     entry: EntryParams = field(default_factory=EntryParams)
     population: PopulationParams = field(default_factory=PopulationParams)
+    supply: SupplyParams = field(default_factory=SupplyParams)
+    demand: DemandParams = field(default_factory=DemandParams)
     hyperscalers: tuple[HyperscalerSpec, ...] = ()
     labs: tuple[LabSpec, ...] = ()
     agreements: tuple[AgreementSpec, ...] = ()
