@@ -18,6 +18,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+LABS_SHORT_OF_CASH: Mapping[str, Any] = MappingProxyType(
+    {"lab.training_revenue_share_mature": 0.6, "demand.cost_pass_through": 1.0}
+)
+"""Overrides of the lessons about deals: labs that do not mature (they keep spending 60% of revenue
+on training) and pass cheaper compute on to their users keep burning cash, so they keep raising and
+taking deals. With the defaults labs turn profitable after a few years and raise little."""
+_SHORT_OF_CASH_TEXT = (
+    " The labs of this lesson keep spending 60% of their revenue on training and pass cheaper "
+    "compute on to their users, so they keep running short of cash and taking deals."
+)
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -108,21 +119,22 @@ LESSONS: tuple[Lesson, ...] = (
             "a 5% egress fee. Labs compare clouds on price *including* that cost, so the higher it "
             "is, the more a lab stays where it is even when another cloud is cheaper: it is locked "
             "in. Deals add lock-in by contract: compute commitments (take-or-pay) and exclusivity."
+            + _SHORT_OF_CASH_TEXT
         ),
         scenario="classroom",
         rules="laissez-faire",
-        overrides={"rules.switching_cost": 0.0},
+        overrides={"rules.switching_cost": 0.0, **LABS_SHORT_OF_CASH},
         seed=1,
         watch=(
-            "With free switching labs move about 20% of their compute between clouds each year "
-            "(switching rate), and each buys about a third of its compute away from its main "
-            "cloud (largest-provider share about two thirds).",
+            "With free switching labs move about 30% of their compute between clouds each year "
+            "(switching rate), and each buys over a quarter of its compute away from its main "
+            "cloud (largest-provider share about 70%).",
             "Locked-in spend, the part bought under a commitment or exclusivity, is about 45%: "
             "switching costs do not change it, deal terms do.",
         ),
         try_next=(
             "Set **Switching cost** to 0.5 (the market restarts; the dashed lines keep the run "
-            "you had): switching falls by half, to about 10% a year, and each lab buys about 90% "
+            "you had): switching falls to a quarter, about 7% a year, and each lab buys over 95% "
             "of its compute from one cloud.",
             "Set **Exclusivity** to 0 quarters: the locked-in share falls to about 10%.",
         ),
@@ -138,15 +150,15 @@ LESSONS: tuple[Lesson, ...] = (
             "money and records when it comes back. The **round-trip ratio** is the share of all "
             "investment that has come back as the investor's own revenue; the **round-tripped "
             "share of AI revenue** is the part of the clouds' AI revenue that is their own money "
-            "returning."
+            "returning." + _SHORT_OF_CASH_TEXT
         ),
         scenario="classroom",
         rules="laissez-faire",
-        overrides={"deals.commitment_multiple": 2.8},
+        overrides={"deals.commitment_multiple": 2.8, **LABS_SHORT_OF_CASH},
         seed=1,
         watch=(
-            "The first deals come after two years, when labs run short of cash: lines appear in "
-            "the deal network, solid while a commitment runs.",
+            "The first deals come in the second year, when labs run short of cash: lines appear "
+            "in the deal network, solid while a commitment runs.",
             "In the money flows of the last year each cloud's investment enters the labs on the "
             "left and its compute revenue leaves on the right, hatched where it is the cloud's "
             "own money coming back.",
@@ -157,7 +169,7 @@ LESSONS: tuple[Lesson, ...] = (
             "Set **Commitment multiple** to 0 (equity without strings): the round-trip ratio "
             "stays at zero.",
             "Set it to 12: the commitments outgrow the labs' business, more labs fail, and the "
-            "model-market HHI rises by half.",
+            "model-market HHI more than doubles.",
         ),
     ),
     Lesson(
@@ -172,22 +184,22 @@ LESSONS: tuple[Lesson, ...] = (
             "(acquisitions that push HHI over 1,800 blocked). This lesson uses the larger baseline "
             "market: four clouds and a neocloud, twenty labs of which two in-house. Run each regime "
             "for the same ten years with the same seed: when the market restarts, the dashed "
-            "lines keep the previous run."
+            "lines keep the previous run." + _SHORT_OF_CASH_TEXT
         ),
         scenario="baseline",
         rules="laissez-faire",
-        overrides={},
+        overrides=LABS_SHORT_OF_CASH,
         seed=1,
         watch=(
             "Laissez-faire: after ten years close to 60% of the labs' compute spend is locked in, "
             "and almost all the clouds' investment has come back as revenue.",
             "no-tied-investment: the round-trip ratio stays at zero; exclusivity still locks "
             "spend in.",
-            "no-exclusivity: the locked-in share falls to about a third of its laissez-faire "
+            "no-exclusivity: the locked-in share falls to about a quarter of its laissez-faire "
             "level.",
             "structural-separation: nothing is locked in, but labs lose their main source of "
-            "capital: after ten years only a third as many labs are active as under "
-            "laissez-faire, and the model-market HHI triples. Rules trade one harm for another.",
+            "capital: after ten years only about half as many labs are active as under "
+            "laissez-faire, and the model-market HHI doubles. Rules trade one harm for another.",
         ),
         try_next=(
             "Compare *eu-data-act* with *laissez-faire*: the ban on switching charges starts in "

@@ -99,9 +99,10 @@ def test_concentration_crosses_1800_within_five_years_in_nine_of_ten_seeds():
 def test_switching_costs_lower_switching_and_raise_single_provider_dependence():
     free = metrics("lock-in", years=10)
     costly = metrics("lock-in", years=10, **{"rules.switching_cost": 0.5})
-    assert 0.15 < np.mean(free["switching_rate"][1:]) < 0.3
-    assert np.mean(costly["switching_rate"][1:]) < 0.55 * np.mean(free["switching_rate"][1:])
-    assert np.mean(free["max_provider_share"][1:]) < 0.8 < np.mean(costly["max_provider_share"][1:])
+    assert 0.2 < np.mean(free["switching_rate"][1:]) < 0.4
+    assert np.mean(costly["switching_rate"][1:]) < 0.3 * np.mean(free["switching_rate"][1:])
+    assert np.mean(free["max_provider_share"][1:]) < 0.8
+    assert np.mean(costly["max_provider_share"][1:]) > 0.95
     no_exclusivity = metrics("lock-in", years=10, **{"deals.exclusivity_quarters": 0})
     assert np.mean(no_exclusivity["locked_share"][1:]) < 0.5 * np.mean(free["locked_share"][1:])
 
@@ -110,12 +111,13 @@ def test_circular_deals_come_back_through_the_window():
     tied = metrics("circular-deals", years=10)
     assert tied["roundtrip_ratio"][-1] > 0.9
     assert 0.1 < tied["circular_revenue_share"][-1] < 0.4
-    assert (tied["hyperscaler_investment"][:8] == 0).all()  # no deal in the first two years
+    assert (tied["hyperscaler_investment"][:5] == 0).all()  # no deal in the first year
+    assert (tied["hyperscaler_investment"][5:9] > 0).any()  # the first ones in the second
     untied = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 0.0})
     assert (untied["roundtrip_ratio"] == 0).all()
     heavy = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 12.0})
     assert heavy["active_labs"][-1] < tied["active_labs"][-1]
-    assert heavy["model_hhi"][-1] > 1.4 * tied["model_hhi"][-1]
+    assert heavy["model_hhi"][-1] > 2 * tied["model_hhi"][-1]
 
 
 def test_the_rules_compared():
@@ -124,8 +126,8 @@ def test_the_rules_compared():
     untied = metrics("rules", years=10, rules="no-tied-investment")
     assert (untied["roundtrip_ratio"] == 0).all() and untied["locked_share"][-1] > 0.3
     open_deals = metrics("rules", years=10, rules="no-exclusivity")
-    assert open_deals["locked_share"][-1] < 0.45 * free["locked_share"][-1]
+    assert open_deals["locked_share"][-1] < 0.3 * free["locked_share"][-1]
     separated = metrics("rules", years=10, rules="structural-separation")
     assert (separated["locked_share"] == 0).all()
-    assert separated["active_labs"][-1] < 0.5 * free["active_labs"][-1]
-    assert separated["model_hhi"][-1] > 2.5 * free["model_hhi"][-1]
+    assert separated["active_labs"][-1] < 0.6 * free["active_labs"][-1]
+    assert separated["model_hhi"][-1] > 2 * free["model_hhi"][-1]
