@@ -190,8 +190,8 @@ class Hyperscaler(MarketAgent):
 
     @property
     def capacity_gw(self) -> float:
-        """Installed AI capacity, GW."""
-        return float(self.state.providers.capacity[self.index])
+        """Installed AI capacity, GW (physical; its compute is ``providers.capacity``, in eGW)."""
+        return float(self.state.providers.power_gw[self.index])
 
     @property
     def alive(self) -> bool:
@@ -267,25 +267,38 @@ class Hyperscaler(MarketAgent):
         return float(self.state.providers.losses[self.index])
 
     # --------------------------------------------------------------------------------- behaviour
-    def finance(self, contracted_revenue: float, backlog_gw: float) -> None:
-        """The quarter's finance: operating flows, debt, demand forecast, capacity orders, capex.
+    def plan_capacity(self, backlog_gw: float) -> float:
+        """Update the demand forecast and return the GW the provider wants to order this quarter.
+
+        Args:
+            backlog_gw: eGW it is contracted or committed to supply in the quarter an order placed
+                now arrives (:func:`computemarket.simulation.contracts.backlog_gws`).
+
+        Returns:
+            GW to order, before the supply curve's rationing
+            (:func:`computemarket.simulation.supply.allot_additions`) and financing.
+        """
+        self._update_forecast()
+        return self._capacity_gap(backlog_gw)
+
+    def finance(self, contracted_revenue: float, allotted_gw: float) -> None:
+        """The quarter's finance: operating flows, debt, capacity orders, capex, repayment.
 
         Args:
             contracted_revenue: $B the provider is still owed under contracts and commitments
                 (:func:`computemarket.simulation.contracts.contracted_revenues`).
-            backlog_gw: GW it is contracted or committed to supply in the quarter an order placed
-                now arrives (:func:`computemarket.simulation.contracts.backlog_gws`).
+            allotted_gw: GW it may order this quarter: what it planned
+                (:meth:`plan_capacity`) within its share of the supply curve.
         """
         operating_cost, cash_flow = self._operating_flows()
         ceiling = self.debt_ceiling(cash_flow, contracted_revenue)
         self.debt_room = max(0.0, ceiling - float(self.state.providers.debt[self.index]))
-        self._update_forecast()
         reserve = operating_cost  # keep a quarter of operating cost in hand
-        order_gw = self._order_capacity(self._capacity_gap(backlog_gw), reserve)
+        order_gw = self._order_capacity(allotted_gw, reserve)
         if order_gw > 0:
             # The new hardware is collateral too.
             hp = self.state.params.hyperscaler
-            ceiling += hp.asset_financing * order_gw * hp.capex_per_gw
+            ceiling += hp.asset_financing * order_gw * self._order_capex_per_gw()
             self.debt_room = max(0.0, ceiling - float(self.state.providers.debt[self.index]))
         borrowed = self._pay_capex(reserve)
         if borrowed == 0:
@@ -304,7 +317,7 @@ class Hyperscaler(MarketAgent):
         ledger.book(EXTERNAL, acct, non_ai, "non_ai_revenue")
         ledger.book(acct, EXTERNAL, non_ai * (1.0 - hp.non_ai_margin), "non_ai_cost")
         ledger.book(EXTERNAL, acct, float(p.other_cash_flow[i]), "other_business")
-        operating_cost = hp.operating_cost_per_gw * float(p.capacity[i])
+        operating_cost = hp.operating_cost_per_gw * float(p.power_gw[i])
         ledger.book(acct, EXTERNAL, operating_cost, "ai_operating_cost")
         ledger.book(acct, EXTERNAL, float(p.debt[i]) * float(p.interest_rate[i]) / 4.0, "interest")
         ai_margin = float(p.ai_revenue[i]) - operating_cost
@@ -324,12 +337,21 @@ class Hyperscaler(MarketAgent):
             + hp.asset_financing * self.hardware_value()
         )
 
+    def _order_capex_per_gw(self) -> float:
+        """Capex per GW of an order placed this quarter (its vintage, congestion premium included)."""
+        market = self.state.market
+        column = (
+            market.quarter + market.life_quarters + self.state.params.hyperscaler.build_lag_quarters
+        )
+        return float(market.vintage_capex[column])
+
     def _order_capacity(self, gap_gw: float, reserve: float) -> float:
         """Order what the capacity gap calls for, within what can be financed; return the GW ordered.
 
         An order is affordable if cash, debt room and asset-backed lending (``asset_financing`` of
         the new hardware) cover it on top of the capex already committed for earlier orders.
-        Capex is paid over the build: this quarter and the ``build_lag_quarters - 1`` after it.
+        Capex, at the vintage's price per GW, is paid over the build: this quarter and the
+        ``build_lag_quarters - 1`` after it.
         """
         st, p, i = self.state, self.state.providers, self.index
         hp, market = st.params.hyperscaler, st.market
@@ -345,13 +367,14 @@ class Hyperscaler(MarketAgent):
             - float(p.other_capex[i])
             - own_share * committed,
         )
+        capex_per_gw = self._order_capex_per_gw()
         order_gw = gap_gw
         if own_share > 0:
-            order_gw = min(order_gw, affordable / (hp.capex_per_gw * own_share))
+            order_gw = min(order_gw, affordable / (capex_per_gw * own_share))
         if order_gw > 0:
             p.arrivals[i, t_col + lag] += order_gw
             spread = max(lag, 1)
-            p.capex_due[i, t_col : t_col + spread] += order_gw * hp.capex_per_gw / spread
+            p.capex_due[i, t_col : t_col + spread] += order_gw * capex_per_gw / spread
         return order_gw
 
     def _pay_capex(self, reserve: float) -> float:
@@ -384,15 +407,15 @@ class Hyperscaler(MarketAgent):
         """Collateral value of the provider's AI hardware, $B.
 
         Installed capacity at its straight-line depreciated value over the hardware life, plus
-        capacity on order at cost.
+        capacity on order at cost (each vintage at its own capex per GW).
         """
         st, p, i = self.state, self.state.providers, self.index
         life, t_col = st.market.life_quarters, st.market.quarter + st.market.life_quarters
+        cost = p.arrivals[i] * st.market.vintage_capex
         # Columns t_col - life + 1 .. t_col hold capacity aged life - 1 .. 0 quarters.
-        installed = p.arrivals[i, t_col - life + 1 : t_col + 1]
+        installed = cost[t_col - life + 1 : t_col + 1]
         remaining = np.arange(1, life + 1) / life
-        on_order = float(p.arrivals[i, t_col + 1 :].sum())
-        return st.params.hyperscaler.capex_per_gw * (float(installed @ remaining) + on_order)
+        return float(installed @ remaining) + float(cost[t_col + 1 :].sum())
 
     def _borrow(self, amount: float) -> None:
         if amount > 0:
@@ -424,7 +447,11 @@ class Hyperscaler(MarketAgent):
         p.demand_level[i] = (1 - alpha) * level + alpha * observed
 
     def _capacity_gap(self, backlog_gw: float) -> float:
-        """GW to order now so that capacity meets forecast demand and backlog when it arrives."""
+        """GW to order now so that capacity meets forecast demand and backlog when it arrives.
+
+        Demand, backlog and capacity are compute (eGW); the gap is turned into GW of the vintage
+        that would arrive.
+        """
         p, i, market = self.state.providers, self.index, self.state.market
         hp = self.state.params.hyperscaler
         lag = hp.build_lag_quarters
@@ -434,10 +461,11 @@ class Hyperscaler(MarketAgent):
         if p.markup[i] <= hp.min_markup:
             forecast = 0.0  # prices at cost: build only for contracted demand, not on speculation
         needed = max(forecast, backlog_gw) / hp.target_utilization
-        # Capacity still installed at t + lag: arrivals from t + lag - life + 1 to t + lag.
+        # Compute still installed at t + lag: arrivals from t + lag - life + 1 to t + lag.
         t_col = market.quarter + lag + market.life_quarters
-        future = float(p.arrivals[i, t_col - market.life_quarters + 1 : t_col + 1].sum())
-        return max(0.0, needed - future)
+        window = slice(t_col - market.life_quarters + 1, t_col + 1)
+        future = float(p.arrivals[i, window] @ market.vintage_compute[window])
+        return max(0.0, needed - future) / float(market.vintage_compute[t_col])
 
     @property
     def strategic_budget(self) -> float:

@@ -195,8 +195,26 @@ def inertial_shares(previous: np.ndarray, target: np.ndarray, inertia: float) ->
     return inertia * previous + (1.0 - inertia) * target
 
 
+def training_revenue_shares(age_years: np.ndarray, params: LabParams) -> np.ndarray:
+    """Share of revenue each lab spends on training: it falls as the lab matures.
+
+    ``tau(a) = tau_mature + (tau_0 - tau_mature) exp(-a / training_maturity_years)``, ``a`` the
+    lab's age in years (since the start for labs present at the start).
+
+    Args:
+        age_years: Age of each lab, years.
+        params: The scenario's :class:`~computemarket.simulation.parameters.LabParams`.
+    """
+    young, mature = params.training_revenue_share, params.training_revenue_share_mature
+    return mature + (young - mature) * np.exp(-age_years / params.training_maturity_years)
+
+
 def training_budget(
-    cash: np.ndarray, burn: np.ndarray, revenue: np.ndarray, params: LabParams
+    cash: np.ndarray,
+    burn: np.ndarray,
+    revenue: np.ndarray,
+    revenue_share: np.ndarray,
+    params: LabParams,
 ) -> np.ndarray:
     """Quarterly training spend: a share of cash above the runway reserve plus a share of revenue.
 
@@ -207,6 +225,8 @@ def training_budget(
         cash: Cash of each lab, $B.
         burn: Quarterly cash burn of each lab, $B.
         revenue: Quarterly revenue of each lab, $B.
+        revenue_share: Share of revenue each lab spends on training
+            (:func:`training_revenue_shares`).
         params: The scenario's :class:`~computemarket.simulation.parameters.LabParams`.
 
     Returns:
@@ -215,7 +235,7 @@ def training_budget(
     reserve = params.runway_quarters * burn
     spare = np.maximum(cash - reserve, 0.0)
     funded = np.clip(np.divide(cash, reserve, out=np.ones_like(cash), where=reserve > 0), 0.0, 1.0)
-    return params.training_budget_share * spare + params.training_revenue_share * revenue * funded
+    return params.training_budget_share * spare + revenue_share * revenue * funded
 
 
 def lab_valuation(revenue: np.ndarray | float, params: LabParams) -> np.ndarray | float:

@@ -18,6 +18,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+LABS_SHORT_OF_CASH: Mapping[str, Any] = MappingProxyType(
+    {"lab.training_revenue_share_mature": 0.6, "demand.cost_pass_through": 1.0}
+)
+"""Overrides of the lessons about deals: labs that do not mature (they keep spending 60% of revenue
+on training) and pass cheaper compute on to their users keep burning cash, so they keep raising and
+taking deals. With the defaults labs turn profitable after a few years and raise little."""
+_SHORT_OF_CASH_TEXT = (
+    " The labs of this lesson keep spending 60% of their revenue on training and pass cheaper "
+    "compute on to their users, so they keep running short of cash and taking deals."
+)
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -113,10 +124,11 @@ LESSONS: tuple[Lesson, ...] = (
             "a 5% egress fee. Labs compare clouds on price *including* that cost, so the higher it "
             "is, the more a lab stays where it is even when another cloud is cheaper: it is locked "
             "in. Deals add lock-in by contract: compute commitments (take-or-pay) and exclusivity."
+            + _SHORT_OF_CASH_TEXT
         ),
         scenario="classroom",
         rules="laissez-faire",
-        overrides={"rules.switching_cost": 0.0},
+        overrides={"rules.switching_cost": 0.0, **LABS_SHORT_OF_CASH},
         seed=1,
         watch=(
             "With free switching labs move about 12% of their compute between clouds each year "
@@ -147,11 +159,11 @@ LESSONS: tuple[Lesson, ...] = (
             "money and records when it comes back. The **round-trip ratio** is the share of all "
             "investment that has come back as the investor's own revenue; the **round-tripped "
             "share of AI revenue** is the part of the clouds' AI revenue that is their own money "
-            "returning."
+            "returning." + _SHORT_OF_CASH_TEXT
         ),
         scenario="classroom",
         rules="laissez-faire",
-        overrides={"deals.commitment_multiple": 2.8},
+        overrides={"deals.commitment_multiple": 2.8, **LABS_SHORT_OF_CASH},
         seed=1,
         watch=(
             "The first deal comes after almost three years (quarter 11), when a lab runs short "
@@ -185,11 +197,11 @@ LESSONS: tuple[Lesson, ...] = (
             "(acquisitions that push HHI over 1,800 blocked). This lesson uses the larger baseline "
             "market: four clouds and a neocloud, twenty labs of which two in-house. Run each regime "
             "for the same ten years with the same seed: when the market restarts, the dashed "
-            "lines keep the previous run."
+            "lines keep the previous run." + _SHORT_OF_CASH_TEXT
         ),
         scenario="baseline",
         rules="laissez-faire",
-        overrides={},
+        overrides=LABS_SHORT_OF_CASH,
         seed=1,
         watch=(
             "Laissez-faire: after ten years about 10% of the labs' compute spend is locked in, "

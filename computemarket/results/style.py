@@ -116,14 +116,31 @@ METRICS: dict[str, MetricStyle] = {
     "circular_revenue_share": MetricStyle(
         "round-tripped revenue", "% of AI compute revenue", 100, bounds=UNIT
     ),
-    "utilization": MetricStyle("utilization", "% of installed GW", 100, bounds=UNIT),
-    "unmet_share": MetricStyle("unmet demand", "% of GW needed", 100, bounds=UNIT),
+    "utilization": MetricStyle("utilization", "% of compute capacity", 100, bounds=UNIT),
+    "unmet_share": MetricStyle("unmet demand", "% of compute needed", 100, bounds=UNIT),
+    "inference_share": MetricStyle(
+        "inference share of compute", "% of compute served to labs", 100, bounds=UNIT
+    ),
     "written_off": MetricStyle("written off", "$B per quarter", bounds=NON_NEGATIVE),
     "ledger_imbalance": MetricStyle("largest ledger imbalance", "$B", bounds=NON_NEGATIVE),
-    "ai_market": MetricStyle("end-user AI spending", "$B per quarter", bounds=NON_NEGATIVE),
+    "ai_market": MetricStyle(
+        "end-user AI spending demanded", "$B per quarter", bounds=NON_NEGATIVE
+    ),
+    "end_user_spend": MetricStyle("end-user AI spending", "$B per quarter", bounds=NON_NEGATIVE),
+    "adoption_trend": MetricStyle(
+        "adoption trend of AI spending", "$B per quarter", bounds=NON_NEGATIVE
+    ),
+    "consumer_surplus": MetricStyle("consumer surplus vs the reference path", "$B per quarter"),
     "outside_share": MetricStyle("outside option's share", "% of AI spending", 100, bounds=UNIT),
     "capacity_gw": MetricStyle("installed AI capacity", "GW", bounds=NON_NEGATIVE),
     "capex": MetricStyle("capex", "$B per quarter", bounds=NON_NEGATIVE),
+    "compute_price_index": MetricStyle(
+        "price of a unit of compute", "index, start = 1", bounds=NON_NEGATIVE
+    ),
+    "compute_per_gw": MetricStyle("compute per GW", "eGW per GW, start = 1", bounds=NON_NEGATIVE),
+    "supply_pressure": MetricStyle(
+        "pressure on the supply curve", "% of the GW that can arrive", 100, bounds=UNIT
+    ),
     "hyperscaler_investment": MetricStyle(
         "hyperscaler investment in labs", "$B per quarter", bounds=NON_NEGATIVE
     ),

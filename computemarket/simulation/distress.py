@@ -168,7 +168,8 @@ def fail_provider(state: State, h: int) -> None:
     p.alive[h] = False
     p.arrivals[h] = 0.0
     p.capex_due[h] = 0.0
-    p.capacity[h] = p.served[h] = p.capex[h] = p.ai_revenue[h] = p.other_capex[h] = 0.0
+    p.capacity[h] = p.power_gw[h] = p.served[h] = p.capex[h] = p.ai_revenue[h] = 0.0
+    p.other_capex[h] = 0.0
     end_relationships(labs, np.arange(len(labs)), h)
     labs.allocation[:, h] = 0.0
     labs.owner[labs.owner == h] = -1

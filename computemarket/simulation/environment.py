@@ -1,7 +1,9 @@
-"""Environment (docs/model.md §7.1): end-user AI spending, technology, other businesses, capital, rules.
+"""Environment (docs/model.md §7.1): the adoption trend, technology, other businesses, capital, rules.
 
 Everything here is exogenous to the agents' decisions except investor sentiment, which failures
-lower (see :func:`computemarket.simulation.distress.exit_lab`) and which recovers here.
+lower (see :func:`computemarket.simulation.distress.exit_lab`) and which recovers here. End-user
+spending moves around the adoption trend with prices and quality
+(:func:`computemarket.simulation.demand.end_user_demand`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def calendar_year(market: MarketParams, quarter: int) -> float:
 
 
 def ai_revenue_growth(market: MarketParams, years: float) -> float:
-    """Annual growth of end-user AI spending after ``years``: decaying to the long-run rate.
+    """Annual growth of the adoption trend after ``years``: decaying to the long-run rate.
 
     ``g(y) = g_L + (g_0 - g_L) exp(-y / growth_decay_years)``, or the shock's growth once a demand
     shock has hit.
@@ -40,19 +42,20 @@ def ai_revenue_growth(market: MarketParams, years: float) -> float:
 def advance_environment(state: State) -> None:
     """Move the exogenous environment to the state's (new) quarter.
 
-    Updates end-user AI spending, effective compute per GW, inference intensity, the providers'
-    non-AI revenue, other cash flow and other capex, the cloud fringe, investor sentiment and the
-    independent capital pool, and the egress fee the rules allow.
+    Updates the adoption trend (and end-user spending at last quarter's prices and quality, until
+    :func:`~computemarket.simulation.demand.end_user_demand` sees this quarter's), algorithmic
+    efficiency of training, the providers' non-AI revenue, other cash flow and other capex, the
+    cloud fringe, investor sentiment and the independent capital pool, and the egress fee the
+    rules allow.
     """
     m, rules, cap = state.params.market, state.params.rules, state.params.capital
     market, p = state.market, state.providers
     years = market.quarter / 4
     market.growth = ai_revenue_growth(m, years)
-    market.ai_market *= (1.0 + market.growth) ** 0.25
-    market.compute_efficiency = (
-        2.0 ** (years / m.hardware_doubling_years) * m.algorithmic_gain**years
-    )
-    market.inference_intensity = m.inference_gw_per_revenue / m.inference_efficiency_gain**years
+    market.adoption_trend *= (1.0 + market.growth) ** 0.25
+    market.ai_market = market.adoption_trend * market.demand_factor
+    # Hardware gains are in the compute unit (eGW, by vintage); algorithms multiply training.
+    market.compute_efficiency = m.algorithmic_gain**years
     quarterly = (1.0 + m.non_ai_cloud_growth) ** 0.25
     p.non_ai_revenue *= quarterly
     p.other_cash_flow *= quarterly

@@ -16,17 +16,26 @@ import numpy as np
 from computemarket.agents.lab import effective_cost, target_shares, training_budget
 from computemarket.simulation.clearing import clear_market, clearing_input
 from computemarket.simulation.contracts import commitment_due
-from computemarket.simulation.demand import lab_demand
+from computemarket.simulation.demand import (
+    inclusive_value,
+    lab_demand,
+    outside_utility,
+    training_shares,
+)
 from computemarket.simulation.entry import productivity_draws
 from computemarket.simulation.ledger import EXTERNAL, Ledger
 from computemarket.simulation.scenario import Scenario
 from computemarket.simulation.state import LabState, MarketState, State, provider_state
 from computemarket.simulation.supply import (
+    additions_cap_gw,
     arrival_columns,
+    initial_fleet_quarters,
     pair_prices,
     reference_price,
     unit_cost,
     update_capacity,
+    vintage_capex,
+    vintage_compute,
 )
 
 
@@ -51,6 +60,9 @@ def initial_state(scenario: Scenario, years: int) -> State:
     )
     n_providers = scenario.population.hyperscalers
     columns = arrival_columns(life, 4 * years, hp.build_lag_quarters)
+    market.adoption_trend = m.ai_revenue
+    market.vintage_compute = vintage_compute(columns, life, scenario.supply)
+    market.vintage_capex = vintage_capex(columns, life, hp.capex_per_gw, scenario.supply)
     return State(
         params=scenario,
         market=market,
@@ -110,12 +122,11 @@ def build_providers(state: State, rng: np.random.Generator) -> None:
     """Fill the provider arrays, open their accounts and book their opening cash.
 
     Each fleet is spread evenly over the past half hardware life; orders already in flight arrive
-    over the build lag, growing with ``market.ai_revenue_growth``.
+    over the build lag (:func:`book_orders_in_flight`).
     """
-    s, hp, p, market = state.params, state.params.hyperscaler, state.providers, state.market
+    hp, p, market = state.params.hyperscaler, state.providers, state.market
     life = market.life_quarters
-    young = max(1, life // 2)  # the initial fleet is spread over the last half-life
-    growth = (1.0 + s.market.ai_revenue_growth) ** 0.25
+    young = initial_fleet_quarters(life)
     for i, spec in enumerate(provider_specs(state, rng)):
         p.account[i] = state.ledger.open_account()
         state.provider_names.append(spec["name"])
@@ -130,12 +141,34 @@ def build_providers(state: State, rng: np.random.Generator) -> None:
         default_markup = hp.neocloud_markup if spec["neocloud"] else hp.initial_markup
         markup = spec.get("markup", -1.0)
         p.markup[i] = default_markup if markup < 0 else markup
-        cap = spec["capacity_gw"]
-        p.arrivals[i, life - young + 1 : life + 1] = cap / young
-        # Orders already in flight when the run starts, growing with AI demand.
-        for k in range(1, hp.build_lag_quarters + 1):
-            p.arrivals[i, life + k] = cap * (growth**k - growth ** (k - 1))
-    update_capacity(market, p)
+        p.arrivals[i, life - young + 1 : life + 1] = spec["capacity_gw"] / young
+    book_orders_in_flight(state)
+    update_capacity(state)
+    market.initial_price = reference_price(p, market.unit_cost)
+
+
+def book_orders_in_flight(state: State) -> None:
+    """Orders placed before the start: their arrivals over the build lag and the capex still due.
+
+    Each provider's capacity grows at ``supply.pipeline_growth`` over the build lag: quarter ``k``
+    (1..lag) brings ``C ((1 + g)^(k/4) - (1 + g)^((k-1)/4))`` GW, scaled down pro rata where all
+    providers together exceed the supply curve's GW for that quarter. An order arriving in
+    quarter ``k`` was paid evenly over the ``lag`` quarters before it, at its vintage's capex per
+    GW: the instalments of quarters 1..k-1 are still due (earlier ones were paid before the start).
+    """
+    p, market, params = state.providers, state.market, state.params
+    life, lag = market.life_quarters, params.hyperscaler.build_lag_quarters
+    installed = p.arrivals[:, life - initial_fleet_quarters(life) + 1 : life + 1].sum(axis=1)
+    growth = (1.0 + params.supply.pipeline_growth) ** 0.25
+    for k in range(1, lag + 1):
+        column = life + k
+        orders = installed * (growth**k - growth ** (k - 1))
+        total = float(orders.sum())
+        cap = additions_cap_gw(state, k)
+        p.arrivals[:, column] = orders * (min(1.0, cap / total) if total > 0 else 0.0)
+        instalment = p.arrivals[:, column] * market.vintage_capex[column] / lag
+        for quarter in range(max(1, k - lag), k):
+            p.capex_due[:, life + quarter] += instalment
 
 
 def build_labs(state: State, rng: np.random.Generator) -> np.ndarray:
@@ -225,7 +258,11 @@ def start_market(state: State, initial_revenue: np.ndarray, rng: np.random.Gener
         state.params.lab.fixed_opex, state.params.lab.initial_burn_share * labs.potential_revenue
     )
     budget = training_budget(
-        state.ledger.cash[labs.account], labs.burn, labs.potential_revenue, state.params.lab
+        state.ledger.cash[labs.account],
+        labs.burn,
+        labs.potential_revenue,
+        training_shares(state),
+        state.params.lab,
     )
     training_gw = budget / reference_price(p, market.unit_cost)
     # Scale the stock so that the initial training flow just replaces obsolescence.
@@ -236,8 +273,11 @@ def start_market(state: State, initial_revenue: np.ndarray, rng: np.random.Gener
     if market.outside_share > 0:
         lab_mass = np.exp(m.quality_weight * (quality - quality.max())).sum()
         odds = market.outside_share / (1.0 - market.outside_share)
-        outside_utility = math.log(odds * lab_mass)
-        market.outside_gap = -outside_utility / m.quality_weight if m.quality_weight > 0 else 0.0
+        outside_level = math.log(odds * lab_mass)
+        market.outside_gap = -outside_level / m.quality_weight if m.quality_weight > 0 else 0.0
+    market.initial_inclusive_value = market.inclusive_value = inclusive_value(
+        quality, outside_utility(state, float(quality.max())), m.quality_weight
+    )
     lab_demand(state, update_shares=False)
     weights = labs.allocation / labs.allocation.sum(axis=1, keepdims=True)
     labs.allocation[:] = weights * labs.need[:, None]

@@ -11,6 +11,8 @@ concentrated market is presumed to harm competition.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -190,3 +192,51 @@ def model_market_firms(
     owners = np.asarray(owner)[active]
     firm = np.where(owners >= 0, owners, n_providers + active)
     return np.asarray(revenue)[active], firm
+
+
+def consumer_surplus_change(
+    trend_spend: float,
+    price_ratio: float,
+    quality_gain: float,
+    price_elasticity: float,
+    quality_elasticity: float,
+) -> float:
+    """End users' surplus relative to the reference path, $B per period (docs/model.md §8).
+
+    Demand for AI services is ``Q = A p^eps`` with ``A`` scaled by ``exp(alpha dIV)``, so spending
+    at the reference price is ``D_ref = T exp(alpha dIV)`` and at price ``p`` it is
+    ``D = D_ref r^(1 + eps)``, ``r = p / p_ref``. Two parts:
+
+    - price, the area under the demand curve between ``p`` and ``p_ref``:
+      ``(D_ref - D) / (1 + eps)`` (``D_ref ln(1 / r)`` when ``eps = -1``);
+    - quality, a lower bound: users' willingness to pay for each unit rises by the factor
+      ``exp(alpha dIV / |eps|)`` that shifts demand by ``exp(alpha dIV)``, counted on the units
+      bought: ``D (exp(alpha dIV / |eps|) - 1)``.
+
+    With ``|eps| < 1`` the level of surplus is unbounded, so only this difference is defined.
+
+    Args:
+        trend_spend: Spending on the adoption trend ``T`` (reference price, start quality).
+        price_ratio: ``r``, price of AI services over the reference path.
+        quality_gain: ``dIV``, inclusive value less its start value.
+        price_elasticity: ``eps`` (negative).
+        quality_elasticity: ``alpha``.
+
+    Returns:
+        The change in consumer surplus; positive when users are better off than on the path.
+
+    Examples:
+        Prices 10% below the path at unit elasticity, quality unchanged: ``T ln(1 / 0.9)``.
+
+        >>> round(consumer_surplus_change(100.0, 0.9, 0.0, -1.0, 0.5), 4)
+        10.5361
+    """
+    reference = trend_spend * math.exp(quality_elasticity * quality_gain)
+    exponent = 1.0 + price_elasticity
+    spend = reference * price_ratio**exponent
+    if abs(exponent) < 1e-9:
+        price_part = -reference * math.log(price_ratio)
+    else:
+        price_part = (reference - spend) / exponent
+    quality_part = spend * (math.exp(quality_elasticity * quality_gain / -price_elasticity) - 1.0)
+    return price_part + quality_part

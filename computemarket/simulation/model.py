@@ -65,6 +65,7 @@ from computemarket.simulation.scenario import (
 from computemarket.simulation.settlement import settle
 from computemarket.simulation.state import LabState, ProviderState
 from computemarket.simulation.supply import (
+    allot_additions,
     arrival_columns,
     extend_arrivals,
     pair_prices,
@@ -180,10 +181,10 @@ class ComputeMarket(mesa.Model):
         if state.providers.arrivals.shape[1] < arrival_columns(
             state.market.life_quarters, quarter + 1, self.params.hyperscaler.build_lag_quarters
         ):
-            extend_arrivals(state.providers, 4 * self.years)
+            extend_arrivals(state, 4 * self.years)
         # 1-3. Environment, capacity and prices, conditional tranches of earlier deals.
         advance_environment(state)
-        update_capacity(state.market, state.providers)
+        update_capacity(state)
         pay_tranches(state)
         enter_named_agreements(state)
         # 4-5. Labs' demand; expired contracts are renewed. Prices and switching costs do not
@@ -220,7 +221,9 @@ class ComputeMarket(mesa.Model):
         """Every active hyperscaler's finance, in row order.
 
         A provider's finance moves its own cash, debt and orders, never the labs' contracts and
-        commitments, so the backlog each provider reads is computed for all of them at once.
+        commitments, so the backlog each provider reads is computed for all of them at once. So
+        are the orders they want: the supply curve shares the GW that may arrive among them
+        before any of them pays (:func:`~computemarket.simulation.supply.allot_additions`).
         """
         providers = self.agents_by_type.get(Hyperscaler)
         if providers is None:
@@ -229,7 +232,11 @@ class ComputeMarket(mesa.Model):
         lag = self.params.hyperscaler.build_lag_quarters
         contracted = contracted_revenues(self.state, active).tolist()
         backlog = backlog_gws(self.state, self.state.market.quarter + lag, active).tolist()
-        providers.do(lambda agent: agent.finance(contracted[agent.index], backlog[agent.index]))
+        wanted = np.zeros(self.state.providers.alive.size)
+        for agent in providers:
+            wanted[agent.index] = agent.plan_capacity(backlog[agent.index])
+        allotted = allot_additions(self.state, wanted).tolist()
+        providers.do(lambda agent: agent.finance(contracted[agent.index], allotted[agent.index]))
 
     def _record(self) -> None:
         """Compute the quarter's metrics, collect them, and keep the agents' rows."""
@@ -302,7 +309,7 @@ class ComputeMarket(mesa.Model):
 
     @property
     def unit_cost(self) -> float:
-        """Cost of a GW-quarter, $B."""
+        """Cost of an eGW-quarter, $B (the installed fleet's average)."""
         return self.state.market.unit_cost
 
     @property

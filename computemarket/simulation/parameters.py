@@ -168,26 +168,24 @@ class MarketParams:
         low=0.1,
         high=100.0,
     )
-    hardware_doubling_years: float = param(
-        2.07,
-        unit="years",
-        doc="Doubling time of compute per GW (hardware price-performance).",
-        low=0.5,
-        high=20.0,
-        source="Hobbhahn & Besiroglu (Epoch): ML GPU FLOP/s per $ doubles every 2.07 years",
-    )
     algorithmic_gain: float = param(
         3.0,
         unit="x per year",
-        doc="Multiplier per year of effective training compute from better algorithms.",
+        doc=(
+            "Multiplier per year of effective training compute from better algorithms (hardware "
+            "gains are in the compute unit itself: supply.flops_per_watt_growth)."
+        ),
         low=1.0,
         high=20.0,
         source="Gundlach et al. 2025 (arXiv 2511.23455): algorithmic efficiency ~3x per year",
     )
     inference_gw_per_revenue: float = param(
         0.2,
-        unit="GW per $B of quarterly revenue",
-        doc="Inference capacity a lab needs per $B of quarterly end-user revenue, at the start.",
+        unit="eGW per $B of quarterly revenue",
+        doc=(
+            "Inference compute a lab needs per $B of quarterly end-user revenue, at the start "
+            "(eGW: compute of one GW of the start fleet; see docs/model.md 7.2)."
+        ),
         low=0.0,
         high=10.0,
         source="Derived: OpenAI 2024 inference spend $1.8B on ~$3.7B revenue (Epoch) at ~$2.5B per GW-quarter",
@@ -195,7 +193,11 @@ class MarketParams:
     inference_efficiency_gain: float = param(
         1.0,
         unit="x per year",
-        doc="Yearly fall in GW needed per $ of revenue (hardware gains net of growing usage per $).",
+        doc=(
+            "Yearly fall in compute (eGW) needed per unit of AI service from better serving "
+            "(distillation, quantisation), on top of hardware gains, which are in the eGW unit. "
+            "1 = none."
+        ),
         low=1.0,
         high=20.0,
     )
@@ -314,14 +316,20 @@ class HyperscalerParams:
         high=0.0,
     )
     forecast_growth_max: float = param(
-        0.15,
+        0.3,
         unit="per quarter",
         doc=(
-            "Highest quarterly demand growth a hyperscaler extrapolates (0.15 is about 75% a "
-            "year). ASSUMPTION: guards the forecast against one odd quarter."
+            "Highest quarterly growth of the compute (eGW) demanded that a hyperscaler "
+            "extrapolates (0.3 is about 2.9x a year): guards the forecast against one odd "
+            "quarter while letting it follow compute demand, which grows faster than spending "
+            "as compute gets cheaper."
         ),
         low=0.0,
         high=2.0,
+        source=(
+            "Epoch AI: installed Nvidia AI compute x2.3 a year 2019-2024, all vendors x3.3-3.4 "
+            "(calibration_2025.csv: compute_stock_growth)"
+        ),
     )
     leverage_limit: float = param(
         3.0,
@@ -501,9 +509,45 @@ class LabParams:
     training_revenue_share: float = param(
         0.6,
         unit="fraction of revenue",
-        doc="Share of quarterly revenue spent on training.",
+        doc=(
+            "Share of quarterly revenue a young lab spends on training (at the start, or at "
+            "entry); it falls towards training_revenue_share_mature as the lab matures."
+        ),
         low=0.0,
         high=2.0,
+        source=(
+            "OpenAI 2024: training compute $3.0B on revenue $3.7B = 0.81 (Epoch AI, Oct 2025; "
+            "calibration_2025.csv: compute_spend_training); 0.6 kept from earlier versions"
+        ),
+    )
+    training_revenue_share_mature: float = param(
+        0.25,
+        unit="fraction of revenue",
+        doc=(
+            "Share of quarterly revenue a mature lab spends on training (set it equal to "
+            "training_revenue_share to switch maturing off)."
+        ),
+        low=0.0,
+        high=2.0,
+        source=(
+            "OpenAI's 2030 projection: R&D (training compute and research staff) ~45% of revenue "
+            "(The Information, autumn 2025; calibration_2025.csv: "
+            "rd_share_of_revenue_projection); ASSUMPTION: about half of R&D is compute"
+        ),
+    )
+    training_maturity_years: float = param(
+        3.0,
+        unit="years",
+        doc=(
+            "e-folding time of the fall of a lab's training share of revenue with its age (years "
+            "since the start for labs present at the start, since entry for entrants)."
+        ),
+        low=0.1,
+        high=100.0,
+        source=(
+            "Fits OpenAI ~0.8 (2024) to ~0.35 (2030) (calibration_2025.csv: "
+            "compute_spend_training, rd_share_of_revenue_projection); weak: projections"
+        ),
     )
     opex_share: float = param(
         0.25,
@@ -1100,6 +1144,210 @@ class PopulationParams:
 
 
 @dataclass(frozen=True)
+class SupplyParams:
+    """Power and chips: how fast capacity can come online, what it costs, how much compute it gives.
+
+    The supply curve caps the GW all modelled providers together may receive each quarter; the
+    price of new capacity rises as orders press on it. Each quarter's hardware (a vintage) gives
+    more compute per GW than the last, and costs more per GW but less per unit of compute.
+    Market quantities (capacity, need, contracts) are in eGW: the compute of one GW of the start
+    fleet (docs/model.md 7.2).
+    """
+
+    max_additions_gw: float = param(
+        15.0,
+        unit="GW per year (in calendar 2026)",
+        doc=(
+            "AI capacity that can come online in a year for all modelled providers together "
+            "(power and chips); grows at additions_growth. 1e6 switches the cap off."
+        ),
+        low=0.1,
+        high=1e6,
+        source=(
+            "Derived in docs/evidence-issue12.md 2.1 from calibration_2025.csv: Nvidia ~6M "
+            "Blackwell GPUs a year at ~1.7 kW all-in (gpu_shipments; system_power GB200 NVL72) "
+            "~14 GW a year; McKinsey 125 GW added 2025-2030 worldwide, ~25 a year "
+            "(world_ai_dc_power_forecast); EPRI/Epoch US AI 5 to 50+ GW 2025-2030, ~9 a year "
+            "(us_ai_power_capacity_forecast); the modelled firms hold most, not all, of it"
+        ),
+    )
+    additions_growth: float = param(
+        0.2,
+        unit="per year",
+        doc="Annual growth of the GW that can come online (the supply curve).",
+        low=-0.5,
+        high=2.0,
+        source=(
+            "McKinsey all data-center demand +19-22%/yr to 2030 (world_dc_power_forecast); IEA "
+            "data-center electricity +15%/yr (world_dc_electricity_forecast); TSMC CoWoS +60% "
+            "in 2026 (cowos_capacity_forecast): 15 x 1.2^4 = 31 GW in 2030, between McKinsey's "
+            "25 and Bain's 40 GW a year"
+        ),
+    )
+    congestion_premium: float = param(
+        0.25,
+        unit="fraction of capex per GW at the cap",
+        doc=(
+            "Rise in the price of new capacity when orders fill the supply curve: capex per GW "
+            "is multiplied by 1 + congestion_premium x (GW ordered / GW that may arrive)^2. "
+            "0 switches it off."
+        ),
+        low=0.0,
+        high=5.0,
+        source=(
+            "ASSUMPTION built from 2025 premia (calibration_2025.csv): AI premium on construction "
+            "7-10% (dc_construction_cost_premium_ai); gas turbines up to 2.5x in tight markets "
+            "(gas_turbine_lead_time note), +300% in 3 years (gas_turbine_backlog, weak); turbines "
+            "and switchgear are a small share of all-in cost, so +20-30% at the cap"
+        ),
+    )
+    construction_inflation: float = param(
+        0.055,
+        unit="per year",
+        doc="Annual rise in the cost per GW of the facility part of capex (shell, power, cooling).",
+        low=-0.1,
+        high=0.5,
+        source=(
+            "Turner & Townsend Data Centre Cost Index 2025-26: +5.5% in 2025 "
+            "(calibration_2025.csv: dc_construction_cost_inflation)"
+        ),
+    )
+    chip_share_of_capex: float = param(
+        0.67,
+        unit="fraction of capex per GW",
+        doc=(
+            "Share of the capex per GW that is IT hardware (chips, servers, network) at the "
+            "start; the rest is the facility."
+        ),
+        low=0.0,
+        high=1.0,
+        source=(
+            "Derived: GB200 NVL72 rack $3.1M per 120 kW = $26B/GW (calibration_2025.csv: "
+            "rack_price; system_power) of ~$39B/GW all-in with shell and M&E at ~$13/W "
+            "(dc_construction_cost_premium_ai note, Silicon Valley $13.3/W)"
+        ),
+    )
+    flops_per_watt_growth: float = param(
+        0.4,
+        unit="per year",
+        doc=(
+            "Annual growth of the compute per GW of new hardware (a GW arriving a year later "
+            "gives this much more compute). 0 switches hardware generations off."
+        ),
+        low=0.0,
+        high=3.0,
+        source=(
+            "Epoch AI ML hardware: leading accelerators +50%/yr FLOP/s per watt, all ML hardware "
+            "~30% (ml_hardware_energy_efficiency_growth); derived: DGX H100 3.1 PF/kW to GB200 "
+            "NVL72 6.0 PF/kW (FP8) in ~2 years, +38%/yr (system_power rows)"
+        ),
+    )
+    flops_per_dollar_growth: float = param(
+        0.3,
+        unit="per year",
+        doc=(
+            "Annual growth of the compute per $ of IT hardware, so the chips in a GW cost "
+            "(1 + flops_per_watt_growth) / (1 + flops_per_dollar_growth) times more each year."
+        ),
+        low=0.0,
+        high=3.0,
+        source=(
+            "Epoch AI ML hardware: +30%/yr FLOP/s per $ at fixed precision "
+            "(ml_hardware_price_performance_growth); ML GPUs double every 2.07 years, +40%/yr "
+            "(gpu_price_performance_doubling)"
+        ),
+    )
+    pipeline_growth: float = param(
+        0.8,
+        unit="per year",
+        doc=(
+            "Growth of each provider's capacity over the orders already in flight at the start "
+            "(they arrive over the build lag, within the supply curve, and their capex still "
+            "due is paid over the rest of the build)."
+        ),
+        low=0.0,
+        high=5.0,
+        source=(
+            "Microsoft: +80% AI capacity in FY2026 (calibration_2025.csv: "
+            "capacity_growth_target); CoreWeave 0.85 to >1.7 GW active in 2026 (active_power); "
+            "Big-4 capex +50% in 2026 (capex_guidance_combined)"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DemandParams:
+    """End-user demand for AI services around the adoption trend (market.ai_revenue_growth).
+
+    Spending ``D = T (p / p_ref)^(1 + price_elasticity) exp(quality_elasticity (IV - IV_0))``:
+    ``T`` is the trend, ``p`` the price of AI services, ``p_ref`` the price path the trend
+    assumes, ``IV`` the logit inclusive value of the labs' offer (docs/model.md 7.3).
+    """
+
+    price_elasticity: float = param(
+        -0.8,
+        unit="elasticity of quantity to price",
+        doc=(
+            "Price elasticity of the quantity of AI services demanded (market level); -1 leaves "
+            "spending unchanged by prices."
+        ),
+        low=-3.0,
+        high=-0.1,
+        source=(
+            "WEAK EVIDENCE. NBER WP (MIT/BU/Microsoft, OpenRouter): -1.11 within a model across "
+            "providers, an upper bound in magnitude for the market "
+            "(calibration_2025.csv: price_elasticity_llm_demand); a blog's -1.2 to -1.8 (weak) "
+            "for the market; open models 90% cheaper keep <30% of tokens "
+            "(open_model_price_discount): range -0.4 to -1.5"
+        ),
+    )
+    cost_pass_through: float = param(
+        0.5,
+        unit="elasticity of service price to compute price",
+        doc=(
+            "How much of a change in the compute price labs pass on to the price of AI "
+            "services (1 = all: labs' inference cost per $ of revenue stays constant; 0 = none: "
+            "prices follow the trend and demand ignores compute prices)."
+        ),
+        low=0.0,
+        high=1.0,
+        source=(
+            "ASSUMPTION: frontier API prices roughly flat while compute gets cheaper (a16z, "
+            "token_price_decline) and paid-use compute margins rose 35% to 70% in two years "
+            "(compute_margin_paid_users) argue for < 1; overall gross margins flat or falling "
+            "2024-25 (gross_margin, OpenAI) argue for ~1"
+        ),
+    )
+    reference_price_decline: float = param(
+        0.23,
+        unit="per year",
+        doc=(
+            "Yearly fall of the compute price that the adoption trend assumes: demand moves "
+            "only when the compute price index leaves this path."
+        ),
+        low=0.0,
+        high=0.9,
+        source=(
+            "1 - 1/1.30: Epoch AI hardware FLOP/s per $ +30%/yr "
+            "(calibration_2025.csv: ml_hardware_price_performance_growth); H100 rentals -22% "
+            "in 2025 (gpu_rental_price_change)"
+        ),
+    )
+    quality_elasticity: float = param(
+        0.5,
+        unit="per unit of inclusive value",
+        doc=(
+            "Response of spending to the quality of the labs' offer (the logit inclusive value, "
+            "relative to the frontier: it falls when labs exit or fall behind). 0 switches the "
+            "quality channel off."
+        ),
+        low=0.0,
+        high=5.0,
+        source="ASSUMPTION: no estimate found (docs/evidence-issue12.md 3.1)",
+    )
+
+
+@dataclass(frozen=True)
 class HyperscalerSpec:
     """One named cloud provider (``[[hyperscalers]]`` in a scenario file)."""
 
@@ -1302,6 +1550,8 @@ SECTIONS: dict[str, type] = {
     "capital": CapitalParams,
     "entry": EntryParams,
     "population": PopulationParams,
+    "supply": SupplyParams,
+    "demand": DemandParams,
 }
 """Scenario sections holding one table of parameters each, by their TOML name."""
 

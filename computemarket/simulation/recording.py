@@ -37,12 +37,19 @@ METRIC_COLUMNS = (
     "circular_revenue_share",
     "utilization",
     "unmet_share",
+    "inference_share",
     "written_off",
     "ledger_imbalance",
     "ai_market",
+    "end_user_spend",
+    "adoption_trend",
+    "consumer_surplus",
     "outside_share",
     "capacity_gw",
     "capex",
+    "compute_price_index",
+    "compute_per_gw",
+    "supply_pressure",
     "hyperscaler_investment",
     "independent_investment",
     "acquisitions",
@@ -133,11 +140,14 @@ def quarter_metrics(state: State) -> dict[str, float]:
     served_total = float(p.served.sum())
     capacity_total = float(p.capacity.sum())
     need_total = float(labs.need.sum())
+    lab_served = labs.served[labs.alive]
+    inference = float(np.minimum(labs.inference_need[labs.alive], lab_served).sum())
+    demand = state.params.demand
     return {
         "quarter": quarter,
         "year": calendar_year(state.params.market, quarter),
         "cloud_hhi": cloud_hhi,
-        "capacity_hhi": mx.hhi(p.capacity),
+        "capacity_hhi": mx.hhi(p.power_gw),
         "cloud_market_hhi": mx.hhi_with_fringe(
             (p.external_revenue + p.non_ai_revenue) * p.alive, market.fringe_revenue
         ),
@@ -164,12 +174,26 @@ def quarter_metrics(state: State) -> dict[str, float]:
         else 0.0,
         "utilization": served_total / capacity_total if capacity_total > 0 else 0.0,
         "unmet_share": market.unmet_gw / need_total if need_total > 0 else 0.0,
+        "inference_share": inference / float(lab_served.sum()) if lab_served.sum() > 0 else 0.0,
         "written_off": c["written_off"],
         "ledger_imbalance": c["ledger_imbalance"],
         "ai_market": market.ai_market,
+        "end_user_spend": float(labs.revenue[labs.alive].sum())
+        + market.outside_share * market.ai_market,
+        "adoption_trend": market.adoption_trend,
+        "consumer_surplus": mx.consumer_surplus_change(
+            market.adoption_trend,
+            market.service_price_ratio,
+            market.inclusive_value - market.initial_inclusive_value,
+            demand.price_elasticity,
+            demand.quality_elasticity,
+        ),
         "outside_share": market.outside_share,
-        "capacity_gw": capacity_total,
+        "capacity_gw": float(p.power_gw.sum()),
         "capex": float(p.capex.sum()),
+        "compute_price_index": market.compute_price_index,
+        "compute_per_gw": market.compute_per_gw,
+        "supply_pressure": market.supply_pressure,
         "hyperscaler_investment": c["hyperscaler_investment"],
         "independent_investment": c["independent_investment"],
         "acquisitions": int(c["acquisitions"]),
@@ -234,7 +258,7 @@ def agent_rows(state: State) -> dict[str, np.ndarray]:
         "is_lab": np.concatenate([np.zeros(n_p, bool), np.ones(n_l, bool)]),
         "cash": np.concatenate([cash[p.account], cash[labs.account[shown]]]),
         "debt": np.concatenate([p.debt, nan_l]),
-        "capacity_gw": np.concatenate([p.capacity, nan_l]),
+        "capacity_gw": np.concatenate([p.power_gw, nan_l]),
         "non_ai_revenue": np.concatenate([p.non_ai_revenue * p.alive, nan_l]),
         "cloud_market_share": np.concatenate(
             [cloud_revenue / cloud_total if cloud_total > 0 else np.zeros(n_p), nan_l]

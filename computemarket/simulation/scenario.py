@@ -25,6 +25,7 @@ from computemarket.simulation.parameters import (
     CapitalParams,
     ContractTerms,
     DealTerms,
+    DemandParams,
     EntryParams,
     HyperscalerParams,
     HyperscalerSpec,
@@ -35,6 +36,7 @@ from computemarket.simulation.parameters import (
     ParameterError,
     PopulationParams,
     RulesParams,
+    SupplyParams,
     check_value,
     find_parameter,
     firm_index,
@@ -76,6 +78,8 @@ class Scenario:
     capital: CapitalParams = field(default_factory=CapitalParams)
     entry: EntryParams = field(default_factory=EntryParams)
     population: PopulationParams = field(default_factory=PopulationParams)
+    supply: SupplyParams = field(default_factory=SupplyParams)
+    demand: DemandParams = field(default_factory=DemandParams)
     hyperscalers: tuple[HyperscalerSpec, ...] = ()
     labs: tuple[LabSpec, ...] = ()
     agreements: tuple[AgreementSpec, ...] = ()

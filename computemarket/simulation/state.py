@@ -22,14 +22,34 @@ if TYPE_CHECKING:
 class MarketState:
     """Market-wide scalars: the clock, end-user demand, technology, capital and the outside option.
 
+    Market quantities of compute (capacity, need, served, contracts) are in eGW: the compute of
+    one GW of the start fleet (docs/model.md 7.2).
+
     Attributes:
         quarter: Quarters elapsed since the start (0 is the initial state).
         life_quarters: Hardware life in quarters.
-        unit_cost: Cost of a GW-quarter: depreciation plus operating cost, $B.
-        ai_market: End-user AI spending, $B per quarter.
-        growth: Annual growth of end-user AI spending this quarter.
-        compute_efficiency: Effective training compute per GW-quarter, relative to the start.
-        inference_intensity: Inference GW needed per $B of quarterly revenue.
+        unit_cost: Cost of an eGW-quarter, $B: the installed fleet's straight-line depreciation
+            plus operating cost, over its compute (all providers together).
+        ai_market: End-user AI spending demanded at this quarter's prices and quality, $B per
+            quarter.
+        adoption_trend: End-user AI spending at the reference price path and the start's
+            quality, $B per quarter (the exogenous adoption trend).
+        growth: Annual growth of the adoption trend this quarter.
+        compute_efficiency: Effective training compute per eGW-quarter from better algorithms,
+            relative to the start.
+        inference_intensity: Inference eGW needed per $B of quarterly revenue.
+        vintage_compute: eGW per GW of the hardware arriving in each column of the arrivals table.
+        vintage_capex: Capex per GW of the hardware arriving in each column, $B (the congestion
+            premium included once the order is placed).
+        initial_price: Capacity-weighted mean spot price at the start, $B per eGW-quarter.
+        compute_price_index: Capacity-weighted mean spot price over ``initial_price``.
+        compute_per_gw: eGW per installed GW, all providers' fleets together.
+        service_price_ratio: Price of AI services over the price path the trend assumes.
+        inclusive_value: Logit inclusive value of the labs' offer, relative to the frontier.
+        initial_inclusive_value: Its value at the start.
+        demand_factor: ``ai_market / adoption_trend``.
+        supply_pressure: GW due to arrive in the quarter this quarter's orders arrive, over the
+            supply curve's GW for that quarter (0-1).
         sentiment: Independent investors' sentiment (1 is neutral).
         capital_pool: Independent capital available to labs this quarter, $B.
         egress_fee: Egress fee in force, fraction of moved spend.
@@ -48,8 +68,19 @@ class MarketState:
     egress_fee: float
     outside_share: float
     fringe_revenue: float
+    adoption_trend: float = 0.0
+    vintage_compute: np.ndarray = field(default_factory=lambda: np.ones(0))
+    vintage_capex: np.ndarray = field(default_factory=lambda: np.zeros(0))
     quarter: int = 0
     compute_efficiency: float = 1.0
+    initial_price: float = 0.0
+    compute_price_index: float = 1.0
+    compute_per_gw: float = 1.0
+    service_price_ratio: float = 1.0
+    inclusive_value: float = 0.0
+    initial_inclusive_value: float = 0.0
+    demand_factor: float = 1.0
+    supply_pressure: float = 0.0
     sentiment: float = 1.0
     capital_pool: float = 0.0
     outside_gap: float = 0.0
@@ -79,7 +110,8 @@ class ProviderState:
         ai_revenue: AI compute revenue this quarter, $B.
         served: GW served this quarter.
         capex: Capex paid this quarter, $B.
-        capacity: Installed GW this quarter.
+        capacity: Compute capacity installed this quarter, eGW (what the provider sells).
+        power_gw: Installed GW this quarter (physical: data-center power).
         capex_due: $B of capex to pay per quarter, same columns as ``arrivals`` (spread over the build).
         losses: Cumulative $B lost on labs that exited: capital invested in them and bad debt.
         external_revenue: AI compute revenue this quarter from labs the provider does not own, $B
@@ -107,6 +139,7 @@ class ProviderState:
     served: np.ndarray
     capex: np.ndarray
     capacity: np.ndarray
+    power_gw: np.ndarray
     capex_due: np.ndarray
     losses: np.ndarray
     external_revenue: np.ndarray

@@ -87,9 +87,9 @@ MECHANISMS: dict[str | tuple[str, str], str] = {
     "capex": (
         "the capex outside the labs follows one exogenous path whose starting growth was fitted to "
         "2024 and whose decay (1.5 years) was carried over from calibrated-2025; real growth slowed "
-        "to +66% in 2025. The model adds almost no capex of its own for the labs: the orders in "
-        "flight at the start (growing at the initial AI growth) over-supply capacity for two years, "
-        "so utilization falls and no provider orders more."
+        "to +66% in 2025. The fit predates the booking of the capex still due on the orders in "
+        "flight at the start, which now comes on top of that path: until the path is fitted "
+        "again, 2024 and 2025 both come out high."
     ),
     "lab_compute_gw": (
         "OpenAI's compute follows its revenue and cash in the model; the 2025 expansion came from "
@@ -109,9 +109,9 @@ MECHANISMS: dict[str | tuple[str, str], str] = {
         "providers buying capacity from each other."
     ),
     "price_ratio": (
-        "the price falls to unit cost once the initial pipeline over-supplies capacity; rental "
-        "prices of a given GPU also fall as newer GPUs arrive, which the model's single compute "
-        "unit does not show."
+        "the model's price is per unit of compute (eGW), which falls as newer vintages arrive and "
+        "as markups follow utilization; the observed series is the rental price of one GPU (the "
+        "H100), which also falls as newer GPUs arrive, but may be set by other margins."
     ),
 }
 """Likely mechanism behind a miss, by (series, entity) or by series (shown for the rows that miss).

@@ -19,7 +19,8 @@ quarters (``2024Q1-2025Q4``). Series:
   period's quarters and the providers;
 - ``lab_compute_gw`` (GW, entity a lab): the lab's compute spend over the capacity-weighted mean price
   of the providers alive in the quarter (an approximation: discounts, take-or-pay and in-house cost
-  make a lab's price differ from the mean);
+  make a lab's price differ from the mean), which gives compute in eGW, over the fleet's
+  ``compute_per_gw`` in the quarter (eGW per GW of power);
 - ``acquisitions`` (labs): acquisitions summed over the period;
 - ``price_ratio`` (end / start): capacity-weighted mean price at the second quarter of the period over
   that at the first;
@@ -209,7 +210,14 @@ def _lab_compute_gw(tables: RunTables, labels: pd.Series, entity: str, period: s
     price = _mean_price(providers)
     if lab.empty or not bool(lab["alive"].iloc[0]) or not price > 0:
         return np.nan
-    return float(lab["compute_spend"].iloc[0]) / price
+    metrics = tables.metrics
+    per_gw = (
+        metrics.loc[metrics["quarter"] == q, "compute_per_gw"]
+        if "compute_per_gw" in metrics
+        else []
+    )
+    egw_per_gw = float(per_gw.iloc[0]) if len(per_gw) else 1.0
+    return float(lab["compute_spend"].iloc[0]) / price / egw_per_gw
 
 
 def _acquisitions(tables: RunTables, labels: pd.Series, entity: str, period: str) -> float:

@@ -119,10 +119,12 @@ def test_capacity_arrives_after_the_lag_and_retires_after_its_life():
     p, life = model.providers, model.life_quarters
     p.arrivals[:] = 0.0
     p.arrivals[0, life + 3] = 2.0  # arrives in quarter 3
+    compute = model.state.market.vintage_compute[life + 3]  # eGW per GW of that vintage
     for quarter, expected in [(2, 0.0), (3, 2.0), (3 + life - 1, 2.0), (3 + life, 0.0)]:
         model.state.market.quarter = quarter
-        update_capacity(model.state.market, p)
-        assert p.capacity[0] == pytest.approx(expected), quarter
+        update_capacity(model.state)
+        assert p.power_gw[0] == pytest.approx(expected), quarter
+        assert p.capacity[0] == pytest.approx(expected * compute), quarter
 
 
 def test_orders_go_to_the_build_lag_and_capex_is_spread():
@@ -352,14 +354,16 @@ def test_investor_sentiment_falls_with_the_size_of_the_failure():
 def test_hardware_collateral_is_depreciated_installed_plus_orders_at_cost():
     model = ComputeMarket(market_scenario="classroom", rng=1)
     p, life = model.providers, model.life_quarters
-    cost = model.params.hyperscaler.capex_per_gw
     provider = model.hyperscaler_list[0]
     p.arrivals[0, :] = 0.0
     t_col = model.quarter + life
     p.arrivals[0, t_col] = 2.0  # 2 GW arrived this quarter: full value
     p.arrivals[0, t_col - life + 1] = 4.0  # 4 GW in their last quarter: 1/life of their value
     p.arrivals[0, t_col + 3] = 1.0  # 1 GW on order, at cost
-    expected = cost * (2.0 + 4.0 / life + 1.0)
+    # Each vintage at its own cost: the start fleet at capex_per_gw, the order 3 quarters on at
+    # 35 * (0.67 * (1.4 / 1.3)^0.75 + 0.33 * 1.055^0.75) (supply.vintage_capex).
+    on_order = 35.0 * (0.67 * (1.4 / 1.3) ** 0.75 + 0.33 * 1.055**0.75)
+    expected = 35.0 * (2.0 + 4.0 / life) + on_order
     assert provider.hardware_value() == pytest.approx(expected)
 
 
@@ -378,7 +382,7 @@ def test_debt_stays_within_what_lenders_secure():
                 * 4.0
                 * (
                     model.providers.ai_revenue[i]
-                    - hp.operating_cost_per_gw * model.providers.capacity[i]
+                    - hp.operating_cost_per_gw * model.providers.power_gw[i]
                     + model.providers.non_ai_revenue[i] * hp.non_ai_margin
                     + model.providers.other_cash_flow[i]
                 )
