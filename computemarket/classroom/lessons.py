@@ -114,7 +114,7 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={"rules.switching_cost": 0.0},
         seed=1,
         watch=(
-            "With free switching labs move about 20% of their compute between clouds each year "
+            "With free switching labs move about 30% of their compute between clouds each year "
             "(switching rate), and each buys about a third of its compute away from its main "
             "cloud (largest-provider share about two thirds).",
             "Locked-in spend, the part bought under a commitment or exclusivity, is about 45%: "
@@ -122,8 +122,8 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         try_next=(
             "Set **Switching cost** to 0.5 (the market restarts; the dashed lines keep the run "
-            "you had): switching falls by half, to about 10% a year, and each lab buys about 90% "
-            "of its compute from one cloud.",
+            "you had): switching falls by two thirds, to about 10% a year, and each lab buys "
+            "about 90% of its compute from one cloud.",
             "Set **Exclusivity** to 0 quarters: the locked-in share falls to about 10%.",
         ),
     ),
@@ -179,15 +179,18 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={},
         seed=1,
         watch=(
-            "Laissez-faire: after ten years close to 60% of the labs' compute spend is locked in, "
-            "and almost all the clouds' investment has come back as revenue.",
+            "Laissez-faire: after ten years close to two thirds of the labs' compute spend is "
+            "locked in, and almost all the clouds' investment has come back as revenue.",
             "no-tied-investment: the round-trip ratio stays at zero; exclusivity still locks "
             "spend in.",
             "no-exclusivity: the locked-in share falls to about a third of its laissez-faire "
             "level.",
-            "structural-separation: nothing is locked in, but labs lose their main source of "
-            "capital: after ten years only a third as many labs are active as under "
-            "laissez-faire, and the model-market HHI triples. Rules trade one harm for another.",
+            "structural-separation: nothing is locked in, and labs lose the clouds' capital. "
+            "Here they borrow instead, against their revenue: after ten years about as many labs "
+            "are active as under laissez-faire, the model-market HHI is a fifth higher, and the "
+            "labs owe about $10B. Where labs could not borrow, only a quarter as many would "
+            "survive: whether a rule trades one harm for another depends on the other sources "
+            "of capital.",
         ),
         try_next=(
             "Compare *eu-data-act* with *laissez-faire*: the ban on switching charges starts in "

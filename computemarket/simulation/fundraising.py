@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from computemarket.agents.hyperscaler import Hyperscaler, Offer
-from computemarket.agents.lab import AILab, lab_valuation
+from computemarket.agents.lab import AILab, lab_valuations
 from computemarket.simulation.deals import sign_deal, sign_independent
 from computemarket.simulation.numerics import rank_with_ties
 from computemarket.simulation.state import State
@@ -72,9 +72,10 @@ def fundraise(
     pool = state.market.capital_pool
     haircut = state.params.capital.valuation_haircut
     switch_rate = state.params.rules.switching_cost + state.market.egress_fee
+    valuations = lab_valuations(state)
     for lab in rng.permutation(seekers).tolist():
         sought = float(target[lab])
-        valuation = float(lab_valuation(float(labs.revenue[lab]), lp))
+        valuation = float(valuations[lab])
         made = (
             h.make_offer(lab, sought, budgets[h.index], valuation, survival[lab])
             for h in hyperscalers

@@ -23,6 +23,7 @@ from computemarket.simulation.parameters import (
     AgreementSpec,
     CapitalParams,
     ContractTerms,
+    CreditParams,
     DealTerms,
     EntryParams,
     HyperscalerParams,
@@ -32,6 +33,7 @@ from computemarket.simulation.parameters import (
     MarketParams,
     PopulationParams,
     RulesParams,
+    ValuationParams,
 )
 
 SCENARIO_PACKAGE = "computemarket.simulation.scenarios"
@@ -67,6 +69,8 @@ class Scenario:
     capital: CapitalParams = field(default_factory=CapitalParams)
     entry: EntryParams = field(default_factory=EntryParams)
     population: PopulationParams = field(default_factory=PopulationParams)
+    credit: CreditParams = field(default_factory=CreditParams)
+    valuation: ValuationParams = field(default_factory=ValuationParams)
     hyperscalers: tuple[HyperscalerSpec, ...] = ()
     labs: tuple[LabSpec, ...] = ()
     agreements: tuple[AgreementSpec, ...] = ()

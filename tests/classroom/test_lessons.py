@@ -16,6 +16,7 @@ from computemarket.simulation.model import ComputeMarket
 from computemarket.simulation.scenario import load_scenario
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "lessons"
+NO_LAB_CREDIT = {"credit.lab_debt_to_revenue": 0.0}
 
 
 def metrics(lesson_slug: str, years: int, **changes) -> dict:
@@ -99,8 +100,9 @@ def test_concentration_crosses_1800_within_five_years_in_nine_of_ten_seeds():
 def test_switching_costs_lower_switching_and_raise_single_provider_dependence():
     free = metrics("lock-in", years=10)
     costly = metrics("lock-in", years=10, **{"rules.switching_cost": 0.5})
-    assert 0.15 < np.mean(free["switching_rate"][1:]) < 0.3
-    assert np.mean(costly["switching_rate"][1:]) < 0.55 * np.mean(free["switching_rate"][1:])
+    assert 0.25 < np.mean(free["switching_rate"][1:]) < 0.35
+    assert np.mean(costly["switching_rate"][1:]) < 0.4 * np.mean(free["switching_rate"][1:])
+    assert 0.08 < np.mean(costly["switching_rate"][1:]) < 0.12
     assert np.mean(free["max_provider_share"][1:]) < 0.8 < np.mean(costly["max_provider_share"][1:])
     no_exclusivity = metrics("lock-in", years=10, **{"deals.exclusivity_quarters": 0})
     assert np.mean(no_exclusivity["locked_share"][1:]) < 0.5 * np.mean(free["locked_share"][1:])
@@ -120,12 +122,16 @@ def test_circular_deals_come_back_through_the_window():
 
 def test_the_rules_compared():
     free = metrics("rules", years=10)
-    assert 0.55 < free["locked_share"][-1] < 0.75 and free["roundtrip_ratio"][-1] > 0.9
+    assert 0.6 < free["locked_share"][-1] < 0.7 and free["roundtrip_ratio"][-1] > 0.9
     untied = metrics("rules", years=10, rules="no-tied-investment")
     assert (untied["roundtrip_ratio"] == 0).all() and untied["locked_share"][-1] > 0.3
     open_deals = metrics("rules", years=10, rules="no-exclusivity")
     assert open_deals["locked_share"][-1] < 0.45 * free["locked_share"][-1]
     separated = metrics("rules", years=10, rules="structural-separation")
     assert (separated["locked_share"] == 0).all()
-    assert separated["active_labs"][-1] < 0.5 * free["active_labs"][-1]
-    assert separated["model_hhi"][-1] > 2.5 * free["model_hhi"][-1]
+    # Labs borrow against their revenue instead of taking the clouds' capital.
+    assert separated["active_labs"][-1] >= 0.9 * free["active_labs"][-1]
+    assert 1.1 * free["model_hhi"][-1] < separated["model_hhi"][-1] < 1.3 * free["model_hhi"][-1]
+    assert 5.0 < separated["lab_debt"][-1] < 20.0 and free["lab_debt"][-1] < 1.0
+    unfunded = metrics("rules", years=10, rules="structural-separation", **NO_LAB_CREDIT)
+    assert unfunded["active_labs"][-1] < 0.3 * free["active_labs"][-1]
