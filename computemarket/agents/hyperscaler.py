@@ -88,7 +88,7 @@ class Hyperscaler(MarketAgent):
         """The quarter's finance: operating flows, debt, demand forecast, capacity orders, capex.
 
         Lenders have quoted the provider's rate, ceiling and allotment of the quarter's lending
-        capacity (:func:`computemarket.simulation.credit.quote_providers`) before this runs.
+        capacity (:func:`computemarket.simulation.credit.allot_credit`) before this runs.
 
         Args:
             contracted_revenue: $B the provider is still owed under contracts and commitments
@@ -251,13 +251,14 @@ class Hyperscaler(MarketAgent):
         an investment-grade hyperscaler also draws committed bank lines beyond it.
 
         Returns:
-            True if cash is non-negative afterwards, False if the provider cannot pay.
+            True if cash is non-negative afterwards (to a dollar: the draw may come in parts whose
+            sum differs from the hole in the last bit), False if the provider cannot pay.
         """
         p, i = self.state.providers, self.index
         if self.cash < 0:
             room = max(0.0, float(p.debt_ceiling[i] - p.debt[i]))
             self._borrow(min(-self.cash, room), committed_lines=not self.neocloud)
-        return self.cash >= 0
+        return self.cash >= -MIN_TRANSFER
 
     def _update_forecast(self) -> None:
         """Exponential smoothing of the GW demanded of this provider and of its growth."""
