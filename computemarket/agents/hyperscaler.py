@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from computemarket.agents.base import MarketAgent
-from computemarket.simulation.ledger import EXTERNAL
-from computemarket.simulation.numerics import rank_with_ties
-from computemarket.simulation.state import State
+from computemarket.simulation.ledger import EXTERNAL, MIN_TRANSFER
+from computemarket.simulation.lending import blended_rate, draw_credit, repriced_rate
+from computemarket.simulation.numerics import rank_with_ties, snap_to_zero
+from computemarket.simulation.state import ProviderState, State
 
 if TYPE_CHECKING:
     import mesa
@@ -281,35 +282,40 @@ class Hyperscaler(MarketAgent):
         self._update_forecast()
         return self._capacity_gap(backlog_gw)
 
-    def finance(self, contracted_revenue: float, allotted_gw: float) -> None:
+    def finance(self, allotted_gw: float) -> None:
         """The quarter's finance: operating flows, debt, capacity orders, capex, repayment.
 
+        Lenders have quoted the provider's rate, ceiling and allotment of the quarter's lending
+        capacity (:func:`computemarket.simulation.credit.allot_credit`) before this runs.
+
         Args:
-            contracted_revenue: $B the provider is still owed under contracts and commitments
-                (:func:`computemarket.simulation.contracts.contracted_revenues`).
             allotted_gw: GW it may order this quarter: what it planned
                 (:meth:`plan_capacity`) within its share of the supply curve.
         """
-        operating_cost, cash_flow = self._operating_flows()
-        ceiling = self.debt_ceiling(cash_flow, contracted_revenue)
-        self.debt_room = max(0.0, ceiling - float(self.state.providers.debt[self.index]))
+        p, i, hp = self.state.providers, self.index, self.state.params.hyperscaler
+        operating_cost = self._operating_flows()
+        self._reprice_debt()
+        self.debt_room = self.planning_room()
         reserve = operating_cost  # keep a quarter of operating cost in hand
         order_gw = self._order_capacity(allotted_gw, reserve)
-        if order_gw > 0:
-            # The new hardware is collateral too.
-            hp = self.state.params.hyperscaler
-            ceiling += hp.asset_financing * order_gw * self._order_capex_per_gw()
-            self.debt_room = max(0.0, ceiling - float(self.state.providers.debt[self.index]))
+        if order_gw > 0 and hp.asset_financing > 0:
+            # Order financing: lenders advance against the new order too (off by default).
+            p.debt_ceiling[i] += hp.asset_financing * order_gw * self._order_capex_per_gw()
+            self.debt_room = self.planning_room()
         borrowed = self._pay_capex(reserve)
         if borrowed == 0:
-            self._repay_debt(ceiling, reserve)
+            self._repay_debt(float(p.debt_ceiling[i]), reserve)
+        # What it left of its allotment is open to every borrower for the rest of the quarter.
+        market = self.state.market
+        market.lending_left += float(p.credit_quota[i])
+        p.credit_quota[i] = 0.0
+        self.debt_room = max(0.0, min(float(p.debt_ceiling[i] - p.debt[i]), market.lending_left))
 
-    def _operating_flows(self) -> tuple[float, float]:
+    def _operating_flows(self) -> float:
         """Book non-AI revenue and costs, other business, AI operating cost and interest.
 
         Returns:
-            ``(operating_cost, cash_flow)``: this quarter's AI operating cost, $B, and the
-            annualised operating cash flow that lenders look at, $B per year.
+            This quarter's AI operating cost, $B.
         """
         st, p, i = self.state, self.state.providers, self.index
         hp, ledger, acct = st.params.hyperscaler, st.ledger, self.account
@@ -320,22 +326,27 @@ class Hyperscaler(MarketAgent):
         operating_cost = hp.operating_cost_per_gw * float(p.power_gw[i])
         ledger.book(acct, EXTERNAL, operating_cost, "ai_operating_cost")
         ledger.book(acct, EXTERNAL, float(p.debt[i]) * float(p.interest_rate[i]) / 4.0, "interest")
-        ai_margin = float(p.ai_revenue[i]) - operating_cost
-        cash_flow = 4.0 * (ai_margin + non_ai * hp.non_ai_margin + float(p.other_cash_flow[i]))
-        return operating_cost, cash_flow
+        return operating_cost
 
-    def debt_ceiling(self, cash_flow: float, contracted_revenue: float) -> float:
-        """What lenders advance, $B: against cash flow, contracted revenue and hardware.
+    def _reprice_debt(self) -> None:
+        """``credit.repricing_share`` of the debt matures and is refinanced at the quoted rate."""
+        p, i = self.state.providers, self.index
+        if p.debt[i] > 0:
+            share = self.state.params.credit.repricing_share
+            p.interest_rate[i] = float(repriced_rate(p.interest_rate[i], p.lending_rate[i], share))
+        else:
+            p.interest_rate[i] = p.lending_rate[i]
 
-        ``leverage_limit * max(cash flow, 0) + backlog_lending * contracted revenue +
-        asset_financing * hardware value`` (installed at its depreciated value, on order at cost).
+    def planning_room(self) -> float:
+        """Debt the provider may plan its orders on, $B.
+
+        What lenders would still let it owe (its ceiling less its debt), but no more than its
+        allotment of lending capacity over the build (``max(build_lag_quarters, 1)`` quarters of
+        this quarter's allotment): capex is paid over the build, out of each quarter's draws.
         """
-        hp = self.state.params.hyperscaler
-        return (
-            hp.leverage_limit * max(cash_flow, 0.0)
-            + hp.backlog_lending * contracted_revenue
-            + hp.asset_financing * self.hardware_value()
-        )
+        p, i, hp = self.state.providers, self.index, self.state.params.hyperscaler
+        room = max(0.0, float(p.debt_ceiling[i]) - float(p.debt[i]))
+        return min(room, max(hp.build_lag_quarters, 1) * float(p.credit_quota[i]))
 
     def _order_capex_per_gw(self) -> float:
         """Capex per GW of an order placed this quarter (its vintage, congestion premium included)."""
@@ -382,56 +393,77 @@ class Hyperscaler(MarketAgent):
         st, p, i = self.state, self.state.providers, self.index
         t_col = st.market.quarter + st.market.life_quarters
         capex = float(p.capex_due[i, t_col]) + float(p.other_capex[i])
-        borrow = min(max(0.0, capex + reserve - self.cash), self.debt_room)
-        self._borrow(borrow)
+        borrowed = self._borrow(min(max(0.0, capex + reserve - self.cash), self.debt_room))
         st.ledger.book(self.account, EXTERNAL, capex, "capex")
         p.capex[i] = capex
-        return borrow
+        return borrowed
 
     def _repay_debt(self, ceiling: float, reserve: float) -> None:
-        """Repay debt from cash beyond the reserve: the scheduled share, or down to the ceiling.
+        """Repay debt from cash beyond the reserve: the scheduled share, or, under a covenant, more.
 
-        Debt above the ceiling (as hardware depreciates, collateral shrinks) is repaid as cash
-        allows. Not called in a quarter the provider borrowed (it never repays with money just
-        borrowed).
+        A neocloud above its ceiling (the covenant, or collateral that has depreciated) repays
+        down to it as cash allows: a cash sweep. Corporate notes carry no covenant: above its
+        ceiling a hyperscaler only borrows no more. Not called in a quarter the provider borrowed
+        (it never repays with money just borrowed).
         """
         p, i, hp = self.state.providers, self.index, self.state.params.hyperscaler
-        if p.debt[i] <= 0:
+        debt = float(p.debt[i])
+        if debt <= 0:
             return
-        scheduled = max(float(p.debt[i]) * hp.debt_repayment_rate, float(p.debt[i]) - ceiling)
+        scheduled = debt * hp.debt_repayment_rate
+        if self.neocloud:
+            scheduled = max(scheduled, debt - ceiling)
         repay = min(scheduled, max(0.0, self.cash - 2.0 * reserve))
-        self.state.ledger.book(self.account, EXTERNAL, repay, "debt_repayment")
-        p.debt[i] -= max(repay, 0.0)
+        if repay > MIN_TRANSFER:
+            self.state.ledger.book(self.account, EXTERNAL, repay, "debt_repayment")
+            p.debt[i] = snap_to_zero(np.array([debt - repay]), debt)[0]
 
-    def hardware_value(self) -> float:
-        """Collateral value of the provider's AI hardware, $B.
+    def _borrow(self, amount: float, committed_lines: bool = False) -> float:
+        """Borrow up to ``amount``: the provider's allotment first, then what nobody was allotted.
 
-        Installed capacity at its straight-line depreciated value over the hardware life, plus
-        capacity on order at cost (each vintage at its own capex per GW).
-        """
-        st, p, i = self.state, self.state.providers, self.index
-        life, t_col = st.market.life_quarters, st.market.quarter + st.market.life_quarters
-        cost = p.arrivals[i] * st.market.vintage_capex
-        # Columns t_col - life + 1 .. t_col hold capacity aged life - 1 .. 0 quarters.
-        installed = cost[t_col - life + 1 : t_col + 1]
-        remaining = np.arange(1, life + 1) / life
-        return float(installed @ remaining) + float(cost[t_col + 1 :].sum())
+        New debt is priced at this quarter's quoted rate and blended into the average rate.
 
-    def _borrow(self, amount: float) -> None:
-        if amount > 0:
-            self.state.ledger.book(EXTERNAL, self.account, amount, "debt_draw")
-            self.state.providers.debt[self.index] += amount
-            self.debt_room = max(0.0, self.debt_room - amount)
-
-    def cover_shortfall(self) -> bool:
-        """Borrow within the remaining debt room to bring cash back to zero.
+        Args:
+            amount: $B wanted.
+            committed_lines: Also draw, beyond the quarter's lending capacity, what the capacity
+                does not cover (committed bank lines of an investment-grade borrower).
 
         Returns:
-            True if cash is non-negative afterwards, False if the provider cannot pay.
+            The $B borrowed (booked as ``debt_draw`` from the world).
         """
+        st, p, i = self.state, self.state.providers, self.index
+        wanted = max(amount, 0.0)
+        allotted = min(wanted, float(p.credit_quota[i]))
+        pooled = draw_credit(st, wanted - allotted)
+        beyond = wanted - allotted - pooled if committed_lines else 0.0
+        granted = allotted + pooled + beyond
+        if not granted > MIN_TRANSFER:
+            return 0.0
+        p.credit_quota[i] -= allotted
+        st.counters["new_lending"] += allotted + beyond
+        p.interest_rate[i] = blended_rate(
+            float(p.interest_rate[i]), float(p.debt[i]), granted, float(p.lending_rate[i])
+        )
+        st.ledger.book(EXTERNAL, self.account, granted, "debt_draw")
+        p.debt[i] += granted
+        self.debt_room = max(0.0, self.debt_room - granted)
+        return granted
+
+    def cover_shortfall(self) -> bool:
+        """Borrow, up to the ceiling, to bring cash back to zero.
+
+        A neocloud borrows only within what is left of its allotment and of the lending capacity;
+        an investment-grade hyperscaler also draws committed bank lines beyond it.
+
+        Returns:
+            True if cash is non-negative afterwards (to a dollar: the draw may come in parts whose
+            sum differs from the hole in the last bit), False if the provider cannot pay.
+        """
+        p, i = self.state.providers, self.index
         if self.cash < 0:
-            self._borrow(min(-self.cash, self.debt_room))
-        return self.cash >= 0
+            room = max(0.0, float(p.debt_ceiling[i] - p.debt[i]))
+            self._borrow(min(-self.cash, room), committed_lines=not self.neocloud)
+        return self.cash >= -MIN_TRANSFER
 
     def _update_forecast(self) -> None:
         """Exponential smoothing of the GW demanded of this provider and of its growth."""
@@ -571,6 +603,40 @@ class Hyperscaler(MarketAgent):
             revenue_share=terms.revenue_share if multiple > 0 else 0.0,
             tranches=terms.tranches,
         )
+
+
+def operating_cash_flows(providers: ProviderState, params: HyperscalerParams) -> np.ndarray:
+    """Annualised operating cash flow (EBITDA, before interest) of each provider, $B per year.
+
+    ``4 (AI revenue - operating_cost_per_gw * power + non_ai_margin * non-AI revenue + other
+    cash flow)``, with power the installed physical GW: what lenders look at.
+    """
+    p = providers
+    ai_margin = p.ai_revenue - params.operating_cost_per_gw * p.power_gw
+    return 4.0 * (ai_margin + p.non_ai_revenue * params.non_ai_margin + p.other_cash_flow)
+
+
+def fleet_depreciation(
+    arrivals: np.ndarray,
+    vintage_capex: np.ndarray,
+    column: int,
+    life_quarters: int,
+    params: HyperscalerParams,
+) -> np.ndarray:
+    """Straight-line depreciation of installed AI hardware at its cost, $B per year.
+
+    The GW of every vintage still installed times its capex per GW, over ``hardware_life_years``:
+    what separates EBIT from EBITDA for lenders.
+
+    Args:
+        arrivals: GW arriving per quarter, one row per provider (``ProviderState.arrivals``).
+        vintage_capex: Capex per GW of each column's vintage, $B (``MarketState.vintage_capex``).
+        column: Column of the current quarter.
+        life_quarters: Hardware life in quarters.
+        params: The scenario's hyperscaler parameters.
+    """
+    installed = slice(column - life_quarters + 1, column + 1)
+    return (arrivals[..., installed] @ vintage_capex[installed]) / params.hardware_life_years
 
 
 def update_markups(

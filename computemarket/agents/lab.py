@@ -16,12 +16,12 @@ import numpy as np
 from computemarket.agents.base import MarketAgent
 from computemarket.agents.hyperscaler import Offer
 from computemarket.simulation.numerics import first_minimum, rank_with_ties
-from computemarket.simulation.state import State
+from computemarket.simulation.state import LabState, State
 
 if TYPE_CHECKING:
     import mesa
 
-    from computemarket.simulation.parameters import LabParams
+    from computemarket.simulation.parameters import LabParams, ValuationParams
 
 
 class AILab(MarketAgent):
@@ -238,14 +238,94 @@ def training_budget(
     return params.training_budget_share * spare + revenue_share * revenue * funded
 
 
-def lab_valuation(revenue: np.ndarray | float, params: LabParams) -> np.ndarray | float:
-    """Pre-money valuation, $B: a multiple of annualised revenue, with a floor.
+def valuation_multiple(
+    growth: np.ndarray | float, gross_margin: np.ndarray | float, params: ValuationParams
+) -> np.ndarray:
+    """Multiple of run-rate revenue investors pay for a lab, from its growth and gross margin.
+
+    ``M = mature_multiple + (growth_multiple - mature_multiple) (1 - exp(-g / growth_scale))
+    sqrt(min(1, m / reference_margin))``, with growth ``g`` and margin ``m`` counted from 0 (a
+    shrinking lab, or one without gross margin, is valued as mature).
+
+    Args:
+        growth: Annual revenue growth of one lab or of each lab.
+        gross_margin: Gross margin, (revenue - inference compute) / revenue.
+        params: The scenario's valuation parameters.
+    """
+    g = np.maximum(np.asarray(growth, dtype=float), 0.0)
+    margin = np.clip(np.asarray(gross_margin, dtype=float) / params.reference_margin, 0.0, 1.0)
+    premium = -np.expm1(-g / params.growth_scale) * np.sqrt(margin)
+    return params.mature_multiple + (params.growth_multiple - params.mature_multiple) * premium
+
+
+def lab_valuation(
+    revenue: np.ndarray | float,
+    growth: np.ndarray | float,
+    gross_margin: np.ndarray | float,
+    params: ValuationParams,
+    floor: float,
+) -> np.ndarray:
+    """Valuation, $B: run-rate revenue (4 x the quarter's) times :func:`valuation_multiple`.
 
     Args:
         revenue: Quarterly revenue of one lab or of each lab, $B.
-        params: The scenario's lab parameters.
+        growth: Annual revenue growth.
+        gross_margin: Gross margin.
+        params: The scenario's valuation parameters.
+        floor: The lowest valuation, $B (``lab.min_valuation``).
     """
-    return np.maximum(params.min_valuation, params.valuation_multiple * 4.0 * revenue)
+    value = (
+        4.0 * np.asarray(revenue, dtype=float) * valuation_multiple(growth, gross_margin, params)
+    )
+    return np.maximum(floor, value)
+
+
+def lab_valuations(state: State) -> np.ndarray:
+    """Every lab's valuation this quarter, $B (:func:`lab_valuation` of its revenue, growth, margin)."""
+    labs, params = state.labs, state.params
+    return lab_valuation(
+        labs.revenue,
+        labs.revenue_growth,
+        labs.gross_margin,
+        params.valuation,
+        params.lab.min_valuation,
+    )
+
+
+def track_revenue(labs: LabState, market_growth: float, weight: float) -> None:
+    """After settlement: each lab's smoothed revenue growth and its gross margin (valuation inputs).
+
+    Growth is smoothed in logs, annualised: ``G <- (1 - w) G + w * 4 log(R_t / R_{t-1})``, growth
+    ``exp(G) - 1``; gross margin is smoothed the same way, ``m <- (1 - w) m + w (1 - inference
+    compute / revenue)``, inference compute being the inference share of the GW served at the
+    lab's average price this quarter (take-or-pay for compute not used included). A lab with its
+    first revenue starts at the market's growth and at this quarter's margin; a quarter without
+    revenue leaves both unchanged.
+
+    Args:
+        labs: The lab arrays (``revenue_growth``, ``previous_revenue`` and ``gross_margin`` are
+            written).
+        market_growth: Annual growth of end-user AI spending this quarter.
+        weight: ``valuation.growth_smoothing``.
+    """
+    revenue, previous = labs.revenue, labs.previous_revenue
+    earning = labs.alive & (revenue > 0)
+    seen = earning & (previous > 0)
+    ratio = np.divide(revenue, previous, out=np.ones_like(revenue), where=seen)
+    smoothed = np.expm1(
+        (1.0 - weight) * np.log1p(labs.revenue_growth) + weight * 4.0 * np.log(ratio)
+    )
+    labs.revenue_growth[:] = np.where(
+        seen, smoothed, np.where(earning, market_growth, labs.revenue_growth)
+    )
+    labs.previous_revenue[:] = np.where(earning, revenue, previous)
+    inference = np.minimum(labs.inference_need, labs.served)
+    share = np.divide(inference, labs.served, out=np.zeros_like(revenue), where=labs.served > 0)
+    margin = 1.0 - np.divide(labs.spend * share, revenue, out=np.zeros_like(revenue), where=earning)
+    smoothed_margin = (1.0 - weight) * labs.gross_margin + weight * margin
+    labs.gross_margin[:] = np.where(
+        seen, smoothed_margin, np.where(earning, margin, labs.gross_margin)
+    )
 
 
 # ---------------------------------------------------------------------- where labs buy compute

@@ -1,7 +1,12 @@
-"""Distress (docs/model.md §7.9): acquisitions of insolvent labs, lab exits, provider failures.
+"""Distress (docs/model.md §7.9): credit lines, restructurings, acquisitions, exits, failures.
 
-A lab with negative cash after fundraising is acquired where the rules allow and a buyer can pay,
-or exits; a provider with negative cash borrows what it still can, or fails.
+A lab with negative cash (below -$1, rounding aside) after fundraising first draws its credit line (independent labs, within
+``credit.lab_debt_to_revenue`` of revenue and the lending capacity left); if cash is still
+negative it offers its lead creditor-provider a restructuring of its take-or-pay commitment
+(:func:`try_restructuring`); failing that it is acquired where the rules allow and a buyer can
+pay, or it exits and its debt defaults. A provider with negative cash borrows what it still can,
+or fails and its debt defaults. The quarter's defaults then tighten credit and cool investors
+(:func:`computemarket.simulation.credit.absorb_defaults`).
 """
 
 from __future__ import annotations
@@ -12,37 +17,133 @@ from collections.abc import Sequence
 import numpy as np
 
 from computemarket.agents.hyperscaler import Hyperscaler
-from computemarket.agents.lab import AILab, lab_valuation
+from computemarket.agents.lab import AILab, lab_valuations
 from computemarket.simulation import metrics as mx
+from computemarket.simulation.credit import absorb_defaults, borrow_for_lab
 from computemarket.simulation.deals import end_relationships
-from computemarket.simulation.ledger import EXTERNAL
+from computemarket.simulation.fundraising import survival_beliefs
+from computemarket.simulation.ledger import EXTERNAL, MIN_TRANSFER
+from computemarket.simulation.numerics import first_minimum
 from computemarket.simulation.state import State
 
 
 def resolve_distress(
     state: State, hyperscalers: Sequence[Hyperscaler], lab_agents: Sequence[AILab]
 ) -> None:
-    """Insolvent labs are acquired (where allowed) or exit; insolvent providers fail.
+    """Insolvent labs borrow, restructure, are acquired (where allowed) or exit; providers fail.
 
     Args:
         state: The market state.
         hyperscalers: The provider agents, by row.
         lab_agents: The lab agents, by row (an exiting lab's agent is removed from the model).
     """
-    labs, p, cash = state.labs, state.providers, state.ledger.cash
-    insolvent = np.flatnonzero(labs.alive & (cash[labs.account] < 0))
-    for lab in insolvent:
-        if not try_acquisition(state, int(lab)):
-            exit_lab(state, int(lab))
+    labs, p, ledger = state.labs, state.providers, state.ledger
+    # A hole of at most a dollar is rounding (the ledger books no smaller transfer).
+    insolvent = np.flatnonzero(labs.alive & (ledger.cash[labs.account] < -MIN_TRANSFER))
+    if insolvent.size:
+        valuations = lab_valuations(state)
+        survival = survival_beliefs(state)
+    for lab in insolvent.tolist():
+        borrow_for_lab(state, lab, -float(ledger.cash[labs.account[lab]]))
+        if ledger.cash[labs.account[lab]] >= -MIN_TRANSFER:
+            continue
+        if try_restructuring(state, lab, float(valuations[lab]), survival[lab]):
+            continue
+        if not try_acquisition(state, lab, float(valuations[lab])):
+            exit_lab(state, lab)
             lab_agents[lab].remove()
-    for h in np.flatnonzero(p.alive & (cash[p.account] < 0)):
+    for h in np.flatnonzero(p.alive & (ledger.cash[p.account] < 0)):
         if not hyperscalers[h].cover_shortfall():
             fail_provider(state, int(h))
             hyperscalers[h].remove()
+    absorb_defaults(state)
 
 
-def try_acquisition(state: State, lab: int) -> bool:
+def try_restructuring(
+    state: State, lab: int, valuation: float | None = None, survival: float | None = None
+) -> bool:
+    """The lab's lead creditor-provider writes down its commitment and forgives the quarter's hole.
+
+    The lead creditor is the active provider owed the largest remaining take-or-pay commitment
+    ``C`` by the lab. It refunds the lab's negative cash ``H`` out of the quarter's bill (at most
+    what it billed the lab this quarter, and only if it has the cash), writes off
+    ``credit.restructuring_writedown`` ``w`` of ``C`` and extends the commitment's term by
+    ``credit.restructuring_extension_quarters``. It agrees when what it keeps if the lab
+    survives is worth the extra loss: ``survival * (margin * (1 - w) C + stake * V) >= (1 - b) H``,
+    where ``margin = markup / (1 + markup)`` is its margin on the committed compute, ``V`` the
+    lab's valuation, ``survival`` investors' belief that the lab survives, and ``b`` its share of
+    the lab's bills this quarter (the share of ``H`` it would lose as bad debt if the lab exited).
+    The refund is booked as ``restructuring`` and counted in the provider's losses and in the
+    quarter's write-offs; the write-down of ``C`` is counted in ``commitments_written_down``.
+
+    Args:
+        state: The market state.
+        lab: Row of the insolvent lab.
+        valuation: The lab's valuation, $B (default: :func:`~computemarket.agents.lab.lab_valuations`).
+        survival: Investors' belief that the lab survives (default:
+            :func:`~computemarket.simulation.fundraising.survival_beliefs`).
+
+    Returns:
+        True if the commitment was restructured (the lab's cash is back to zero).
+    """
+    labs, p, ledger = state.labs, state.providers, state.ledger
+    if valuation is None:
+        valuation = float(lab_valuations(state)[lab])
+    if survival is None:
+        survival = survival_beliefs(state)[lab]
+    writedown = state.params.credit.restructuring_writedown
+    remaining = labs.commit_remaining[lab] * p.alive
+    if writedown <= 0 or not (remaining > 0).any():
+        return False
+    h = int(first_minimum(-remaining))
+    hole = -float(ledger.cash[labs.account[lab]])
+    billed = labs.billed[lab] * p.alive
+    if hole > billed[h] or ledger.cash[p.account[h]] < hole:
+        return False
+    margin = float(p.markup[h]) / (1.0 + float(p.markup[h]))
+    kept = (1.0 - writedown) * float(remaining[h])
+    value = survival * (margin * kept + float(labs.stake[lab, h]) * valuation)
+    if value < (1.0 - float(billed[h]) / float(billed.sum())) * hole:
+        return False
+    ledger.book(p.account[h], labs.account[lab], hole, "restructuring")
+    p.losses[h] += hole
+    cut = writedown * float(remaining[h])
+    labs.commit_remaining[lab, h] = kept
+    extension = state.params.credit.restructuring_extension_quarters
+    labs.commit_end[lab, h] += extension
+    state.counters["restructurings"] += 1
+    state.counters["commitments_written_down"] += cut
+    state.counters["written_off"] += hole
+    state.deal_rows.append(
+        {
+            "quarter": state.market.quarter,
+            "kind": "restructuring",
+            "investor": state.provider_names[h],
+            "lab": state.lab_names[lab],
+            "amount": hole,
+            "upfront": hole,
+            "stake": 0.0,
+            "commitment": -cut,
+            "commitment_quarters": extension,
+            "exclusivity_quarters": 0,
+            "discount": 0.0,
+            "revenue_share": 0.0,
+        }
+    )
+    return True
+
+
+def try_acquisition(state: State, lab: int, valuation: float | None = None) -> bool:
     """A provider buys an insolvent lab if the rules allow it and the lab is worth buying.
+
+    The buyer pays ``capital.distressed_sale_fraction`` of the lab's valuation for the whole
+    firm: its lenders are repaid first (in full, even beyond that), its equity holders get the
+    rest; the buyer also covers the lab's negative cash.
+
+    Args:
+        state: The market state.
+        lab: Row of the insolvent lab.
+        valuation: The lab's valuation, $B (default: :func:`~computemarket.agents.lab.lab_valuations`).
 
     Returns:
         True if the lab was acquired (it becomes in-house and its deals end).
@@ -50,14 +151,16 @@ def try_acquisition(state: State, lab: int) -> bool:
     labs, p, rules, ledger = state.labs, state.providers, state.params.rules, state.ledger
     if not (rules.acquisitions and rules.hyperscaler_equity) or labs.owner[lab] >= 0:
         return False
+    if valuation is None:
+        valuation = float(lab_valuations(state)[lab])
     quality = np.log(labs.stock[labs.alive])
     if math.log(labs.stock[lab]) < float(np.median(quality)):
         return False  # not worth buying
     hole = -float(ledger.cash[labs.account[lab]])
-    valuation = float(lab_valuation(float(labs.revenue[lab]), state.params.lab))
-    price = state.params.capital.distressed_sale_fraction * valuation
+    debt = float(labs.debt[lab])
+    price = max(0.0, state.params.capital.distressed_sale_fraction * valuation - debt)
     cash = ledger.cash[p.account]
-    candidates = np.flatnonzero(p.alive & ~p.neocloud & (cash >= price + hole))
+    candidates = np.flatnonzero(p.alive & ~p.neocloud & (cash >= price + hole + debt))
     if candidates.size == 0:
         return False
     key = labs.stake[lab, candidates] * 1e6 + cash[candidates]
@@ -66,6 +169,8 @@ def try_acquisition(state: State, lab: int) -> bool:
         return False
     acct = p.account[h]
     ledger.book(acct, labs.account[lab], hole, "internal_funding")
+    ledger.book(acct, EXTERNAL, debt, "debt_repayment")  # the lab's lenders are repaid
+    labs.debt[lab] = 0.0
     other_stakes = labs.stake[lab].copy()
     other_stakes[h] = 0.0
     payees = p.account[np.flatnonzero(other_stakes > 0)]
@@ -83,8 +188,8 @@ def try_acquisition(state: State, lab: int) -> bool:
             "kind": "acquisition",
             "investor": state.provider_names[h],
             "lab": state.lab_names[lab],
-            "amount": price + hole,
-            "upfront": price + hole,
+            "amount": price + hole + debt,
+            "upfront": price + hole + debt,
             "stake": 1.0,
             "commitment": 0.0,
             "commitment_quarters": 0,
@@ -119,7 +224,10 @@ def _presumed_harmful(state: State, lab: int, h: int) -> bool:
 
 
 def exit_lab(state: State, lab: int) -> None:
-    """The lab closes: investors write off their stakes; providers it owes absorb the bad debt."""
+    """The lab closes: investors write off their stakes; providers it owes absorb the bad debt.
+
+    Its lenders lose what it owed them (``defaulted_debt``).
+    """
     labs, p, ledger, market = state.labs, state.providers, state.ledger, state.market
     # Investors lose the capital they put in (book value); providers it owes absorb the hole.
     equity = labs.invested_in[lab] * p.alive
@@ -133,7 +241,9 @@ def exit_lab(state: State, lab: int) -> None:
         p.losses += np.maximum(bad_debt, 0.0)
     else:
         ledger.book(EXTERNAL, labs.account[lab], hole, "unpaid_bills")
-    state.counters["written_off"] += max(hole, 0.0)
+    state.counters["written_off"] += max(hole, 0.0) + float(labs.debt[lab])
+    state.counters["defaulted_debt"] += float(labs.debt[lab])
+    labs.debt[lab] = 0.0
     labs.alive[lab] = False
     released = float(labs.share[lab])
     labs.share[lab] = 0.0
@@ -164,6 +274,7 @@ def fail_provider(state: State, h: int) -> None:
     hole = -float(state.ledger.cash[p.account[h]])
     state.ledger.book(EXTERNAL, p.account[h], hole, "debt_default")
     state.counters["written_off"] += hole + float(p.debt[h])
+    state.counters["defaulted_debt"] += hole + float(p.debt[h])
     p.debt[h] = 0.0
     p.alive[h] = False
     p.arrivals[h] = 0.0

@@ -21,7 +21,7 @@ from computemarket.agents.hyperscaler import (
     offer_eligibility,
     offer_terms,
 )
-from computemarket.agents.lab import AILab, lab_valuation
+from computemarket.agents.lab import AILab, lab_valuations
 from computemarket.simulation.deals import sign_deal, sign_independent
 from computemarket.simulation.numerics import rank_with_ties
 from computemarket.simulation.state import State
@@ -112,9 +112,10 @@ def fundraise(
     pool = state.market.capital_pool
     haircut = state.params.capital.valuation_haircut
     switch_rate = state.params.rules.switching_cost + state.market.egress_fee
+    valuations = lab_valuations(state)
     for lab in order.tolist():
         sought = float(target[lab])
-        valuation = float(lab_valuation(float(labs.revenue[lab]), lp))
+        valuation = float(valuations[lab])
         offers: list[Offer] = []
         if deals_left > 0:
             made = (

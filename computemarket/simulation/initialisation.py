@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from computemarket.agents.lab import effective_cost, target_shares, training_budget
+from computemarket.agents.hyperscaler import fleet_depreciation, operating_cash_flows
+from computemarket.agents.lab import (
+    effective_cost,
+    target_shares,
+    track_revenue,
+    training_budget,
+)
 from computemarket.simulation.clearing import clear_market, clearing_input
 from computemarket.simulation.contracts import commitment_due
 from computemarket.simulation.demand import (
@@ -24,6 +30,7 @@ from computemarket.simulation.demand import (
 )
 from computemarket.simulation.entry import productivity_draws
 from computemarket.simulation.ledger import EXTERNAL, Ledger
+from computemarket.simulation.lending import lending_capacity, provider_terms
 from computemarket.simulation.scenario import Scenario
 from computemarket.simulation.state import LabState, MarketState, State, provider_state
 from computemarket.simulation.supply import (
@@ -58,6 +65,7 @@ def initial_state(scenario: Scenario, years: int) -> State:
         outside_share=m.outside_share,
         fringe_revenue=m.fringe_cloud_revenue,
     )
+    market.lending_capacity = market.lending_left = lending_capacity(scenario.credit, 0.0, 1.0)
     n_providers = scenario.population.hyperscalers
     columns = arrival_columns(life, 4 * years, hp.build_lag_quarters)
     market.adoption_trend = m.ai_revenue
@@ -97,7 +105,7 @@ def provider_specs(state: State, rng: np.random.Generator) -> list[dict[str, Any
                     "debt": hp.neocloud_debt,
                     "non_ai_revenue": 0.0,
                     "other_cash_flow": 0.0,
-                    "interest_rate": hp.neocloud_interest_rate,
+                    "interest_rate": -1.0,
                     "neocloud": True,
                     "markup": hp.neocloud_markup,
                 }
@@ -111,7 +119,7 @@ def provider_specs(state: State, rng: np.random.Generator) -> list[dict[str, Any
                     "debt": 0.0,
                     "non_ai_revenue": hp.non_ai_revenue,
                     "other_cash_flow": hp.other_cash_flow,
-                    "interest_rate": hp.interest_rate,
+                    "interest_rate": -1.0,
                     "neocloud": False,
                 }
             )
@@ -316,3 +324,37 @@ def start_market(state: State, initial_revenue: np.ndarray, rng: np.random.Gener
     p.demand_level[:] = p.demand_seen
     # Providers start out expecting demand to grow with AI spending.
     p.demand_growth[:] = (1.0 + m.ai_revenue_growth) ** 0.25 - 1.0
+    # Labs start growing with the market (valuation inputs), and lenders quote the providers.
+    track_revenue(labs, market.growth, state.params.valuation.growth_smoothing)
+    price_opening_debt(state)
+
+
+def price_opening_debt(state: State) -> None:
+    """Quote every provider's rate at the start; debt the scenario does not price starts at it.
+
+    A provider whose ``interest_rate`` is -1 (the default) pays on its opening debt the rate lenders
+    quote it at the start (:func:`~computemarket.simulation.lending.provider_terms`), its coverage
+    computed at a BBB borrower's rate (``credit.base_rate + credit.bbb_spread``).
+    """
+    p, hp, cp = state.providers, state.params.hyperscaler, state.params.credit
+    revenue = p.ai_revenue + p.non_ai_revenue
+    rate, _ = provider_terms(
+        p.neocloud,
+        operating_cash_flows(p, hp),
+        fleet_depreciation(
+            p.arrivals,
+            state.market.vintage_capex,
+            state.market.quarter + state.market.life_quarters,
+            state.market.life_quarters,
+            hp,
+        ),
+        p.debt * (cp.base_rate + cp.bbb_spread),
+        np.divide(p.non_ai_revenue, revenue, out=np.zeros_like(revenue), where=revenue > 0),
+        0.0,
+        0.0,
+        state.market.credit_conditions,
+        cp,
+    )
+    p.lending_rate[:] = rate
+    p.interest_rate[:] = np.where(p.interest_rate < 0, rate, p.interest_rate)
+    p.debt_ceiling[:] = p.debt  # lenders set ceilings each quarter, before the providers' finance

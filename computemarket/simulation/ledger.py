@@ -46,6 +46,7 @@ KINDS = (
     "debt_repayment",
     "capex",
     "debt_default",
+    "restructuring",
 )
 """Every kind of transfer the model books (see docs/model.md, Money)."""
 KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}

@@ -9,7 +9,7 @@ generator (decisions each agent takes in turn are methods of the agents):
 §                     mechanism                                   module
 ====================  ==========================================  ==============================
 5                     initialisation                              ``initialisation``
-7.1                   environment                                 ``environment``
+7.1                   environment; credit conditions              ``environment``; ``credit``
 7.2                   capacity and prices                         ``supply``
 7.3                   labs' shares, revenue and compute need      ``demand``
 7.4                   contracts and commitments                   ``contracts``
@@ -17,7 +17,8 @@ generator (decisions each agent takes in turn are methods of the agents):
 7.6                   market clearing                             ``clearing``
 7.7                   settlement and switching                    ``settlement``
 7.8                   hyperscalers' finance and capex             ``Hyperscaler.finance``
-7.9, 7.10             distress; entry                             ``distress``; ``entry``
+                      lenders' prices and limits                  ``lending``
+7.9, 7.10             labs' debt; distress; entry                 ``credit``; ``distress``; ``entry``
 8                     metrics and tables                          ``recording``
 ====================  ==========================================  ==============================
 """
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from computemarket.agents.hyperscaler import Hyperscaler
-from computemarket.agents.lab import AILab, effective_cost
+from computemarket.agents.lab import AILab, effective_cost, track_revenue
 from computemarket.simulation import recording
 from computemarket.simulation.clearing import clear_market, clearing_input
 from computemarket.simulation.contracts import (
@@ -42,6 +43,7 @@ from computemarket.simulation.contracts import (
     contracted_revenues,
     sign_contracts,
 )
+from computemarket.simulation.credit import advance_credit, allot_credit, service_lab_debt
 from computemarket.simulation.deals import enter_named_agreements, pay_tranches
 from computemarket.simulation.demand import lab_demand
 from computemarket.simulation.distress import resolve_distress
@@ -182,8 +184,9 @@ class ComputeMarket(mesa.Model):
             state.market.life_quarters, quarter + 1, self.params.hyperscaler.build_lag_quarters
         ):
             extend_arrivals(state, 4 * self.years)
-        # 1-3. Environment, capacity and prices, conditional tranches of earlier deals.
+        # 1-3. Environment and credit conditions, capacity and prices, conditional tranches.
         advance_environment(state)
+        advance_credit(state)
         update_capacity(state)
         pay_tranches(state)
         enter_named_agreements(state)
@@ -203,8 +206,10 @@ class ComputeMarket(mesa.Model):
         due = commitment_due(state.labs, quarter)
         clearing = clearing_input(state, pair_price, cost, due)
         settle(state, clear_market(clearing), pair_price, clearing.contract_gw, due)
-        # 8. Hyperscalers' finance and capex, each in turn.
+        track_revenue(state.labs, state.market.growth, self.params.valuation.growth_smoothing)
+        # 8. Hyperscalers' finance and capex, each in turn; labs service their debt.
         self._finance_providers()
+        service_lab_debt(state)
         # 9-11. Fundraising, distress, entry.
         fundraise(state, self.hyperscaler_list, self.lab_list, self.rng)
         resolve_distress(state, self.hyperscaler_list, self.lab_list)
@@ -218,25 +223,27 @@ class ComputeMarket(mesa.Model):
             self.running = False
 
     def _finance_providers(self) -> None:
-        """Every active hyperscaler's finance, in row order.
+        """Lenders quote every provider; then every active hyperscaler's finance, in row order.
 
         A provider's finance moves its own cash, debt and orders, never the labs' contracts and
-        commitments, so the backlog each provider reads is computed for all of them at once. So
-        are the orders they want: the supply curve shares the GW that may arrive among them
-        before any of them pays (:func:`~computemarket.simulation.supply.allot_additions`).
+        commitments, so the backlog each provider reads, and lenders' terms, are computed for all
+        of them at once. So are the orders they want: the supply curve shares the GW that may
+        arrive among them before any of them pays
+        (:func:`~computemarket.simulation.supply.allot_additions`).
         """
         providers = self.agents_by_type.get(Hyperscaler)
         if providers is None:
             return
         active = [agent.index for agent in providers]
         lag = self.params.hyperscaler.build_lag_quarters
-        contracted = contracted_revenues(self.state, active).tolist()
+        contracted = contracted_revenues(self.state, active)
         backlog = backlog_gws(self.state, self.state.market.quarter + lag, active).tolist()
+        allot_credit(self.state, contracted)
         wanted = np.zeros(self.state.providers.alive.size)
         for agent in providers:
             wanted[agent.index] = agent.plan_capacity(backlog[agent.index])
         allotted = allot_additions(self.state, wanted).tolist()
-        providers.do(lambda agent: agent.finance(contracted[agent.index], allotted[agent.index]))
+        providers.do(lambda agent: agent.finance(allotted[agent.index]))
 
     def _record(self) -> None:
         """Compute the quarter's metrics, collect them, and keep the agents' rows."""

@@ -331,43 +331,18 @@ class HyperscalerParams:
             "(calibration_2025.csv: compute_stock_growth)"
         ),
     )
-    leverage_limit: float = param(
-        3.0,
-        unit="x annual operating cash flow",
-        doc="Debt ceiling relative to annualised operating cash flow.",
-        low=0.0,
-        high=50.0,
-    )
-    backlog_lending: float = param(
-        0.8,
-        unit="fraction of contracted revenue",
-        doc="Lenders also advance this share of the revenue still due under contracts and commitments (how neoclouds borrow).",
-        low=0.0,
-        high=2.0,
-        source="CoreWeave S-1 (2025): GPU-backed debt secured by customer contracts",
-    )
-    interest_rate: float = param(
-        0.06,
-        unit="per year",
-        doc="Interest rate on debt (generated hyperscalers).",
-        low=0.0,
-        high=1.0,
-    )
-    neocloud_interest_rate: float = param(
-        0.14,
-        unit="per year",
-        doc="Interest rate on debt of generated neoclouds.",
-        low=0.0,
-        high=1.0,
-        source="Tunguz (Oct 2025): GPU-backed neocloud debt at ~14%",
-    )
     asset_financing: float = param(
-        0.7,
+        0.0,
         unit="fraction of capex",
-        doc="Loan-to-value of debt secured on newly ordered hardware (GPU-backed lending), within the other limits' sum.",
+        doc=(
+            "Loan-to-cost lenders advance against capacity on order (construction or vendor "
+            "financing), on top of the credit limits of [credit]. 0 under the credit rules of "
+            "docs/model.md §7.8: only delivered hardware is collateral. 0.7 restores the earlier "
+            "treatment of orders as collateral at cost (an off switch of that rule)."
+        ),
         low=0.0,
         high=1.0,
-        source="Tunguz (Oct 2025): neoclouds finance GPUs with GPU-backed debt at ~14%",
+        source="CoreWeave 8-K (Oct 2025): DDTL draws fund equipment purchased, against the GPUs and the customer contract",
     )
     forecast_damping: float = param(
         0.85,
@@ -558,14 +533,6 @@ class LabParams:
     )
     fixed_opex: float = param(
         0.05, unit="$B per quarter", doc="Fixed operating cost of a lab.", low=0.0, high=100.0
-    )
-    valuation_multiple: float = param(
-        30.0,
-        unit="x annualised revenue",
-        doc="Pre-money valuation in a raise, as a multiple of annualised revenue.",
-        low=0.1,
-        high=1000.0,
-        source="OpenAI $730B pre-money (Feb 2026) on >$20B ARR; Anthropic $183B on ~$5B ARR (Sep 2025)",
     )
     min_valuation: float = param(
         1.0, unit="$B", doc="Floor of a lab's pre-money valuation.", low=0.0, high=1e4
@@ -1056,15 +1023,17 @@ class CapitalParams:
         high=1.0,
     )
     distressed_sale_fraction: float = param(
-        0.5,
+        0.35,
         unit="fraction of valuation",
         doc=(
-            "An acquirer pays this fraction of a distressed lab's valuation (to its other "
-            "stakeholders), on top of covering its negative cash. ASSUMPTION: a fire-sale price; "
-            "no public acquisition of an AI lab in distress to calibrate it on."
+            "An acquirer pays this fraction of a distressed lab's valuation ([valuation]), less "
+            "the lab's debt it takes over, to the lab's other stakeholders, on top of covering its "
+            "negative cash. No public acquisition of an AI lab in distress: the price is that of "
+            "defaulted telecom bonds in 2001 (weak analogy)."
         ),
         low=0.0,
         high=1.0,
+        source="InvestmentNews (2001): defaulted telecom high-yield bonds at ~35 cents on the dollar [csv: telecom_debt_price]",
     )
     survival_belief_floor: float = param(
         0.5,
@@ -1140,6 +1109,285 @@ class PopulationParams:
         doc="How many generated labs are owned by the largest hyperscalers.",
         low=0,
         high=100,
+    )
+
+
+SRC_DAMODARAN = (
+    "Damodaran, ratings.htm (undated stored version): synthetic rating spreads by interest "
+    "coverage [csv: synthetic_rating_spread]"
+)
+SRC_DDTL = "CoreWeave 8-K, 2 Oct 2025: DDTL 2.0 at SOFR + 6.00-6.50 (investment-grade customer contracts), SOFR + 13.00 (others) [csv: gpu_backed_loan_margin]"
+SRC_TELECOM_BUST = (
+    "Altman (NYU), HY default rates 5.1% (2000), 9.8% (2001), 12.8% (2002) [csv: hy_default_rate]; "
+    "HY new issuance -60% in 2001 [csv: hy_new_issuance_change]"
+)
+
+
+@dataclass(frozen=True)
+class CreditParams:
+    """Lenders: the price of debt, what they lend against, covenants and the credit cycle.
+
+    docs/model.md §7.8 (providers), §7.9 (labs, restructuring) and §7.1 (credit conditions).
+    """
+
+    base_rate: float = param(
+        0.042,
+        unit="per year",
+        doc="Risk-free rate under corporate (unsecured) and labs' debt: the 10-year Treasury yield.",
+        low=0.0,
+        high=0.5,
+        source="10-year Treasury 4.17% at end-Dec 2025, Cambridge Bonds monthly note [csv: base_rate_10y_treasury]",
+    )
+    floating_base_rate: float = param(
+        0.037,
+        unit="per year",
+        doc="Floating base rate under GPU-backed (secured) debt: SOFR.",
+        low=0.0,
+        high=0.5,
+        source="Derived: SOFR 3.95% (14 Nov 2025) less the 10 Dec 2025 cut of 0.25 points [csv: sofr; fed_funds_target_upper]",
+    )
+    bbb_spread: float = param(
+        0.0097,
+        unit="per year",
+        doc="Spread over the base rate of a BBB-rated borrower in calm markets; the rating table scales it (docs/model.md §7.8).",
+        low=0.0,
+        high=0.2,
+        source="US BBB corporates 0.97 points over Treasuries, Dec 2025 (Cambridge Bonds) [csv: ig_spread]",
+    )
+    spread_cap: float = param(
+        0.20,
+        unit="per year",
+        doc="Largest spread any borrower pays over its base rate.",
+        low=0.0,
+        high=1.0,
+        source="Damodaran's D class 20 points [csv: synthetic_rating_spread]; HY record 21.8 points, Dec 2008 [csv: hy_spread_record_high]",
+    )
+    stress_multiplier: float = param(
+        2.5,
+        unit="-",
+        doc="Spreads are (1 + stress_multiplier (1 - credit conditions)) times their calm level: 3.5 times at credit conditions 0. 0 switches the credit cycle off in prices.",
+        low=0.0,
+        high=20.0,
+        source="1998-2002: HY spreads ~3 to ~11 points [csv: hy_spread_peak]; BBB 0.7 to 3.2 points [csv: spread_range]",
+    )
+    min_coverage: float = param(
+        1.25,
+        unit="x interest",
+        doc=(
+            "Lenders make no new unsecured loan to a corporate borrower whose EBIT would cover "
+            "the interest on its debt fewer times than this. ASSUMPTION: the CCC threshold of the "
+            "rating table, where spreads pass 10 points; 0 removes the backstop."
+        ),
+        low=0.0,
+        high=100.0,
+    )
+    secured_margin_ig: float = param(
+        0.0625,
+        unit="per year",
+        doc="Margin over the floating base rate of GPU-backed debt whose collateral contract is with an investment-grade payer.",
+        low=0.0,
+        high=1.0,
+        source=SRC_DDTL,
+    )
+    secured_margin_unrated: float = param(
+        0.13,
+        unit="per year",
+        doc="Margin over the floating base rate of GPU-backed debt whose collateral contract is with an unrated payer (labs).",
+        low=0.0,
+        high=1.0,
+        source=SRC_DDTL,
+    )
+    max_debt_to_ebitda: float = param(
+        5.0,
+        unit="x annual EBITDA",
+        doc="Covenant of secured (neocloud) debt: above it no new borrowing and a cash sweep. 1e9 switches it off.",
+        low=0.0,
+        high=1e9,
+        source="Private credit 3.5-6.5x total leverage (F2 glossary, weak) [csv: private_credit_total_leverage]; AI data centres 5.3x in 2025 (weak) [csv: dc_industry_debt_to_ebitda]",
+    )
+    advance_rate: float = param(
+        0.6,
+        unit="fraction of collateral value",
+        doc="Loan-to-value of GPU-backed debt on delivered hardware at its depreciated value (the haircut included).",
+        low=0.0,
+        high=1.0,
+        source="GPU loan-to-value: private credit 0.55-0.65, banks 0.50-0.55, specialty lenders 0.70-0.80 (weak, SEO page) [csv: gpu_loan_to_value]",
+    )
+    economic_life_years: float = param(
+        4.0,
+        unit="years",
+        doc=(
+            "Lenders value delivered hardware straight-line over this life (shorter than the "
+            "accounting life). ASSUMPTION: between resale values (30-50% lost in 2-3 years) and "
+            "accounting lives of 5-6 years."
+        ),
+        low=0.25,
+        high=30.0,
+        source="GPU resale value -30 to -50% in 2-3 years (weak) [csv: gpu_resale_value_loss]; server lives 5-6 years [csv: depreciation_life_servers]",
+    )
+    backlog_advance_rate: float = param(
+        0.8,
+        unit="fraction of contracted revenue",
+        doc=(
+            "Secured lenders also advance this share of the revenue still due to the borrower "
+            "under contracts and commitments; the customers' credit sets the price, not the "
+            "amount. ASSUMPTION: no public advance rate; DDTL loans are sized on the contract."
+        ),
+        low=0.0,
+        high=2.0,
+        source=SRC_DDTL,
+    )
+    repricing_share: float = param(
+        0.05,
+        unit="per quarter",
+        doc="Share of a borrower's debt that matures and is refinanced at the current rate each quarter (average maturity 1 / (4 x share) years).",
+        low=0.0,
+        high=1.0,
+        source="CoreWeave DDTL draws mature 5 years after the draw [csv: gpu_backed_loan_margin]; OpenAI's revolver 3 years [csv: lab_credit_facility]",
+    )
+    lending_capacity: float = param(
+        90.0,
+        unit="$B per quarter",
+        doc="New lending all modelled borrowers (providers and labs) can obtain in a quarter at the start, in calm markets. 1e9 switches the limit off.",
+        low=0.0,
+        high=1e9,
+        source=(
+            "Derived: five hyperscalers' IG bonds $121B in 2025 [csv: bond_issuance]; Morgan Stanley "
+            "$1.5T external data-centre financing 2025-28 [csv: dc_financing_gap], private credit "
+            "~$160B a year [csv: private_credit_dc_lending]; AI debt $570B in 2026 (weak) [csv: ai_debt_issuance]"
+        ),
+    )
+    lending_growth: float = param(
+        0.15,
+        unit="per year",
+        doc="Annual growth of the lending capacity. ASSUMPTION: about the growth of data-centre investment.",
+        low=-0.9,
+        high=5.0,
+        source="IEA: data-centre electricity +15% a year [csv: world_dc_electricity_forecast]",
+    )
+    recovery_rate: float = param(
+        0.15,
+        unit="per quarter",
+        doc="Share of the gap to normal credit conditions (1) recovered each quarter.",
+        low=0.0,
+        high=1.0,
+        source="Spreads peaked Oct 2002 and were near normal by 2004: a half-life of ~4 quarters [csv: spread_range; hy_spread_peak]",
+    )
+    default_sensitivity: float = param(
+        6.0,
+        unit="per unit of annualised default rate",
+        doc="Fall of credit conditions per unit of the annualised share of outstanding debt that defaulted in a quarter (6 gives ~0.4 at a 10% annual default rate). 0 switches the credit cycle off.",
+        low=0.0,
+        high=100.0,
+        source=SRC_TELECOM_BUST + " (weak: calibrated by analogy)",
+    )
+    min_credit_conditions: float = param(
+        0.3,
+        unit="-",
+        doc="Floor of credit conditions: lending never stops entirely.",
+        low=0.0,
+        high=1.0,
+        source=SRC_TELECOM_BUST,
+    )
+    lab_debt_to_revenue: float = param(
+        0.5,
+        unit="x annualised revenue",
+        doc=(
+            "Most an independent lab may owe (a revolving credit line drawn in distress). "
+            "ASSUMPTION: the observed facilities rest on sponsors; 0 switches lab borrowing off."
+        ),
+        low=0.0,
+        high=100.0,
+        source="OpenAI $4B revolver ~1.1x 2024 revenue, undrawn [csv: lab_credit_facility]; xAI $5B debt [csv: lab_debt_raised]",
+    )
+    lab_spread: float = param(
+        0.08,
+        unit="per year",
+        doc="Spread over the base rate of a lab's debt without a sponsor.",
+        low=0.0,
+        high=1.0,
+        source="xAI: bonds at 12.5% yield, term loan SOFR + 7.25 (Jun 2025) [csv: lab_debt_raised]",
+    )
+    sponsored_lab_spread: float = param(
+        0.01,
+        unit="per year",
+        doc="Spread over the base rate of a lab's debt when a hyperscaler holds at least sponsor_stake of it.",
+        low=0.0,
+        high=1.0,
+        source="OpenAI revolver at SOFR + 1.00, Microsoft behind it (Oct 2024) [csv: lab_credit_facility]",
+    )
+    sponsor_stake: float = param(
+        0.2,
+        unit="fraction",
+        doc="Stake from which a hyperscaler counts as a lab's sponsor for its lenders. ASSUMPTION: no public threshold.",
+        low=0.0,
+        high=1.0,
+    )
+    restructuring_writedown: float = param(
+        0.5,
+        unit="fraction of remaining commitment",
+        doc="Share of an insolvent lab's remaining take-or-pay commitment its lead creditor-provider writes off in a restructuring (docs/model.md §7.9). 0 switches restructuring off.",
+        low=0.0,
+        high=1.0,
+        source="Telecom vendors lost 33-80% of their vendor loans, 2000-03 [csv: vendor_financing_commitments]",
+    )
+    restructuring_extension_quarters: int = param(
+        4,
+        unit="quarters",
+        doc="Quarters a restructuring adds to the term of the remaining commitment. ASSUMPTION: no public data on renegotiated AI commitments.",
+        low=0,
+        high=80,
+    )
+
+
+@dataclass(frozen=True)
+class ValuationParams:
+    """How investors and acquirers value a lab: a revenue multiple that rises with growth and margin."""
+
+    growth_multiple: float = param(
+        30.0,
+        unit="x run-rate revenue",
+        doc="Multiple of a lab growing very fast at the reference margin.",
+        low=0.0,
+        high=1000.0,
+        source="Observed rounds: OpenAI 26x (Oct 2024), ~35x (Mar 2026); Anthropic 37x (Sep 2025), 27x (Feb 2026) [csv: valuation_post_money]",
+    )
+    mature_multiple: float = param(
+        8.0,
+        unit="x run-rate revenue",
+        doc=(
+            "Multiple of a lab that no longer grows (or has no gross margin). ASSUMPTION: the order "
+            "of large listed software and cloud firms; no comparables in the data. Equal to "
+            "growth_multiple gives a fixed multiple."
+        ),
+        low=0.0,
+        high=1000.0,
+    )
+    growth_scale: float = param(
+        1.0,
+        unit="per year",
+        doc=(
+            "Revenue growth at which the multiple has gone 63% of the way from mature to "
+            "growth_multiple. ASSUMPTION: observed multiples barely differ between growth of 3x "
+            "and 10x a year, so the curve saturates early."
+        ),
+        low=0.01,
+        high=100.0,
+    )
+    reference_margin: float = param(
+        0.5,
+        unit="fraction of revenue",
+        doc="Gross margin (revenue less inference compute) at and above which the growth premium is full; below it the premium scales with the square root of margin / reference.",
+        low=0.01,
+        high=1.0,
+        source="Gross margins 2025: OpenAI 33-46%, Anthropic 40% [csv: gross_margin]",
+    )
+    growth_smoothing: float = param(
+        0.25,
+        unit="weight per quarter",
+        doc="Weight of the newest quarter in a lab's smoothed revenue growth (log, annualised). ASSUMPTION: about the trailing year investors look at.",
+        low=0.01,
+        high=1.0,
     )
 
 
@@ -1362,7 +1610,11 @@ class HyperscalerSpec:
         12.0, unit="$B per quarter", doc="Cash flow from other businesses.", low=0.0, high=1e5
     )
     interest_rate: float = param(
-        0.06, unit="per year", doc="Interest rate on its debt.", low=0.0, high=1.0
+        -1.0,
+        unit="per year",
+        doc="Average interest rate on its debt at the start; -1 takes the rate the credit model (docs/model.md §7.8) quotes it at the start.",
+        low=-1.0,
+        high=1.0,
     )
     neocloud: bool = param(False, unit="-", doc="A neocloud has no other business and can fail.")
     captive: bool = param(
@@ -1552,6 +1804,8 @@ SECTIONS: dict[str, type] = {
     "population": PopulationParams,
     "supply": SupplyParams,
     "demand": DemandParams,
+    "credit": CreditParams,
+    "valuation": ValuationParams,
 }
 """Scenario sections holding one table of parameters each, by their TOML name."""
 

@@ -8,9 +8,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from computemarket.agents.lab import lab_valuations
 from computemarket.simulation import metrics as mx
 from computemarket.simulation.deals import DEAL_COLUMNS
 from computemarket.simulation.environment import calendar_year
+from computemarket.simulation.lending import bbb_spread
 from computemarket.simulation.scenario import Scenario
 from computemarket.simulation.state import State
 
@@ -54,6 +56,18 @@ METRIC_COLUMNS = (
     "independent_investment",
     "acquisitions",
     "hyperscaler_failures",
+    "provider_debt",
+    "lab_debt",
+    "lending_rate_min",
+    "lending_rate_max",
+    "bbb_spread",
+    "credit_conditions",
+    "lending_capacity",
+    "new_lending",
+    "defaulted_debt",
+    "restructurings",
+    "commitments_written_down",
+    "stake_value",
 )
 """Columns of the quarterly metrics table, in order (defined in docs/model.md, Metrics)."""
 
@@ -64,6 +78,7 @@ INTEGER_METRICS = (
     "lab_exits",
     "acquisitions",
     "hyperscaler_failures",
+    "restructurings",
 )
 """Metric columns stored as int32."""
 
@@ -75,9 +90,11 @@ def firm_metric_columns(scenario: Scenario) -> tuple[str, ...]:
     """Extra metric columns for the firms a scenario lists by name.
 
     For each listed hyperscaler: ``cloud_share[NAME]`` (of AI compute revenue),
-    ``cloud_market_share[NAME]`` (of the whole cloud market, fringe included) and
-    ``roundtrip_ratio[NAME]``; for each listed lab: ``model_share[NAME]`` (of labs' revenue),
-    ``locked_share[NAME]`` and ``revenue[NAME]`` ($B per quarter). Generated firms get none.
+    ``cloud_market_share[NAME]`` (of the whole cloud market, fringe included),
+    ``roundtrip_ratio[NAME]``, ``debt[NAME]`` ($B), ``interest_rate[NAME]`` (average, per year)
+    and ``stake_value[NAME]`` (its stakes in labs marked to market, $B); for each listed lab:
+    ``model_share[NAME]`` (of labs' revenue), ``locked_share[NAME]``, ``revenue[NAME]`` ($B per
+    quarter), ``valuation[NAME]`` and ``lab_debt[NAME]`` ($B). Generated firms get none.
     """
     columns: list[str] = []
     for spec in scenario.hyperscalers:
@@ -85,12 +102,17 @@ def firm_metric_columns(scenario: Scenario) -> tuple[str, ...]:
             f"cloud_share[{spec.name}]",
             f"cloud_market_share[{spec.name}]",
             f"roundtrip_ratio[{spec.name}]",
+            f"debt[{spec.name}]",
+            f"interest_rate[{spec.name}]",
+            f"stake_value[{spec.name}]",
         ]
     for spec in scenario.labs:
         columns += [
             f"model_share[{spec.name}]",
             f"locked_share[{spec.name}]",
             f"revenue[{spec.name}]",
+            f"valuation[{spec.name}]",
+            f"lab_debt[{spec.name}]",
         ]
     return tuple(columns)
 
@@ -143,6 +165,8 @@ def quarter_metrics(state: State) -> dict[str, float]:
     lab_served = labs.served[labs.alive]
     inference = float(np.minimum(labs.inference_need[labs.alive], lab_served).sum())
     demand = state.params.demand
+    indebted = labs.alive & (labs.debt > 0)
+    rates = np.concatenate([p.lending_rate[p.alive], labs.lending_rate[indebted]])
     return {
         "quarter": quarter,
         "year": calendar_year(state.params.market, quarter),
@@ -198,7 +222,30 @@ def quarter_metrics(state: State) -> dict[str, float]:
         "independent_investment": c["independent_investment"],
         "acquisitions": int(c["acquisitions"]),
         "hyperscaler_failures": int(c["hyperscaler_failures"]),
+        "provider_debt": float(p.debt[p.alive].sum()),
+        "lab_debt": float(labs.debt[labs.alive].sum()),
+        "lending_rate_min": float(rates.min()) if rates.size else 0.0,
+        "lending_rate_max": float(rates.max()) if rates.size else 0.0,
+        "bbb_spread": bbb_spread(market.credit_conditions, state.params.credit),
+        "credit_conditions": market.credit_conditions,
+        "lending_capacity": market.lending_capacity,
+        "new_lending": c["new_lending"],
+        "defaulted_debt": c["defaulted_debt"],
+        "restructurings": int(c["restructurings"]),
+        "commitments_written_down": c["commitments_written_down"],
+        "stake_value": float(stake_values(state).sum()),
     }
+
+
+def stake_values(state: State) -> np.ndarray:
+    """Each provider's stakes in active labs marked to market, $B: ``sum_i stake_ip * V_i``.
+
+    ``V_i`` is the lab's valuation (:func:`computemarket.agents.lab.lab_valuations`); labs a
+    provider owns outright (in-house) are not stakes and are left out.
+    """
+    labs = state.labs
+    value = np.where(labs.alive, lab_valuations(state), 0.0)
+    return value @ labs.stake
 
 
 def firm_metrics(state: State) -> dict[str, float]:
@@ -212,6 +259,8 @@ def firm_metrics(state: State) -> dict[str, float]:
     cloud = (p.external_revenue + p.non_ai_revenue) * p.alive
     cloud_total = float(cloud.sum()) + state.market.fringe_revenue
     total = float(ai_revenue.sum())
+    stakes = stake_values(state)
+    valuations = lab_valuations(state)
     for h, spec in enumerate(state.params.hyperscalers):
         values[f"cloud_share[{spec.name}]"] = float(ai_revenue[h]) / total if total > 0 else 0.0
         values[f"cloud_market_share[{spec.name}]"] = (
@@ -221,6 +270,9 @@ def firm_metrics(state: State) -> dict[str, float]:
         values[f"roundtrip_ratio[{spec.name}]"] = (
             float(p.circular_revenue[h]) / invested if invested > 0 else 0.0
         )
+        values[f"debt[{spec.name}]"] = float(p.debt[h])
+        values[f"interest_rate[{spec.name}]"] = float(p.interest_rate[h]) if p.alive[h] else 0.0
+        values[f"stake_value[{spec.name}]"] = float(stakes[h])
     lab_total = float(labs.revenue[labs.alive].sum())
     for i, spec in enumerate(state.params.labs):
         alive = bool(labs.alive[i])
@@ -232,6 +284,8 @@ def firm_metrics(state: State) -> dict[str, float]:
             float(labs.locked_spend[i]) / spend if alive and spend > 0 else 0.0
         )
         values[f"revenue[{spec.name}]"] = float(labs.revenue[i]) if alive else 0.0
+        values[f"valuation[{spec.name}]"] = float(valuations[i]) if alive else 0.0
+        values[f"lab_debt[{spec.name}]"] = float(labs.debt[i]) if alive else 0.0
     return values
 
 
@@ -257,7 +311,8 @@ def agent_rows(state: State) -> dict[str, np.ndarray]:
         "row": np.concatenate([np.arange(n_p), shown]),
         "is_lab": np.concatenate([np.zeros(n_p, bool), np.ones(n_l, bool)]),
         "cash": np.concatenate([cash[p.account], cash[labs.account[shown]]]),
-        "debt": np.concatenate([p.debt, nan_l]),
+        "debt": np.concatenate([p.debt, labs.debt[shown]]),
+        "interest_rate": np.concatenate([p.interest_rate * p.alive, labs.interest_rate[shown]]),
         "capacity_gw": np.concatenate([p.power_gw, nan_l]),
         "non_ai_revenue": np.concatenate([p.non_ai_revenue * p.alive, nan_l]),
         "cloud_market_share": np.concatenate(
@@ -284,6 +339,8 @@ def agent_rows(state: State) -> dict[str, np.ndarray]:
                 ),
             ]
         ),
+        "valuation": np.concatenate([nan_p, lab_valuations(state)[shown]]),
+        "stake_value": np.concatenate([stake_values(state), nan_l]),
         "invested": np.concatenate([p.invested, nan_l]),
         "losses": np.concatenate([p.losses, nan_l]),
         "capex": np.concatenate([p.capex, nan_l]),

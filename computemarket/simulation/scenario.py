@@ -24,6 +24,7 @@ from computemarket.simulation.parameters import (
     AgreementSpec,
     CapitalParams,
     ContractTerms,
+    CreditParams,
     DealTerms,
     DemandParams,
     EntryParams,
@@ -37,6 +38,7 @@ from computemarket.simulation.parameters import (
     PopulationParams,
     RulesParams,
     SupplyParams,
+    ValuationParams,
     check_value,
     find_parameter,
     firm_index,
@@ -80,6 +82,8 @@ class Scenario:
     population: PopulationParams = field(default_factory=PopulationParams)
     supply: SupplyParams = field(default_factory=SupplyParams)
     demand: DemandParams = field(default_factory=DemandParams)
+    credit: CreditParams = field(default_factory=CreditParams)
+    valuation: ValuationParams = field(default_factory=ValuationParams)
     hyperscalers: tuple[HyperscalerSpec, ...] = ()
     labs: tuple[LabSpec, ...] = ()
     agreements: tuple[AgreementSpec, ...] = ()

@@ -58,6 +58,11 @@ class MarketState:
         fringe_revenue: Cloud revenue of the atomistic fringe, $B per quarter.
         unmet_gw: GW no provider could serve in the last clearing.
         moved_gw: GW labs moved between providers in the last settlement (switching).
+        credit_conditions: State of the credit cycle, from ``credit.min_credit_conditions`` to
+            1 (normal): scales lending capacity and spreads (docs/model.md §7.1).
+        lending_capacity: New lending all modelled borrowers can obtain this quarter, $B.
+        lending_left: What is left of it that no borrower was allotted, $B.
+        lab_credit_quota: What is left of the labs' allotment of it, $B.
     """
 
     life_quarters: int
@@ -86,6 +91,10 @@ class MarketState:
     outside_gap: float = 0.0
     unmet_gw: float = 0.0
     moved_gw: float = 0.0
+    credit_conditions: float = 1.0
+    lending_capacity: float = 0.0
+    lending_left: float = 0.0
+    lab_credit_quota: float = 0.0
 
 
 @dataclass
@@ -100,7 +109,11 @@ class ProviderState:
         markup: Markup of price over unit cost.
         price: Spot price, $B per GW-quarter.
         debt: Debt, $B.
-        interest_rate: Annual interest rate on debt.
+        interest_rate: Average annual interest rate on the debt (it reprices as debt is refinanced
+            and added, docs/model.md §7.8).
+        lending_rate: Annual rate lenders quote the provider this quarter for new debt.
+        debt_ceiling: Most lenders let the provider owe this quarter, $B.
+        credit_quota: What is left of its allotment of this quarter's lending capacity, $B.
         non_ai_revenue: Non-AI cloud revenue this quarter, $B.
         other_cash_flow: Cash flow from other businesses this quarter, $B.
         demand_level: Smoothed GW demanded of the provider.
@@ -144,6 +157,9 @@ class ProviderState:
     losses: np.ndarray
     external_revenue: np.ndarray
     demand_seen: np.ndarray
+    lending_rate: np.ndarray
+    debt_ceiling: np.ndarray
+    credit_quota: np.ndarray
 
 
 # Per-lab vectors and per-pair (lab x provider) matrices, with their fill values for new rows.
@@ -171,6 +187,12 @@ LAB_VECTORS: dict[str, tuple[type, float]] = {
     "independent_invested": (float, 0.0),
     "entered": (np.int64, 0),
     "exited": (np.int64, -1),
+    "debt": (float, 0.0),  # $B owed to lenders (docs/model.md §7.9)
+    "interest_rate": (float, 0.0),  # average annual rate on that debt
+    "lending_rate": (float, 0.0),  # annual rate lenders quote the lab this quarter
+    "previous_revenue": (float, 0.0),  # last quarter's revenue, $B
+    "revenue_growth": (float, 0.0),  # smoothed annual revenue growth (valuation input)
+    "gross_margin": (float, 0.0),  # (revenue - inference compute) / revenue, this quarter
 }
 RELATIONSHIP_TERMS: tuple[str, ...] = (
     "stake",  # provider's equity stake in the lab
@@ -256,6 +278,10 @@ COUNTERS = (
     "hyperscaler_failures",
     "circular_revenue",
     "ledger_imbalance",
+    "new_lending",
+    "defaulted_debt",
+    "restructurings",
+    "commitments_written_down",
 )
 """Events and flows tallied over a quarter (reset at the start of each step)."""
 

@@ -16,6 +16,7 @@ from computemarket.simulation.model import ComputeMarket
 from computemarket.simulation.scenario import load_scenario
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "lessons"
+NO_LAB_CREDIT = {"credit.lab_debt_to_revenue": 0.0}
 
 
 def metrics(lesson_slug: str, years: int, **changes) -> dict:
