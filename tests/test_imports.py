@@ -2,7 +2,7 @@
 
 Bottom to top (docs: the architecture of the package, and CONTRIBUTING in the README)::
 
-    errors, options, progress  <-  simulation.{state, ledger, parameters, scenario, numerics}
+    errors, options, progress  <-  simulation.{state, ledger, parameters, scenario, numerics, lending}
             <-  agents  <-  simulation (submodels, model)
             <-  store  <-  experiments | results  <-  validation, classroom, cli, testing
 
@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "computemarket.simulation.parameters",
             "computemarket.simulation.scenario",
             "computemarket.simulation.numerics",
+            "computemarket.simulation.lending",
         ),
     ),
     ("agents", ("computemarket.agents",)),
