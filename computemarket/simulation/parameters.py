@@ -474,6 +474,20 @@ class LabParams:
         low=0.5,
         high=40.0,
     )
+    war_chest_quarters: float = param(
+        4.0,
+        unit="quarters of compute spend",
+        doc=(
+            "An independent lab also raises growth capital when its cash falls below this many "
+            "quarters of its compute spend, aiming at twice that: labs fund compute ahead of "
+            "revenue even when they do not burn cash. ASSUMPTION: OpenAI's and Anthropic's "
+            "2025-26 rounds ($40B and $110B; $13B and $30B) each covered one to three years of "
+            "their compute spend while revenue tripled (calibration_2025.csv: investment, "
+            "valuation_post_money, compute_spend rows); 0 turns growth raises off."
+        ),
+        low=0.0,
+        high=40.0,
+    )
     training_budget_share: float = param(
         0.15,
         unit="fraction of spare cash per quarter",
@@ -1181,6 +1195,24 @@ class CreditParams:
         low=0.0,
         high=100.0,
     )
+    target_leverage: float = param(
+        2.0,
+        unit="x EBITDA",
+        doc=(
+            "Financial policy of a hyperscaler that is not a neocloud: it borrows no more than "
+            "this multiple of its EBITDA (annualised operating cash flow), and cuts the capex the "
+            "model does not represent (other_capex) before it would. S&P rates debt/EBITDA below "
+            "1.5x 'minimal' and 1.5-2x 'modest' financial risk, the band of the Big-4's AA-A "
+            "ratings; 1e9 removes the policy."
+        ),
+        low=0.0,
+        high=1e9,
+        source=(
+            "S&P Global Ratings, Corporate Methodology (19 Nov 2013), cash flow/leverage table "
+            "(standard volatility): https://docslib.org/doc/606059/corporate-methodology "
+            "[csv: leverage_band]"
+        ),
+    )
     secured_margin_ig: float = param(
         0.0625,
         unit="per year",
@@ -1635,6 +1667,16 @@ class HyperscalerSpec:
         doc="Initial markup; -1 takes hyperscaler.initial_markup (or neocloud_markup for a neocloud).",
         low=-1.0,
         high=5.0,
+    )
+    target_leverage: float = param(
+        -1.0,
+        unit="x EBITDA",
+        doc=(
+            "This provider's financial policy: the most debt it takes on, as a multiple of its "
+            "EBITDA; -1 takes credit.target_leverage (a neocloud's lenders' covenant binds instead)."
+        ),
+        low=-1.0,
+        high=1e9,
     )
     strategic_investment_share: float = param(
         -1.0,
