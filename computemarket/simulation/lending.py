@@ -273,6 +273,8 @@ def provider_terms(
         contracted_revenue: Revenue still due under contracts and commitments, $B.
         credit_conditions: The credit cycle's state.
         params: The scenario's credit parameters.
+        target_leverage: Each provider's financial policy, x EBITDA (default:
+            ``credit.target_leverage`` for all).
 
     Returns:
         ``(rate, ceiling)``: per year, and $B (one each per provider, or scalars).

@@ -347,13 +347,16 @@ def statistic_ranges(
     scenario = load_scenario(CALIBRATED)
     rows = []
     for check in bounds.itertuples(index=False):
-        for seed, run in enumerate(
+        for seed, tables in enumerate(
             shocked if check.statistic == "bbb_spread_after_shock" else runs
         ):
             if check.statistic == "bbb_spread_after_shock":
-                low, high = bbb_spread_after_shock(run, float(SHOCK["market.demand_shock_year"]))
+                shock_year = float(SHOCK["market.demand_shock_year"])
+                low, high = bbb_spread_after_shock(tables, shock_year)
             else:
-                low, high = STATISTICS[check.statistic](run, scenario, check.entity, check.period)
+                low, high = STATISTICS[check.statistic](
+                    tables, scenario, check.entity, check.period
+                )
             rows.append({"id": check.id, "run": seed, "low": low, "high": high})
     return pd.DataFrame(rows)
 
