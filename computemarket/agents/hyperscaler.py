@@ -321,6 +321,8 @@ class Hyperscaler(MarketAgent):
         hp, ledger, acct = st.params.hyperscaler, st.ledger, self.account
         non_ai = float(p.non_ai_revenue[i])
         ledger.book(EXTERNAL, acct, non_ai, "non_ai_revenue")
+        # Contracts with customers outside the model are paid out of that revenue.
+        p.outside_backlog[i] = max(0.0, float(p.outside_backlog[i]) - non_ai)
         ledger.book(acct, EXTERNAL, non_ai * (1.0 - hp.non_ai_margin), "non_ai_cost")
         ledger.book(EXTERNAL, acct, float(p.other_cash_flow[i]), "other_business")
         operating_cost = hp.operating_cost_per_gw * float(p.power_gw[i])

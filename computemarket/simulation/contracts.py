@@ -94,6 +94,8 @@ def contract_matrix(labs: LabState, quarter: int) -> np.ndarray:
 def contracted_revenues(state: State, providers: Iterable[int] | None = None) -> np.ndarray:
     """$B each provider is still owed under reserved contracts and take-or-pay commitments.
 
+    Contracts with customers outside the model (``outside_backlog``) count too.
+
     Args:
         state: The market state.
         providers: Providers to compute it for (all by default); the others get 0.
@@ -105,7 +107,7 @@ def contracted_revenues(state: State, providers: Iterable[int] | None = None) ->
     owed = np.zeros(p.alive.size)
     for i in range(p.alive.size) if providers is None else providers:
         contracts = float(value[active & (labs.contract_provider == i)].sum())
-        owed[i] = contracts + float(committed[:, i].sum())
+        owed[i] = contracts + float(committed[:, i].sum()) + float(p.outside_backlog[i])
     return owed
 
 

@@ -128,8 +128,6 @@ def unsecured_limit(ebit: ArrayLike, credit_conditions: float, params: CreditPar
         ebit: Annual EBIT, $B.
         credit_conditions: The credit cycle's state.
         params: The scenario's credit parameters.
-        target_leverage: Each provider's financial policy, x EBITDA (default:
-            ``credit.target_leverage`` for all).
     """
     e = np.maximum(np.asarray(ebit, dtype=float), 0.0)
     if params.min_coverage <= 0:

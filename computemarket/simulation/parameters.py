@@ -1614,16 +1614,19 @@ class DemandParams:
         ),
     )
     quality_elasticity: float = param(
-        0.5,
+        0.0,
         unit="per unit of inclusive value",
         doc=(
-            "Response of spending to the quality of the labs' offer (the logit inclusive value, "
-            "relative to the frontier: it falls when labs exit or fall behind). 0 switches the "
-            "quality channel off."
+            "Response of spending to the variety of the labs' offer (the logit inclusive value "
+            "relative to the frontier: it falls when labs exit or fall behind, and rises when "
+            "they bunch together). Off (0) by default: no estimate exists, and because the "
+            "frontier's own progress sits in the exogenous trend, the channel rewards labs "
+            "bunching together, e.g. when scarce compute holds the leader back, which would "
+            "count as a welfare gain. Set it (0.5 was the earlier default) to study variety."
         ),
         low=0.0,
         high=5.0,
-        source="ASSUMPTION: no estimate found (docs/evidence-issue12.md 3.1)",
+        source="ASSUMPTION: no estimate found (calibration_2025.csv has none; see model.md 7.3)",
     )
 
 
@@ -1667,6 +1670,18 @@ class HyperscalerSpec:
         doc="Initial markup; -1 takes hyperscaler.initial_markup (or neocloud_markup for a neocloud).",
         low=-1.0,
         high=5.0,
+    )
+    outside_backlog: float = param(
+        0.0,
+        unit="$B",
+        doc=(
+            "Revenue still due at the start under contracts with customers the model does not "
+            "represent (e.g. Microsoft renting CoreWeave's GPUs). Lenders count it in a "
+            "neocloud's collateral like the labs' contracts (credit.backlog_advance_rate); it runs "
+            "off as the provider's non-AI revenue is received (docs/model.md §7.8)."
+        ),
+        low=0.0,
+        high=1e5,
     )
     target_leverage: float = param(
         -1.0,
