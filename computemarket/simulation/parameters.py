@@ -710,7 +710,7 @@ class DealTerms:
         unit="fraction of price",
         doc=(
             "Price discount the investor gives the lab on its compute. ASSUMPTION: no deal "
-            "discount is public (docs/evidence-issue12.md)."
+            "discount is public (docs/evidence.md)."
         ),
         low=0.0,
         high=0.9,
@@ -1444,7 +1444,7 @@ class SupplyParams:
         low=0.1,
         high=1e6,
         source=(
-            "Derived in docs/evidence-issue12.md 2.1 from calibration_2025.csv: Nvidia ~6M "
+            "Derived in docs/evidence.md 2.1 from calibration_2025.csv: Nvidia ~6M "
             "Blackwell GPUs a year at ~1.7 kW all-in (gpu_shipments; system_power GB200 NVL72) "
             "~14 GW a year; McKinsey 125 GW added 2025-2030 worldwide, ~25 a year "
             "(world_ai_dc_power_forecast); EPRI/Epoch US AI 5 to 50+ GW 2025-2030, ~9 a year "

@@ -392,7 +392,8 @@ def agent_rows(state: State) -> dict[str, np.ndarray]:
 def metrics_table(datacollector: mesa.DataCollector) -> pd.DataFrame:
     """The quarterly metrics as a table, integer columns as int32."""
     metrics = datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    return metrics.astype(dict.fromkeys(INTEGER_METRICS, "int32"))
+    # One block per dtype (copy() consolidates): users add columns without PerformanceWarnings.
+    return metrics.astype(dict.fromkeys(INTEGER_METRICS, "int32")).copy()
 
 
 def agents_table(

@@ -522,3 +522,17 @@ def test_agent_reporters_read_the_agents_state():
     np.testing.assert_allclose(
         clouds["share"].to_numpy(), last.loc[last.kind == "hyperscaler", "share"].to_numpy()
     )
+
+
+def test_metrics_table_takes_new_columns_without_fragmentation_warnings():
+    """The table comes consolidated: adding a few columns is not 'highly fragmented'."""
+    import warnings
+
+    import pandas as pd
+
+    metrics = run("baseline", years=1, seed=1, tables=("metrics",)).metrics
+    assert metrics._mgr.nblocks <= 4  # one block per dtype
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        for k in range(5):
+            metrics[f"extra_{k}"] = 1.0
