@@ -677,8 +677,7 @@ CASES: dict[str, tuple[list[str], str]] = {
         "--after 0.3",
     ),
     "discover: --year and --after": (
-        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1", "--year", "2027"]
-        + ["--after", "1"],
+        ["discover", "sweep", "--metric", "cloud_hhi", "--year", "2027", "--after", "1"],
         "not allowed with argument",
     ),
     "discover: --box negative": (

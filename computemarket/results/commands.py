@@ -453,7 +453,7 @@ def discover_command(args: argparse.Namespace) -> int:
     (path,) = save_figures([drawn], args.directory, args.image_format)
     share = found.hits / found.runs
     print(
-        f"{results.name}: {found.condition} at {found.when} in {found.hits} of {found.runs} "
+        f"{results.name}: {found.condition} at {found.when}: {found.hits} of {found.runs} "
         f"runs ({share:.0%}); PRIM over {len(results.factors)} factors (EMA Workbench)"
     )
     print(

@@ -19,6 +19,8 @@ from computemarket.testing import folder_snapshot, synthetic_run
 
 pytest.importorskip("ema_workbench")
 
+ROOT = Path(__file__).resolve().parents[2]
+
 # synthetic_run: cloud_hhi = 1500 + 20 x commitment_multiple per year + a random walk (sd 40 a
 # quarter) - 60 x switching cost per year; it never reads deals.discount. After 10 years the HHI
 # is above 3,000 where the multiple is above about 7.5 (1500 + 200 x 7.5), give or take the noise.
@@ -142,12 +144,22 @@ def test_the_command_prints_the_boxes_and_draws_the_figure(driven_dir, capsys, p
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "cloud_hhi > 3000 at 10 years in" in out
+    assert "cloud_hhi > 3000 at 10 years in: 73 of 128 runs (57%)" in out
     assert "coverage" in out and "density" in out and "mass" in out
     assert "deals.commitment_multiple" in out.split("the limits of the factors")[1]
     assert "deals.discount" not in out.split("the limits of the factors")[1]
     figure = driven_dir / "figures" / "discover-cloud_hhi-above-3000.png"
     assert f"wrote {figure}" in out
+    # docs/experiments.md shows this very output
+    docs = (ROOT / "docs" / "experiments.md").read_text(encoding="utf-8")
+    shown = docs.split(
+        "$ computemarket discover driven --metric cloud_hhi --above 3000 --after 10\n"
+    )
+    assert len(shown) == 2
+    printed = [line.rstrip() for line in out.splitlines() if not line.startswith("wrote ")]
+    while printed[-1] == "":
+        printed.pop()
+    assert shown[1].split("```")[0].splitlines() == printed
     pixels = png_pixels(figure.read_bytes())
     assert pixels.shape[1] > 1500  # a slide-wide figure
     assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 20
