@@ -150,7 +150,7 @@ class SweepResults:
 
         Columns: ``run_id``, ``row``, ``point``, ``replicate``, ``seed``, the factor columns (as
         in the design), ``quarter``, ``year`` and the metrics, sorted by row and quarter. Each task
-        file holds the same columns (files written before version 0.2 hold no ``run_id`` and no
+        file holds the same columns (older task files hold no ``run_id`` and no
         factors; their factors are joined from the design here).
         """
         table, _ = self._task_tables
