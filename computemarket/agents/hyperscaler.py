@@ -321,6 +321,8 @@ class Hyperscaler(MarketAgent):
         hp, ledger, acct = st.params.hyperscaler, st.ledger, self.account
         non_ai = float(p.non_ai_revenue[i])
         ledger.book(EXTERNAL, acct, non_ai, "non_ai_revenue")
+        # Contracts with customers outside the model are paid out of that revenue.
+        p.outside_backlog[i] = max(0.0, float(p.outside_backlog[i]) - non_ai)
         ledger.book(acct, EXTERNAL, non_ai * (1.0 - hp.non_ai_margin), "non_ai_cost")
         ledger.book(EXTERNAL, acct, float(p.other_cash_flow[i]), "other_business")
         operating_cost = hp.operating_cost_per_gw * float(p.power_gw[i])
@@ -389,10 +391,18 @@ class Hyperscaler(MarketAgent):
         return order_gw
 
     def _pay_capex(self, reserve: float) -> float:
-        """Pay this quarter's capex, borrowing what cash does not cover; return the $B borrowed."""
+        """Pay this quarter's capex, borrowing what cash does not cover; return the $B borrowed.
+
+        The capex due on AI orders is owed to the builders; the capex the model does not represent
+        (``other_capex``, the parent's plan) is cut to what cash above the reserve and the debt
+        the provider may still draw can pay: a parent defers those projects before it breaks its
+        lenders' limits or its own financial policy.
+        """
         st, p, i = self.state, self.state.providers, self.index
         t_col = st.market.quarter + st.market.life_quarters
-        capex = float(p.capex_due[i, t_col]) + float(p.other_capex[i])
+        due = float(p.capex_due[i, t_col])
+        affordable = max(0.0, self.cash - reserve + self.debt_room - due)
+        capex = due + min(float(p.other_capex[i]), affordable)
         borrowed = self._borrow(min(max(0.0, capex + reserve - self.cash), self.debt_room))
         st.ledger.book(self.account, EXTERNAL, capex, "capex")
         p.capex[i] = capex

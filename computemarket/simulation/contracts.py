@@ -67,6 +67,21 @@ def commitment_due(labs: LabState, quarter: int) -> np.ndarray:
     return np.where(active, labs.commit_remaining / np.maximum(left, 1), 0.0)
 
 
+def scheduled_commitment_due(labs: LabState, now: int, quarter: int) -> np.ndarray:
+    """$B each lab will owe each investor in a later ``quarter`` (take-or-pay), labs x providers.
+
+    The remaining commitment spread evenly from its start (or now, once it has started) to its
+    end: what :func:`commitment_due` will ask in ``quarter`` if the lab pays as scheduled. A
+    commitment that starts later counts from its start, so providers build for it in time.
+    """
+    begins = np.maximum(labs.commit_start, now)
+    active = (
+        (labs.commit_start <= quarter) & (quarter < labs.commit_end) & (labs.commit_remaining > 0)
+    )
+    left = np.maximum(labs.commit_end - begins, 1)
+    return np.where(active, labs.commit_remaining / left, 0.0)
+
+
 def contract_matrix(labs: LabState, quarter: int) -> np.ndarray:
     """GW reserved under contracts in force, labs x providers."""
     matrix = np.zeros_like(labs.allocation)
@@ -79,6 +94,8 @@ def contract_matrix(labs: LabState, quarter: int) -> np.ndarray:
 def contracted_revenues(state: State, providers: Iterable[int] | None = None) -> np.ndarray:
     """$B each provider is still owed under reserved contracts and take-or-pay commitments.
 
+    Contracts with customers outside the model (``outside_backlog``) count too.
+
     Args:
         state: The market state.
         providers: Providers to compute it for (all by default); the others get 0.
@@ -90,7 +107,7 @@ def contracted_revenues(state: State, providers: Iterable[int] | None = None) ->
     owed = np.zeros(p.alive.size)
     for i in range(p.alive.size) if providers is None else providers:
         contracts = float(value[active & (labs.contract_provider == i)].sum())
-        owed[i] = contracts + float(committed[:, i].sum())
+        owed[i] = contracts + float(committed[:, i].sum()) + float(p.outside_backlog[i])
     return owed
 
 
@@ -104,12 +121,11 @@ def backlog_gws(state: State, quarter: int, providers: Iterable[int] | None = No
     """
     labs, p = state.labs, state.providers
     running = labs.contract_end >= quarter
-    due = commitment_due(labs, state.market.quarter)
-    still_due = labs.commit_end > quarter
+    due = scheduled_commitment_due(labs, state.market.quarter, quarter)
     backlog = np.zeros(p.alive.size)
     for i in range(p.alive.size) if providers is None else providers:
         contracted = labs.contract_gw[running & (labs.contract_provider == i)].sum()
-        committed = due[:, i][still_due[:, i]].sum()
+        committed = due[:, i].sum()
         in_house = labs.need[labs.owner == i].sum()
         backlog[i] = contracted + committed / max(p.price[i], 1e-12) + in_house
     return backlog

@@ -110,6 +110,7 @@ def allot_credit(state: State, contracted_revenue: np.ndarray) -> None:
         contracted_revenue,
         market.credit_conditions,
         cp,
+        p.target_leverage,
     )
     on_order = p.arrivals[:, column + 1 :] @ market.vintage_capex[column + 1 :]
     ceiling = ceiling + hp.asset_financing * on_order

@@ -178,8 +178,12 @@ def try_acquisition(state: State, lab: int, valuation: float | None = None) -> b
     outside_holders = max(0.0, 1.0 - other_stakes.sum() - labs.stake[lab, h])
     ledger.book(acct, EXTERNAL, price * outside_holders, "acquisition")
     labs.owner[lab] = h
-    # The lab is in-house now: its deals (the buyer's included) and its contract end.
-    end_relationships(labs, lab, np.arange(p.alive.size))
+    # The lab is in-house now. Its relationship with the buyer ends (the buyer owns it) and the
+    # other holders' stakes were bought out; what it owes other providers under commitments and
+    # contracts the buyer assumes, so those go on (an acquisition does not wipe out a provider's
+    # backlog).
+    end_relationships(labs, lab, h)
+    labs.stake[lab] = 0.0
     labs.independent_stake[lab] = 0.0
     state.counters["acquisitions"] += 1
     state.deal_rows.append(

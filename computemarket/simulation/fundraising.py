@@ -1,4 +1,4 @@
-"""Fundraising (docs/model.md §7.5, Offers and Choice): labs short of runway raise capital.
+"""Fundraising (docs/model.md §7.5, Offers and Choice): labs short of runway or of growth capital raise.
 
 In-house labs are funded by their owner. Independent labs collect offers from the hyperscalers
 (:meth:`computemarket.agents.Hyperscaler.make_offer`, with strings drawn from the distributions of
@@ -90,9 +90,18 @@ def fundraise(
     deals_left = int(draws.poisson(state.params.offers.deals_per_year / 4.0))
     cash = ledger.cash[labs.account]
     short = labs.alive & (cash < lp.runway_quarters * labs.burn)
-    if not short.any():
+    # Growth capital: an independent lab keeps a war chest of quarters of compute spend.
+    chest = lp.war_chest_quarters * labs.spend
+    growing = labs.alive & (labs.owner < 0) & (cash < chest)
+    if not (short | growing).any():
         return
-    target = lp.raise_quarters * labs.burn - cash
+    target = (
+        np.maximum(
+            np.where(short, lp.raise_quarters * labs.burn, 0.0), np.where(growing, 2.0 * chest, 0.0)
+        )
+        - cash
+    )
+    short = short | growing
     for lab in np.flatnonzero(short & (labs.owner >= 0)):
         owner = hyperscalers[labs.owner[lab]]
         ledger.book(

@@ -146,6 +146,9 @@ def build_providers(state: State, rng: np.random.Generator) -> None:
         p.other_cash_flow[i] = spec["other_cash_flow"]
         p.captive[i] = spec.get("captive", False)
         p.other_capex[i] = spec.get("other_capex", 0.0)
+        leverage = spec.get("target_leverage", -1.0)
+        p.target_leverage[i] = state.params.credit.target_leverage if leverage < 0 else leverage
+        p.outside_backlog[i] = spec.get("outside_backlog", 0.0)
         default_markup = hp.neocloud_markup if spec["neocloud"] else hp.initial_markup
         markup = spec.get("markup", -1.0)
         p.markup[i] = default_markup if markup < 0 else markup

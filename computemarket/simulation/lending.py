@@ -250,6 +250,7 @@ def provider_terms(
     contracted_revenue: ArrayLike,
     credit_conditions: float,
     params: CreditParams,
+    target_leverage: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rate lenders quote a provider for new debt and the most they let it owe.
 
@@ -257,7 +258,8 @@ def provider_terms(
     the debt is bounded by the covenant and the collateral (:func:`secured_limit`). Any other
     provider borrows unsecured: the rate follows its interest coverage, EBIT = EBITDA -
     depreciation over interest (:func:`corporate_rate`), and lending stops at
-    ``credit.min_coverage`` (:func:`unsecured_limit`).
+    ``credit.min_coverage`` (:func:`unsecured_limit`), or at the provider's own financial policy,
+    ``target_leverage`` x EBITDA, whichever comes first.
 
     Args:
         neocloud: Whether each provider is a neocloud.
@@ -269,6 +271,8 @@ def provider_terms(
         contracted_revenue: Revenue still due under contracts and commitments, $B.
         credit_conditions: The credit cycle's state.
         params: The scenario's credit parameters.
+        target_leverage: Each provider's financial policy, x EBITDA (default:
+            ``credit.target_leverage`` for all).
 
     Returns:
         ``(rate, ceiling)``: per year, and $B (one each per provider, or scalars).
@@ -280,6 +284,10 @@ def provider_terms(
     ceiling = np.where(
         neocloud,
         secured_limit(ebitda, hardware_value, contracted_revenue, params),
-        unsecured_limit(ebit, credit_conditions, params),
+        np.minimum(
+            unsecured_limit(ebit, credit_conditions, params),
+            (params.target_leverage if target_leverage is None else np.asarray(target_leverage))
+            * np.maximum(np.asarray(ebitda, dtype=float), 0.0),
+        ),
     )
     return rate, ceiling

@@ -474,6 +474,20 @@ class LabParams:
         low=0.5,
         high=40.0,
     )
+    war_chest_quarters: float = param(
+        4.0,
+        unit="quarters of compute spend",
+        doc=(
+            "An independent lab also raises growth capital when its cash falls below this many "
+            "quarters of its compute spend, aiming at twice that: labs fund compute ahead of "
+            "revenue even when they do not burn cash. ASSUMPTION: OpenAI's and Anthropic's "
+            "2025-26 rounds ($40B and $110B; $13B and $30B) each covered one to three years of "
+            "their compute spend while revenue tripled (calibration_2025.csv: investment, "
+            "valuation_post_money, compute_spend rows); 0 turns growth raises off."
+        ),
+        low=0.0,
+        high=40.0,
+    )
     training_budget_share: float = param(
         0.15,
         unit="fraction of spare cash per quarter",
@@ -1181,6 +1195,24 @@ class CreditParams:
         low=0.0,
         high=100.0,
     )
+    target_leverage: float = param(
+        2.0,
+        unit="x EBITDA",
+        doc=(
+            "Financial policy of a hyperscaler that is not a neocloud: it borrows no more than "
+            "this multiple of its EBITDA (annualised operating cash flow), and cuts the capex the "
+            "model does not represent (other_capex) before it would. S&P rates debt/EBITDA below "
+            "1.5x 'minimal' and 1.5-2x 'modest' financial risk, the band of the Big-4's AA-A "
+            "ratings; 1e9 removes the policy."
+        ),
+        low=0.0,
+        high=1e9,
+        source=(
+            "S&P Global Ratings, Corporate Methodology (19 Nov 2013), cash flow/leverage table "
+            "(standard volatility): https://docslib.org/doc/606059/corporate-methodology "
+            "[csv: leverage_band]"
+        ),
+    )
     secured_margin_ig: float = param(
         0.0625,
         unit="per year",
@@ -1582,16 +1614,19 @@ class DemandParams:
         ),
     )
     quality_elasticity: float = param(
-        0.5,
+        0.0,
         unit="per unit of inclusive value",
         doc=(
-            "Response of spending to the quality of the labs' offer (the logit inclusive value, "
-            "relative to the frontier: it falls when labs exit or fall behind). 0 switches the "
-            "quality channel off."
+            "Response of spending to the variety of the labs' offer (the logit inclusive value "
+            "relative to the frontier: it falls when labs exit or fall behind, and rises when "
+            "they bunch together). Off (0) by default: no estimate exists, and because the "
+            "frontier's own progress sits in the exogenous trend, the channel rewards labs "
+            "bunching together, e.g. when scarce compute holds the leader back, which would "
+            "count as a welfare gain. Set it (0.5 was the earlier default) to study variety."
         ),
         low=0.0,
         high=5.0,
-        source="ASSUMPTION: no estimate found (docs/evidence-issue12.md 3.1)",
+        source="ASSUMPTION: no estimate found (calibration_2025.csv has none; see model.md 7.3)",
     )
 
 
@@ -1635,6 +1670,28 @@ class HyperscalerSpec:
         doc="Initial markup; -1 takes hyperscaler.initial_markup (or neocloud_markup for a neocloud).",
         low=-1.0,
         high=5.0,
+    )
+    outside_backlog: float = param(
+        0.0,
+        unit="$B",
+        doc=(
+            "Revenue still due at the start under contracts with customers the model does not "
+            "represent (e.g. Microsoft renting CoreWeave's GPUs). Lenders count it in a "
+            "neocloud's collateral like the labs' contracts (credit.backlog_advance_rate); it runs "
+            "off as the provider's non-AI revenue is received (docs/model.md §7.8)."
+        ),
+        low=0.0,
+        high=1e5,
+    )
+    target_leverage: float = param(
+        -1.0,
+        unit="x EBITDA",
+        doc=(
+            "This provider's financial policy: the most debt it takes on, as a multiple of its "
+            "EBITDA; -1 takes credit.target_leverage (a neocloud's lenders' covenant binds instead)."
+        ),
+        low=-1.0,
+        high=1e9,
     )
     strategic_investment_share: float = param(
         -1.0,

@@ -40,6 +40,9 @@ METRIC_COLUMNS = (
     "utilization",
     "unmet_share",
     "inference_share",
+    "lab_gross_margin",
+    "lab_cost_ratio",
+    "training_spend_ratio",
     "written_off",
     "ledger_imbalance",
     "ai_market",
@@ -235,6 +238,7 @@ def quarter_metrics(state: State) -> dict[str, float]:
     need_total = float(labs.need.sum())
     lab_served = labs.served[labs.alive]
     inference = float(np.minimum(labs.inference_need[labs.alive], lab_served).sum())
+    lab_economics = lab_cost_ratios(state)
     demand = state.params.demand
     indebted = labs.alive & (labs.debt > 0)
     rates = np.concatenate([p.lending_rate[p.alive], labs.lending_rate[indebted]])
@@ -270,6 +274,7 @@ def quarter_metrics(state: State) -> dict[str, float]:
         "utilization": served_total / capacity_total if capacity_total > 0 else 0.0,
         "unmet_share": market.unmet_gw / need_total if need_total > 0 else 0.0,
         "inference_share": inference / float(lab_served.sum()) if lab_served.sum() > 0 else 0.0,
+        **lab_economics,
         "written_off": c["written_off"],
         "ledger_imbalance": c["ledger_imbalance"],
         "ai_market": market.ai_market,
@@ -317,6 +322,34 @@ def stake_values(state: State) -> np.ndarray:
     labs = state.labs
     value = np.where(labs.alive, lab_valuations(state), 0.0)
     return value @ labs.stake
+
+
+def lab_cost_ratios(state: State) -> dict[str, float]:
+    """The labs' economics this quarter, revenue-weighted over active labs with revenue.
+
+    ``lab_gross_margin = 1 - sum(inference compute) / sum(revenue)``, inference compute being the
+    inference share of each lab's GW served at its average price paid; ``lab_cost_ratio =
+    sum(compute spend + operating costs) / sum(revenue)`` (above 1: the labs burn cash);
+    ``training_spend_ratio = sum(compute spend - inference compute) / sum(revenue)``. All 0 when no
+    lab has revenue.
+    """
+    labs, lp = state.labs, state.params.lab
+    earning = labs.alive & (labs.revenue > 0)
+    revenue = labs.revenue[earning]
+    total = float(revenue.sum())
+    if total <= 0:
+        return dict.fromkeys(("lab_gross_margin", "lab_cost_ratio", "training_spend_ratio"), 0.0)
+    served, spend = labs.served[earning], labs.spend[earning]
+    inference = np.minimum(labs.inference_need[earning], served)
+    inference_cost = spend * np.divide(
+        inference, served, out=np.zeros_like(served), where=served > 0
+    )
+    opex = lp.opex_share * revenue + lp.fixed_opex
+    return {
+        "lab_gross_margin": 1.0 - float(inference_cost.sum()) / total,
+        "lab_cost_ratio": float((spend + opex).sum()) / total,
+        "training_spend_ratio": float((spend - inference_cost).sum()) / total,
+    }
 
 
 def firm_metrics(state: State) -> dict[str, float]:

@@ -114,6 +114,9 @@ class ProviderState:
         lending_rate: Annual rate lenders quote the provider this quarter for new debt.
         debt_ceiling: Most lenders let the provider owe this quarter, $B.
         credit_quota: What is left of its allotment of this quarter's lending capacity, $B.
+        target_leverage: Its financial policy: most debt it takes on, x EBITDA (a neocloud's is
+            unused: its lenders' covenant binds instead).
+        outside_backlog: Revenue still due under contracts with customers outside the model, $B.
         non_ai_revenue: Non-AI cloud revenue this quarter, $B.
         other_cash_flow: Cash flow from other businesses this quarter, $B.
         demand_level: Smoothed GW demanded of the provider.
@@ -160,6 +163,8 @@ class ProviderState:
     lending_rate: np.ndarray
     debt_ceiling: np.ndarray
     credit_quota: np.ndarray
+    target_leverage: np.ndarray
+    outside_backlog: np.ndarray
 
 
 # Per-lab vectors and per-pair (lab x provider) matrices, with their fill values for new rows.

@@ -14,6 +14,7 @@ from computemarket.validation.checks import (
     sensitivity_checks,
     stylized_checks,
 )
+from computemarket.validation.plausibility import plausibility_checks, plausibility_summary
 
 DEFAULT_SEEDS = 20
 """Paired seeds per condition for the stylized facts (calibration uses a quarter of them, sensitivity 12)."""
@@ -62,6 +63,8 @@ def validate(
         rows += stylized_checks(runner, seeds=seeds)
         say("sensitivity to the least certain parameters")
         rows += sensitivity_checks(runner, seeds=max(MIN_SEEDS, min(seeds, 12)))
+        say(f"plausibility of calibrated-2025 over 2026-2035 ({seeds} seeds)")
+        rows += plausibility_checks(seeds, executor)
         say(f"backcast of 2024-2025 from calibrated-2023 ({seeds} seeds)")
         rows += backcast_checks(seeds, executor)
     return rows
@@ -84,7 +87,7 @@ def render_table(rows: list[Check]) -> str:
     passed = sum(r.status == "pass" for r in rows)
     out.append(
         f"\n{passed} passed, {failed} failed, {sum(r.status == 'info' for r in rows)} reported"
-        f", {sum(r.status == 'miss' for r in rows)} backcast misses"
+        f", {sum(r.status == 'miss' for r in rows)} misses"
     )
     return "\n".join(out)
 
@@ -114,9 +117,16 @@ def render_markdown(rows: list[Check], seeds: int) -> str:
         "passes when the observation lies in the 90% interval over seeds widened by its tolerance; a",
         "held-out series outside it is a **miss**: a result, explained below the tables, not a failure.",
         "",
+        "The *plausibility* rows run `calibrated-2025` for ten years (and again with the demand shock)",
+        "and check whether it reads as a world that could happen: capex, capacity, debt, rates, deal",
+        "flows, prices and the labs' economics against bounds taken from public figures and written",
+        "down before the model was run (`computemarket/data/plausibility_2026_2035.csv`). A row passes",
+        "when the median over seeds of the statistic's smallest and largest value in the period lies",
+        "within the bounds; a held-out row outside them is a **miss**, explained below the tables.",
+        "",
         f"**{sum(r.status == 'pass' for r in rows)} passed, {failed} failed, "
         f"{sum(r.status == 'info' for r in rows)} reported, "
-        f"{sum(r.status == 'miss' for r in rows)} backcast misses.**",
+        f"{sum(r.status == 'miss' for r in rows)} misses.**",
     ]
     group = None
     for row in rows:
@@ -131,6 +141,7 @@ def render_markdown(rows: list[Check], seeds: int) -> str:
             ]
         cells = (row.name, row.expected, row.measured, row.error, f"**{row.status}**", row.source)
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
+    lines += plausibility_summary(rows)
     lines += backcast_summary(rows)
     return "\n".join(lines) + "\n"
 

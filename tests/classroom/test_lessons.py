@@ -76,11 +76,33 @@ def test_write_lesson_pages(tmp_path):
 
 
 # ----------------------------------------------------- the model does what the lessons say
+# The texts quote the lessons' seeds; where they generalise ("in every seed from 1 to 10"), the
+# tests run those seeds. Bounds are the quoted figures with the rounding the texts use.
+def seeds(slug: str, years: int, count: int, **changes) -> list[dict]:
+    """Metrics of a lesson's preset over seeds 1..count."""
+    lesson = find_lesson(slug)
+    runs = []
+    for seed in range(1, count + 1):
+        model = ComputeMarket(
+            market_scenario=lesson.scenario,
+            rules=changes.get("rules", lesson.rules),
+            overrides={**lesson.overrides, **{k: v for k, v in changes.items() if k != "rules"}},
+            years=years,
+            rng=seed,
+        )
+        while model.running:
+            model.step()
+        table = model.datacollector.get_model_vars_dataframe()
+        runs.append({column: table[column].to_numpy() for column in table})
+    return runs
+
+
 def test_concentration_starts_at_ten_thousand_over_n_and_drifts_up():
     m = metrics("concentration", years=5)
     assert m["cloud_hhi"][0] == pytest.approx(10_000 / 7, abs=1)
-    assert 1_500 < m["cloud_hhi"][1:5].max() < 1_600  # about 1,550 within the first year
-    assert 1_400 < m["cloud_hhi"][-1] < 1_550 and (m["cloud_hhi"] < 1_800).all()
+    assert 1_500 < m["cloud_hhi"][1:5].max() < 1_560  # about 1,530 within the first year
+    assert 1_640 < m["cloud_hhi"][16:20].max() < 1_700  # a peak of about 1,670 in year five
+    assert 1_400 < m["cloud_hhi"][-1] < 1_500 and (m["cloud_hhi"] < 1_800).all()
     assert metrics("concentration", 1, **{"population.hyperscalers": 3})["cloud_hhi"][
         0
     ] == pytest.approx(10_000 / 3, abs=1)
@@ -104,51 +126,72 @@ def crossings(**overrides) -> int:
 
 def test_concentration_stays_below_1800_unless_every_deal_is_exclusive():
     assert crossings() == 0
-    assert crossings(**{"offers.deals_per_year": 12.0, "offers.exclusivity_incidence": 1.0}) == 8
+    assert crossings(**{"offers.deals_per_year": 12.0, "offers.exclusivity_incidence": 1.0}) == 6
 
 
 def test_switching_costs_lower_switching_and_raise_single_provider_dependence():
-    free = metrics("lock-in", years=10)
-    costly = metrics("lock-in", years=10, **{"rules.switching_cost": 0.5})
-    assert 0.1 < np.mean(free["switching_rate"][1:]) < 0.14
-    assert 0.15 < np.mean(costly["switching_rate"][1:]) < 0.2  # it does not fall here
+    free = seeds("lock-in", 10, 10)
+    costly = seeds("lock-in", 10, 10, **{"rules.switching_cost": 0.5})
+
+    def mean(runs, column):
+        return np.array([np.mean(run[column][1:]) for run in runs])
+
+    # Seed 1, as quoted.
+    assert 0.11 < mean(free, "switching_rate")[0] < 0.13
+    assert 0.6 < mean(free, "max_provider_share")[0] < 0.65
+    assert 0.04 < mean(free, "locked_share")[0] < 0.06
+    assert 0.1 < mean(costly, "switching_rate")[0] < 0.12
+    assert 0.86 < mean(costly, "max_provider_share")[0] < 0.9
+    # Seeds 1-10: dependence rises in every seed; switching falls on average.
     assert (
-        np.mean(free["max_provider_share"][1:])
-        < 0.65
-        < 0.8
-        < np.mean(costly["max_provider_share"][1:])
+        0.55 < mean(free, "max_provider_share").min() < mean(free, "max_provider_share").max() < 0.7
     )
-    assert 0.05 < np.mean(free["locked_share"][1:]) < 0.1
-    no_exclusivity = metrics("lock-in", years=10, **{"deals.exclusivity_quarters": 0})
-    assert (
-        0.03 < np.mean(no_exclusivity["locked_share"][1:]) < 0.8 * np.mean(free["locked_share"][1:])
-    )
+    assert mean(costly, "max_provider_share").min() > 0.82
+    assert mean(costly, "max_provider_share").max() < 0.95
+    assert 0.12 < mean(free, "switching_rate").mean() < 0.13
+    assert 0.085 < mean(costly, "switching_rate").mean() < 0.1
+    locked = mean(free, "locked_share")
+    assert 0.01 < locked.min() < 0.03 and 0.12 < locked.max() < 0.15
 
 
 def test_circular_deals_come_back_through_the_window():
     tied = metrics("circular-deals", years=10)
     assert tied["roundtrip_ratio"][-1] > 0.99
-    assert 0.01 < tied["circular_revenue_share"][-1] < 0.1
-    first = np.flatnonzero(tied["hyperscaler_investment"] > 0)[0]
-    assert first == 11  # the first deal after almost three years
+    assert 0.02 < tied["circular_revenue_share"][-1] < 0.03
+    assert 0.14 < tied["circular_revenue_share"].max() < 0.18
+    assert np.flatnonzero(tied["hyperscaler_investment"] > 0)[0] == 5
     untied = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 0.0})
     assert (untied["roundtrip_ratio"] == 0).all()
     heavy = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 12.0})
-    assert heavy["active_labs"][-1] == 2 and tied["active_labs"][-1] == 4
-    assert 1.7 * tied["model_hhi"][-1] < heavy["model_hhi"][-1] < 2.0 * tied["model_hhi"][-1]
+    assert 0.05 < np.mean(tied["locked_share"][1:]) < 0.07
+    assert 0.15 < np.mean(heavy["locked_share"][1:]) < 0.17
+    assert heavy["lab_exits"].sum() == 0
+    # Higher in each of seeds 1 to 5.
+    tied_runs = seeds("circular-deals", 10, 5)
+    heavy_runs = seeds("circular-deals", 10, 5, **{"deals.commitment_multiple": 12.0})
+    assert all(
+        np.mean(h["locked_share"][1:]) > np.mean(t["locked_share"][1:])
+        for t, h in zip(tied_runs, heavy_runs, strict=True)
+    )
 
 
 def test_the_rules_compared():
+    def locked(run):
+        return np.mean(run["locked_share"][1:])
+
     free = metrics("rules", years=10)
-    assert 0.08 < free["locked_share"][-1] < 0.12 and free["roundtrip_ratio"][-1] > 0.9
+    assert 0.09 < locked(free) < 0.11 and free["roundtrip_ratio"][-1] > 0.99
     untied = metrics("rules", years=10, rules="no-tied-investment")
-    assert (untied["roundtrip_ratio"] == 0).all() and untied["locked_share"][-1] == 0.0
+    assert (untied["roundtrip_ratio"] == 0).all() and 0.11 < locked(untied) < 0.13
     open_deals = metrics("rules", years=10, rules="no-exclusivity")
-    assert 0.4 * free["locked_share"][-1] < open_deals["locked_share"][-1]
-    assert open_deals["locked_share"][-1] < 0.6 * free["locked_share"][-1]
+    assert 0.1 < locked(open_deals) < 0.12
     separated = metrics("rules", years=10, rules="structural-separation")
     assert (separated["locked_share"] == 0).all()
-    assert (
-        0.4 * free["active_labs"][-1] < separated["active_labs"][-1] < 0.6 * free["active_labs"][-1]
-    )
-    assert 1.5 * free["model_hhi"][-1] < separated["model_hhi"][-1] < 1.8 * free["model_hhi"][-1]
+    assert (free["active_labs"][-1], separated["active_labs"][-1]) == (22, 23)
+    assert 850 < free["model_hhi"][-1] < 890 and 810 < separated["model_hhi"][-1] < 850
+    # Seeds 1-6: separation never leaves fewer labs; the model-market HHI is lower in four.
+    free_runs = seeds("rules", 10, 6)
+    separated_runs = seeds("rules", 10, 6, rules="structural-separation")
+    pairs = list(zip(free_runs, separated_runs, strict=True))
+    assert all(s["active_labs"][-1] >= f["active_labs"][-1] for f, s in pairs)
+    assert sum(s["model_hhi"][-1] < f["model_hhi"][-1] for f, s in pairs) == 4

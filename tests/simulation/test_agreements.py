@@ -11,6 +11,7 @@ from computemarket.simulation.parameters import (
     AgreementSpec,
     HyperscalerParams,
     HyperscalerSpec,
+    LabParams,
     LabSpec,
     MarketParams,
     PopulationParams,
@@ -22,6 +23,7 @@ def market(agreements=(), rules=None, **market):
     scenario = Scenario(
         name="named",
         hyperscaler=HyperscalerParams(aggressiveness=0.0),  # only the named deals
+        lab=LabParams(war_chest_quarters=0.0),  # no growth raises: only the named money
         market=MarketParams(
             ai_revenue=10.0, outside_share=0.2, fringe_cloud_revenue=market.get("fringe", 0.0)
         ),

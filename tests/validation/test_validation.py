@@ -9,6 +9,7 @@ from computemarket.cli import main
 from computemarket.testing import folder_snapshot
 from computemarket.validation import render_markdown, validate
 from computemarket.validation.backcast import GROUP
+from computemarket.validation.plausibility import GROUP as PLAUSIBILITY
 from computemarket.validation.report import DEFAULT_SEEDS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
@@ -31,12 +32,21 @@ def test_the_table_covers_what_the_issue_asks(rows):
         "first year (2026), out of sample",
         "stylized facts",
         "sensitivity (years 9-10)",
+        PLAUSIBILITY,
         GROUP,
     }
     names = " | ".join(r.name for r in rows)
     for needle in (
         "AWS share of the cloud market",
-        "Big-4 capex in 2026",
+        "Amazon capex in 2026",
+        "Microsoft capex in 2026",
+        "AI capacity of the modelled providers in 2030",
+        "largest debt per installed GW of a neocloud",
+        "hyperscaler investment in labs in 2026",
+        "annualised change of the compute price index",
+        "labs' gross margin",
+        "OpenAI's compute at the start",
+        "endogenous deals per year",
         "Anthropic annualised revenue",
         "Switching frictions raise cloud concentration",
         "Switching frictions lower switching",
@@ -53,6 +63,12 @@ def test_the_table_covers_what_the_issue_asks(rows):
         assert needle in names
     assert all(r.status in {"pass", "fail", "info", "miss"} for r in rows)
     assert sum(r.group == GROUP for r in rows) >= 8
+    plausibility = [r for r in rows if r.group == PLAUSIBILITY]
+    assert len(plausibility) == 26
+    # Every held-out row is tested (pass or miss), the calibration targets pass or fail.
+    for row in plausibility:
+        allowed = {"pass", "fail"} if "calibration target" in row.name else {"pass", "miss", "info"}
+        assert row.status in allowed, row.name
     assert sum(r.group.startswith("sensitivity") for r in rows) >= 5
 
 
