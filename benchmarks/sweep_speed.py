@@ -186,7 +186,7 @@ def main() -> None:
         f"  {10 * memory_runs:>5} runs   RSS {rss_large:7.1f} MB   heap {heap_large:5.2f} MB   ({large_s:.1f} s)"
     )
     print(
-        f"\nstorage: {stored / 1e3:.0f} kB for {runs} runs x {years} years = {stored / (runs * years):.0f} bytes per run-year (zstd, float32)"
+        f"\nstorage: {stored / 1e3:.0f} kB for {runs} runs x {years} years = {stored / (runs * years):.0f} bytes per run-year (zstd, {spec.dtype})"
     )
     print("\nratios:")
     print(

@@ -254,7 +254,7 @@ def regimes_table(directory: str) -> str:
     effects = paired_effects(sweep, "rules", "laissez-faire", metrics, after=20)
     reference = sweep.at(after=20)
     reference = reference[reference["rules"] == "laissez-faire"]
-    tidy = sweep.metrics.merge(sweep.points, on="point")
+    tidy = sweep.metrics  # factors included
     tidy = tidy[tidy["rules"] == "laissez-faire"]
     per_run = tidy.groupby("replicate")[["acquisitions", "hyperscaler_failures"]].sum().mean()
     means = (
@@ -286,7 +286,7 @@ def demand_shock_table(directory: str) -> str:
     """Lab exits over twelve years (mean, 95% CI) and mean $B written off, per shock and multiple."""
     sweep = load(directory)
     growth, multiple = "market.demand_shock_growth", "deals.commitment_multiple"
-    tidy = sweep.metrics.merge(sweep.points, on="point")
+    tidy = sweep.metrics  # factors included
     totals = (
         tidy.groupby([growth, multiple, "replicate"])
         .agg(exits=("lab_exits", "sum"), written_off=("written_off", "sum"))

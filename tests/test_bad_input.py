@@ -36,6 +36,14 @@ metrics = ["cloud_hhi", "locked_share"]
 every = "quarter"
 """
 
+FLAT = """
+description = "no factors: one point, its seeds"
+years = 1
+seeds = 2
+[keep]
+metrics = ["cloud_hhi"]
+"""
+
 SCENARIO = """
 description = "a user's scenario"
 [population]
@@ -59,7 +67,18 @@ def originals(tmp_path_factory) -> dict[str, Path]:
             progress=False,
         )
     assert report.exit_code == 0
-    return {"run": root / "run", "sweep": root / "sweep", "spec": spec}
+    flat = root / "flat.toml"
+    flat.write_text(textwrap.dedent(FLAT), encoding="utf-8")
+    with ThreadPoolExecutor(2) as pool:
+        report = sweep(
+            load_experiment(flat),
+            root / "flat",
+            executor=pool,
+            run_fn=synthetic_run,
+            progress=False,
+        )
+    assert report.exit_code == 0
+    return {"run": root / "run", "sweep": root / "sweep", "flat": root / "flat", "spec": spec}
 
 
 @pytest.fixture
@@ -67,6 +86,7 @@ def workspace(originals, tmp_path, monkeypatch, capsys) -> dict[str, str]:
     """The working folder of one case, and the names its arguments may use."""
     shutil.copytree(originals["run"], tmp_path / "run")
     shutil.copytree(originals["sweep"], tmp_path / "sweep")
+    shutil.copytree(originals["flat"], tmp_path / "flat")
     shutil.copy(originals["spec"], tmp_path / "grid.toml")
     (tmp_path / "scenario.toml").write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
     (tmp_path / "notes.txt").write_text("the user's notes", encoding="utf-8")
@@ -597,6 +617,80 @@ CASES: dict[str, tuple[list[str], str]] = {
     "sensitivity: --csv in a missing folder": (
         ["sensitivity", "sweep", "--metric", "cloud_hhi", "--csv", "nodir/s.csv"],
         "does not exist",
+    ),
+    # -------------------------------------------------------------------------------- discover
+    "discover: no folder": (["discover"], "the following arguments are required: DIR, --metric"),
+    "discover: no metric": (
+        ["discover", "sweep", "--above", "1800"],
+        "the following arguments are required: --metric",
+    ),
+    "discover: no threshold": (
+        ["discover", "sweep", "--metric", "cloud_hhi"],
+        "one of the arguments --above --below is required",
+    ),
+    "discover: both sides": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1", "--below", "2"],
+        "argument --below: not allowed with argument --above",
+    ),
+    "discover: threshold not a number": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "high"],
+        "--above: expected a number, got 'high'",
+    ),
+    "discover: threshold nan": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--below", "nan"],
+        "--below: expected a finite number",
+    ),
+    "discover: missing folder": (
+        ["discover", "missing", "--metric", "cloud_hhi", "--above", "1800"],
+        "missing: no such folder",
+    ),
+    "discover: a run": (
+        ["discover", "run", "--metric", "cloud_hhi", "--above", "1800"],
+        "format: expected a computemarket sweep manifest",
+    ),
+    "discover: unknown metric": (
+        ["discover", "sweep", "--metric", "nope", "--above", "1800"],
+        "metric 'nope' is not in this sweep (kept: cloud_hhi, locked_share)",
+    ),
+    "discover: a sweep without factors": (
+        ["discover", "flat", "--metric", "cloud_hhi", "--above", "1800"],
+        "flat: the sweep has no factors; discover finds the factor values",
+    ),
+    "discover: no run crosses": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "20000"],
+        "no run of 8 is above 20000 in cloud_hhi at the horizon (2 years in) (it ranges from",
+    ),
+    "discover: every run crosses": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--below", "20000"],
+        "every run of 8 is below 20000 in cloud_hhi",
+    ),
+    "discover: every run above": (
+        ["discover", "sweep", "--metric", "locked_share", "--above", "-1"],
+        "every run of 8 is above -1 in locked_share",
+    ),
+    "discover: --year outside": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1800", "--year", "2040"],
+        "--year 2040: the runs cover the calendar years 2026 to 2028",
+    ),
+    "discover: --after not kept": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1800", "--after", "0.3"],
+        "--after 0.3",
+    ),
+    "discover: --year and --after": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--year", "2027", "--after", "1"],
+        "not allowed with argument",
+    ),
+    "discover: --box negative": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1800", "--box", "-1"],
+        "--box: expected a non-negative integer",
+    ),
+    "discover: --box off the trajectory": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1700", "--box", "99"],
+        "--box 99: the peeling trajectory has boxes 0 to",
+    ),
+    "discover: --format pdf": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1800", "--format", "pdf"],
+        "invalid choice: 'pdf'",
     ),
     # ------------------------------------------------------------------------------------ plot
     "plot: no folder": (["plot"], "the following arguments are required: DIR"),

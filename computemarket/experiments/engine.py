@@ -47,6 +47,7 @@ from computemarket.experiments.folder import (
 from computemarket.experiments.report import SweepReport
 from computemarket.experiments.spec import ExperimentSpec, load_experiment
 from computemarket.experiments.worker import (
+    RUN_COLUMNS,
     RunFunction,
     RunSpec,
     TaskReport,
@@ -58,6 +59,7 @@ from computemarket.progress import progress_bar
 from computemarket.store.files import file_sha256, write_json_atomic
 from computemarket.store.layout import MANIFEST, TASKS_DIR
 from computemarket.store.provenance import now, provenance
+from computemarket.store.schema import column_units, read_units
 from computemarket.store.sweeps import (
     FORMAT_VERSION,
     check_task_file,
@@ -154,14 +156,23 @@ class _Driver:
         spec, table = self.design.spec, self.design.table
         scenarios: dict[int, Any] = {}
         runs = []
+        factors = tuple((name, str(self.design.points[name].dtype)) for name in spec.factor_names)
         for row in table.iloc[task.start : task.stop][
             ["row", "point", "replicate", "seed"]
         ].itertuples(index=False):
             point = int(row.point)
             if point not in scenarios:
                 scenarios[point] = resolve_point(spec, self.points[point])
+            values = tuple(self.points[point][name] for name, _ in factors)
             runs.append(
-                RunSpec(int(row.row), point, int(row.replicate), int(row.seed), scenarios[point])
+                RunSpec(
+                    int(row.row),
+                    point,
+                    int(row.replicate),
+                    int(row.seed),
+                    scenarios[point],
+                    values,
+                )
             )
         return TaskSpec(
             task=task.task,
@@ -174,6 +185,7 @@ class _Driver:
             metrics=spec.metrics,
             every=spec.every,
             dtype=spec.dtype,
+            factors=factors,
             run_fn=self.run_fn,
         )
 
@@ -209,6 +221,7 @@ class _Driver:
             bytes=result.file_bytes,
             worker=result.worker,
         )
+        self.manifest.data["units"].update(result.units)
         self.bar.update(task.runs)
         if self.report.failures:
             self.bar.set_postfix(failed=len(self.report.failures), refresh=False)
@@ -422,6 +435,10 @@ def _new_manifest(
             "levels": spec.levels if spec.sampler == "morris" else None,
             "second_order": spec.second_order if spec.sampler == "saltelli" else None,
         },
+        "units": {
+            **(previous or {}).get("units", {}),
+            **column_units([*RUN_COLUMNS, *spec.factor_names], factors=spec.factor_names),
+        },
         "chunk": {"runs_per_task": runs_per_task},
         "limit": limit,
         "versions": made["versions"],
@@ -486,6 +503,7 @@ def _scan(
             )
             report.failures.extend(record["failures"])
             report.runs_ok += task.runs - len(record["failures"])
+            manifest.data["units"].update(read_units(path))
         else:
             entries[str(task.task)] = _task_entry(task, "pending")
             to_run.append(task)

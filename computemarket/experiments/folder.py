@@ -15,12 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from computemarket.experiments.design import Design
 from computemarket.experiments.spec import ExperimentError, ExperimentSpec
 from computemarket.store.files import file_sha256, write_parquet_atomic
 from computemarket.store.layout import DESIGN, LOCK, MANIFEST, TASKS_DIR, StoreError, folder_kind
+from computemarket.store.schema import column_units, to_arrow
 from computemarket.store.sweeps import read_manifest, remove_sweep
 
 
@@ -104,9 +103,9 @@ def write_design(
         return recorded
     if previous is not None and path.exists():
         log(f"{path}: damaged; writing it again from the experiment")
-    return write_parquet_atomic(
-        pa.Table.from_pandas(design.table, preserve_index=False), path
-    ).sha256
+    factors = design.spec.factor_names
+    table = to_arrow(design.table, column_units(design.table.columns, factors=factors))
+    return write_parquet_atomic(table, path).sha256
 
 
 def prepare_folder(

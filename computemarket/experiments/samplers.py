@@ -76,10 +76,36 @@ def _unit_draws(spec: ExperimentSpec, dimensions: int) -> np.ndarray:
     )  # pragma: no cover - validated in the spec
 
 
-def _scale(factor: Factor, unit: np.ndarray) -> list[Any]:
-    values = factor.low + unit * (factor.high - factor.low)
+def integer_values(low: int, high: int, unit: np.ndarray, levels: int | None = None) -> np.ndarray:
+    """Integers from ``low`` to ``high`` (both included), each equally likely under uniform ``unit``.
+
+    The unit interval is cut into ``high - low + 1`` equal cells, one per integer: the floor of a
+    uniform draw over ``[low, high + 1)``. Rounding ``low + u (high - low)`` instead would give the
+    two ends half the weight of the others (4-6: 1/4, 1/2, 1/4).
+
+    Args:
+        low: Smallest integer.
+        high: Largest integer.
+        unit: Draws in [0, 1] (a draw of exactly 1 takes ``high``).
+        levels: For a Morris design, its number of grid levels: level ``j`` (``unit = j /
+            (levels - 1)``) is placed at the middle of the ``j``-th of ``levels`` equal cells.
+            The experiment file allows an integer factor under Morris only with as many integers
+            as levels, so level ``j`` is the integer ``low + j``: an equally spaced grid, each
+            integer as likely as the others.
+
+    Returns:
+        The integers, as int64.
+    """
+    if levels is not None:
+        unit = (np.rint(unit * (levels - 1)) + 0.5) / levels
+    count = high - low + 1
+    return low + np.minimum(np.floor(unit * count), count - 1).astype(np.int64)
+
+
+def _scale(factor: Factor, unit: np.ndarray, levels: int | None = None) -> list[Any]:
     if factor.kind == "int":
-        return [int(v) for v in np.rint(values)]
+        return [int(v) for v in integer_values(int(factor.low), int(factor.high), unit, levels)]
+    values = factor.low + unit * (factor.high - factor.low)
     return [float(v) for v in values]
 
 
@@ -98,7 +124,8 @@ def design_points(spec: ExperimentSpec) -> pd.DataFrame:
         combos = list(itertools.product(*(_grid_values(f) for f in spec.factors)))
         return _frame(spec, combos, [f.path for f in spec.factors])
     unit = _unit_draws(spec, len(ranged))
-    drawn = list(zip(*(_scale(f, unit[:, i]) for i, f in enumerate(ranged)), strict=True))
+    levels = spec.levels if spec.sampler == "morris" else None
+    drawn = list(zip(*(_scale(f, unit[:, i], levels) for i, f in enumerate(ranged)), strict=True))
     combos = [
         (*fixed, *draw)
         for fixed in itertools.product(*(f.values for f in listed))

@@ -181,7 +181,8 @@ class ExperimentSpec:
         factors: The factors, in file order.
         metrics: Metric columns to keep, or ``None`` for all.
         every: Which quarters to keep: ``"quarter"``, ``"year"`` or ``"final"``.
-        dtype: Storage type of float metrics.
+        dtype: Storage type of float metrics: ``"float64"`` (default, as a run stores them) or
+            ``"float32"`` (half the bytes, about 7 significant digits).
     """
 
     name: str
@@ -201,7 +202,7 @@ class ExperimentSpec:
     factors: tuple[Factor, ...] = ()
     metrics: tuple[str, ...] | None = None
     every: str = "quarter"
-    dtype: str = "float32"
+    dtype: str = "float64"
 
     @property
     def factor_names(self) -> list[str]:
@@ -342,7 +343,7 @@ def _categorical_values(path: str, value: Any, label: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _factor(path: str, value: Any, label: str, sampler: str) -> Factor:
+def _factor(path: str, value: Any, label: str, sampler: str, levels: int) -> Factor:
     where = f"factors.{path}"
     if path in RUNNER_CONTROLLED:
         raise ExperimentError(
@@ -395,9 +396,13 @@ def _factor(path: str, value: Any, label: str, sampler: str) -> Factor:
             raise ExperimentError(
                 f"{label}: {where}.steps: only a grid design uses steps; the {sampler} sampler draws the values"
             )
-        if sampler == "morris" and kind == "int":
+        if sampler == "morris" and kind == "int" and high - low + 1 != levels:
+            # Morris steps along a grid of `levels` equally spaced values; an integer range is
+            # such a grid, equally weighted, only when it holds exactly that many integers.
             raise ExperimentError(
-                f"{label}: {where}: the morris design needs continuous factors; {path} is an integer parameter"
+                f"{label}: {where}: the morris design's grid has {levels} levels, so an integer "
+                f"factor needs exactly {levels} integers (here {high - low + 1}, {low} to {high}): "
+                f"set high = {low + levels - 1} or design.levels = {high - low + 1}"
             )
         return Factor(
             path=path, kind=kind, low=float(low), high=float(high), steps=steps, unit=unit
@@ -527,7 +532,9 @@ def parse_experiment(
         raise ExperimentError(f"{label}: design.levels: only the morris sampler uses levels")
 
     raw_factors = _flatten(data.get("factors", {}), label, "factors", lambda v: _is_range_table(v))
-    factors = tuple(_factor(path, value, label, sampler) for path, value in raw_factors.items())
+    factors = tuple(
+        _factor(path, value, label, sampler, levels) for path, value in raw_factors.items()
+    )
     ranges = [f for f in factors if f.is_range]
     if sampler != "grid" and not ranges:
         raise ExperimentError(
@@ -600,7 +607,7 @@ def parse_experiment(
             f'{label}: keep.metrics: expected "all" or a non-empty list of metric names, got {metrics!r}'
         )
     every = _choice(keep, "every", label, "quarter", KEEP_EVERY, "keep.")
-    dtype = _choice(keep, "dtype", label, "float32", DTYPES, "keep.")
+    dtype = _choice(keep, "dtype", label, "float64", DTYPES, "keep.")
 
     runs = design_size(sampler, factors, samples, second_order) * seeds
     if runs > MAX_RUNS:

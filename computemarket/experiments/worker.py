@@ -18,16 +18,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from computemarket.simulation.scenario import Scenario
 from computemarket.store.files import write_parquet_atomic
+from computemarket.store.schema import column_units, run_id, to_arrow
 from computemarket.store.sweeps import TASK_METADATA_KEY
 
 RunFunction = Callable[..., pd.DataFrame]
 """``run_fn(scenario, *, years, seed) -> metrics`` with one row per quarter and a ``quarter`` column."""
 
-RUN_COLUMNS = ("row", "point", "replicate", "seed")
+RUN_COLUMNS = ("run_id", "row", "point", "replicate", "seed")
+"""The columns that name the run of each row of a task file, first; the factor columns follow."""
 
 
 def simulate(scenario: Scenario, *, years: int, seed: int) -> pd.DataFrame:
@@ -39,13 +40,14 @@ def simulate(scenario: Scenario, *, years: int, seed: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run of a task: its design row and the resolved scenario of its point."""
+    """One run of a task: its design row, the resolved scenario of its point and its factors' values."""
 
     row: int
     point: int
     replicate: int
     seed: int
     scenario: Scenario
+    factors: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ class TaskSpec:
         years: Horizon of every run.
         metrics: Metric columns to keep, or ``None`` for all.
         every: ``"quarter"``, ``"year"`` or ``"final"``.
-        dtype: ``"float32"`` or ``"float64"`` for float metrics.
+        dtype: ``"float64"`` or ``"float32"`` for float metrics.
+        factors: The factor columns and their dtypes in the design, in order.
         run_fn: The model, as a function (see :data:`RunFunction`).
     """
 
@@ -76,6 +79,7 @@ class TaskSpec:
     metrics: tuple[str, ...] | None
     every: str
     dtype: str
+    factors: tuple[tuple[str, str], ...] = ()
     run_fn: RunFunction = simulate
 
 
@@ -92,6 +96,7 @@ class TaskReport:
         sha256: SHA-256 of the Parquet file, recorded in the manifest.
         table_rows: Rows written (runs x kept quarters).
         worker: Host and process id of the worker.
+        units: The unit of each column written that has one.
     """
 
     task: int
@@ -102,6 +107,7 @@ class TaskReport:
     sha256: str = ""
     table_rows: int = 0
     worker: str = ""
+    units: dict[str, str] = field(default_factory=dict)
 
 
 def keep_quarters(metrics: pd.DataFrame, every: str) -> pd.DataFrame:
@@ -128,18 +134,27 @@ def _select(metrics: pd.DataFrame, task: TaskSpec, run: RunSpec) -> pd.DataFrame
         columns = ["quarter", *(["year"] if "year" in kept.columns else []), *task.metrics]
         kept = kept[columns]
     kept = kept.reset_index(drop=True)
-    if task.dtype == "float32":
-        floats = [c for c in kept.columns if kept[c].dtype == np.float64]
-        kept = kept.astype(dict.fromkeys(floats, np.float32))
-    ids = pd.DataFrame(
-        {
-            "row": np.full(len(kept), run.row, dtype=np.int64),
-            "point": np.full(len(kept), run.point, dtype=np.int64),
-            "replicate": np.full(len(kept), run.replicate, dtype=np.int64),
-            "seed": np.full(len(kept), run.seed, dtype=np.int64),
-        }
-    )
-    return pd.concat([ids, kept], axis=1)
+    n = len(kept)
+    ids = {
+        "run_id": pd.Categorical([run_id(run.scenario, task.years, run.seed)] * n),
+        "row": np.full(n, run.row, dtype=np.int64),
+        "point": np.full(n, run.point, dtype=np.int64),
+        "replicate": np.full(n, run.replicate, dtype=np.int64),
+        "seed": np.full(n, run.seed, dtype=np.int64),
+    }
+    values = {
+        name: pd.Series([value] * n, dtype=dtype)
+        for (name, dtype), value in zip(task.factors, run.factors, strict=True)
+    }
+    return pd.concat([pd.DataFrame({**ids, **values}), kept], axis=1)
+
+
+def _empty(task: TaskSpec) -> pd.DataFrame:
+    """The columns of a task file whose every run failed."""
+    keys = {name: pd.Series(dtype="int64") for name in RUN_COLUMNS}
+    keys["run_id"] = pd.Series(dtype="str")
+    factors = {name: pd.Series(dtype=dtype) for name, dtype in task.factors}
+    return pd.DataFrame({**keys, **factors, "quarter": pd.Series(dtype="int32")})
 
 
 def execute_task(task: TaskSpec) -> TaskReport:
@@ -169,11 +184,7 @@ def execute_task(task: TaskSpec) -> TaskReport:
                     "traceback": traceback.format_exc(),
                 }
             )
-    if frames:
-        data = pd.concat(frames, ignore_index=True)
-    else:
-        data = pd.DataFrame({name: pd.Series(dtype="int64") for name in (*RUN_COLUMNS, "quarter")})
-    table = pa.Table.from_pandas(data, preserve_index=False)
+    data = pd.concat(frames, ignore_index=True) if frames else _empty(task)
     record = {
         "task": task.task,
         "start": task.start,
@@ -182,8 +193,13 @@ def execute_task(task: TaskSpec) -> TaskReport:
         "runs": len(task.runs),
         "failures": failures,
     }
-    metadata = {**(table.schema.metadata or {}), TASK_METADATA_KEY: json.dumps(record).encode()}
-    written = write_parquet_atomic(table.replace_schema_metadata(metadata), Path(task.path))
+    factors = [name for name, _ in task.factors]
+    units = column_units(data.columns, factors=factors)
+    narrow = set(data.columns).difference(factors) if task.dtype == "float32" else ()
+    table = to_arrow(
+        data, units, float32=narrow, metadata={TASK_METADATA_KEY: json.dumps(record).encode()}
+    )
+    written = write_parquet_atomic(table, Path(task.path))
     return TaskReport(
         task=task.task,
         runs=len(task.runs),
@@ -193,4 +209,5 @@ def execute_task(task: TaskSpec) -> TaskReport:
         sha256=written.sha256,
         table_rows=len(data),
         worker=f"{socket.gethostname()}:{os.getpid()}",
+        units=units,
     )

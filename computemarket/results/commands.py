@@ -1,4 +1,4 @@
-"""Command-line subcommands that read results: ``summarize``, ``sensitivity``, ``plot``, ``report``.
+"""Command-line subcommands that read results: ``summarize``, ``sensitivity``, ``discover``, ``plot``, ``report``.
 
 ``computemarket.cli`` adds them with :func:`add_commands`. Bad input (a missing folder, a folder
 that holds neither a run nor a sweep, an unknown figure kind, metric or factor, a time outside the
@@ -20,6 +20,7 @@ import pandas as pd
 
 from computemarket.options import (
     calendar_year,
+    finite_number,
     integer_range,
     non_negative_integer,
     probability,
@@ -31,6 +32,7 @@ from computemarket.results.figures import (
     PNG_DPI,
     RUN_KINDS,
     SWEEP_KINDS,
+    DrawnFigure,
     FigureOptions,
     Threshold,
     draw_figures,
@@ -125,7 +127,7 @@ def _options(args: argparse.Namespace) -> FigureOptions:
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``summarize``, ``sensitivity``, ``plot`` and ``report`` to ``add_subparsers()``."""
+    """Add ``summarize``, ``sensitivity``, ``discover``, ``plot`` and ``report`` to ``add_subparsers()``."""
     summarize = subparsers.add_parser(
         "summarize",
         help="per-point mean, sd and 95%% CI over seeds of a sweep; threshold crossing",
@@ -181,6 +183,39 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help=f"where to write the indices (default: DIR/{SENSITIVITY_CSV.format(metric='<metric>')})",
     )
     sensitivity.set_defaults(func=sensitivity_command)
+
+    discover = subparsers.add_parser(
+        "discover",
+        help="PRIM scenario discovery: the factor ranges where a metric ends past a threshold",
+        description="Run PRIM (EMA Workbench's) over a sweep: the inputs are the factors of each "
+        "finished run, the outcome whether the metric is past the threshold at the time asked. "
+        "Print the boxes of the peeling trajectory (coverage, density, mass) and the limits of "
+        f"the chosen box; draw both into DIR/{FIGURES_DIR}/. Needs the extra: "
+        "pip install 'computemarket[ema]'.",
+    )
+    discover.add_argument("directory", metavar="DIR", help="a sweep's output folder")
+    discover.add_argument(
+        "--metric", required=True, metavar="M", help="the outcome's metric, e.g. cloud_hhi"
+    )
+    side = discover.add_mutually_exclusive_group(required=True)
+    side.add_argument(
+        "--above", type=finite_number, metavar="V", help="runs of interest: metric above V"
+    )
+    side.add_argument(
+        "--below", type=finite_number, metavar="V", help="runs of interest: metric below V"
+    )
+    _add_time_options(discover, "the outcome")
+    discover.add_argument(
+        "--box",
+        type=non_negative_integer,
+        metavar="N",
+        help="the box of the peeling trajectory to show (default: the best balance of coverage "
+        "and density, their harmonic mean)",
+    )
+    discover.add_argument(
+        "--format", dest="image_format", choices=FORMATS, default="png", help="image format"
+    )
+    discover.set_defaults(func=discover_command)
 
     plot = subparsers.add_parser(
         "plot",
@@ -383,4 +418,52 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     )
     print(_show(table))
     print(f"\nwrote {csv_path}")
+    return 0
+
+
+def discover_command(args: argparse.Namespace) -> int:
+    """``computemarket discover``: PRIM's boxes printed, the trajectory and the box drawn."""
+    from computemarket.results.discovery import (
+        discover,
+        discovery_figure,
+        limits_text,
+        trajectory_text,
+    )
+    from computemarket.results.figures_sweep import sweep_title
+    from computemarket.results.load import load
+
+    below = args.below is not None
+    threshold = Threshold(args.metric, args.below if below else args.above, below)
+    results = load(args.directory)
+    found = discover(
+        results,
+        args.metric,
+        threshold.value,
+        below=below,
+        year=args.year,
+        after=args.after,
+        box=args.box,
+    )
+    figures = Path(args.directory) / FIGURES_DIR
+    why = unwritable_reason(figures / "figure" if figures.is_dir() else figures)
+    if why is not None:
+        raise ResultsError(f"{args.directory}: cannot write the figure: {why}")
+    figure = discovery_figure(found, sweep_title(results))
+    drawn = DrawnFigure("discover", f"discover-{threshold.slug}", figure)
+    (path,) = save_figures([drawn], args.directory, args.image_format)
+    share = found.hits / found.runs
+    print(
+        f"{results.name}: {found.condition} at {found.when}: {found.hits} of {found.runs} "
+        f"runs ({share:.0%}); PRIM over {len(results.factors)} factors (EMA Workbench)"
+    )
+    print(
+        "\nboxes of the peeling trajectory: coverage = share of the runs of interest in the box, "
+        "density = share of the box's runs that are of interest, mass = share of all runs in the "
+        "box; * = shown"
+    )
+    print(trajectory_text(found).to_string(index=False))
+    print(f"\nbox {found.chosen}: the limits of the factors it restricts")
+    limits = limits_text(found)
+    print(limits.to_string(index=False) if len(limits) else "(none: every run)")
+    print(f"\nwrote {path}")
     return 0

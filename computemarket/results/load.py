@@ -35,7 +35,7 @@ from computemarket.store.sweeps import (
 )
 
 RUN_KEYS = ("row", "point", "replicate", "seed")
-_NOT_METRICS = {*RUN_KEYS, "quarter", "year"}
+_NOT_METRICS = {"run_id", *RUN_KEYS, "quarter", "year"}
 
 
 def when_text(year: float | None = None, after: float | None = None, horizon: int = 0) -> str:
@@ -124,16 +124,20 @@ class SweepResults:
         return merged, failures
 
     @cached_property
+    def _design_table(self) -> pd.DataFrame:
+        path = self.directory / DESIGN
+        read, problem = read_checked_table(path, self.manifest["design"].get("sha256"))
+        if problem is not None:
+            raise self._damaged(path, problem, "write it again")
+        return read.to_pandas()
+
+    @cached_property
     def design(self) -> pd.DataFrame:
         """One row per run: row, point, replicate, seed, factor columns and ``status``.
 
         ``status`` is ``"ok"`` (metrics on disk), ``"failed"`` (the run raised) or ``"pending"``.
         """
-        path = self.directory / DESIGN
-        read, problem = read_checked_table(path, self.manifest["design"].get("sha256"))
-        if problem is not None:
-            raise self._damaged(path, problem, "write it again")
-        table = read.to_pandas()
+        table = self._design_table
         status = pd.Series("pending", index=table.index, dtype="str")
         ok_rows = self.metrics["row"].unique() if len(self.metrics) else []
         status[table["row"].isin(ok_rows)] = "ok"
@@ -142,22 +146,43 @@ class SweepResults:
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """The kept metrics of every finished run, tidy: row, point, replicate, seed, quarter, metrics."""
+        """The kept metrics of every finished run, tidy: one row per run and kept quarter.
+
+        Columns: ``run_id``, ``row``, ``point``, ``replicate``, ``seed``, the factor columns (as
+        in the design), ``quarter``, ``year`` and the metrics, sorted by row and quarter. Each task
+        file holds the same columns (older task files hold no ``run_id`` and no
+        factors; their factors are joined from the design here).
+        """
         table, _ = self._task_tables
         if table is None:
-            return pd.DataFrame({name: pd.Series(dtype="int64") for name in (*RUN_KEYS, "quarter")})
-        frame = table.to_pandas()
+            frame = pd.DataFrame(
+                {name: pd.Series(dtype="int64") for name in (*RUN_KEYS, "quarter")}
+            )
+        else:
+            frame = table.to_pandas()
+            for column in frame.columns:  # categories in one order, however the files were cut
+                values = frame[column]
+                if isinstance(values.dtype, pd.CategoricalDtype):
+                    frame[column] = values.cat.reorder_categories(sorted(values.cat.categories))
+        missing = [f for f in self.factors if f not in frame.columns]
+        if missing:
+            frame = frame.merge(self.points[["point", *missing]], on="point", how="left")
+        ids = [c for c in ("run_id", *RUN_KEYS) if c in frame.columns]
+        rest = [c for c in frame.columns if c not in {*ids, *self.factors}]
+        frame = frame[[*ids, *self.factors, *rest]]
         return frame.sort_values(["row", "quarter"], kind="stable").reset_index(drop=True)
 
     @property
     def metric_names(self) -> list[str]:
         """The metric columns kept by the sweep."""
-        return [c for c in self.metrics.columns if c not in _NOT_METRICS]
+        skip = {*_NOT_METRICS, *self.factors}
+        return [c for c in self.metrics.columns if c not in skip]
 
     @cached_property
     def points(self) -> pd.DataFrame:
         """One row per design point: ``point`` and the factor columns."""
-        return self.design.drop_duplicates("point")[["point", *self.factors]].reset_index(drop=True)
+        design = self._design_table
+        return design.drop_duplicates("point")[["point", *self.factors]].reset_index(drop=True)
 
     @cached_property
     def failures(self) -> pd.DataFrame:
@@ -184,9 +209,7 @@ class SweepResults:
         """
         quarter = self.quarter_of(year, after=after)
         values = self.metrics[self.metrics["quarter"] == quarter]
-        return values.merge(self.points, on="point", how="left")[
-            [*RUN_KEYS, *self.factors, *self.metric_names]
-        ].reset_index(drop=True)
+        return values[[*RUN_KEYS, *self.factors, *self.metric_names]].reset_index(drop=True)
 
     @cached_property
     def start_year(self) -> float:

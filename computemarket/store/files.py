@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 TEMPORARY_SUFFIX = ".tmp"
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "write_page_checksum": True}
+"""How every Parquet file of the store is written: zstd, a CRC per page."""
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$")
 
 
@@ -125,7 +127,7 @@ def write_json_atomic(
 def write_parquet_atomic(table: pa.Table, path: str | os.PathLike[str]) -> WrittenFile:
     """Write a Parquet file (zstd, a CRC per page) atomically; return its size and SHA-256."""
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
+        pq.write_table(table, tmp, **PARQUET_OPTIONS)
         written = WrittenFile(tmp.stat().st_size, file_sha256(tmp))
     return written
 

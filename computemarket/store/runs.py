@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from computemarket.store.files import file_sha256, pid_alive, temporary_owner
+from computemarket.store.files import PARQUET_OPTIONS, file_sha256, pid_alive, temporary_owner
 from computemarket.store.layout import (
     FIGURE_FORMATS,
     FIGURES_DIR,
@@ -47,6 +49,7 @@ from computemarket.store.layout import (
     read_json_manifest,
 )
 from computemarket.store.provenance import provenance
+from computemarket.store.schema import column_units, run_id, to_arrow
 
 if TYPE_CHECKING:  # the runner imports the model; the store only needs the result's shape
     from computemarket.simulation.runner import RunResult
@@ -276,6 +279,7 @@ def build_manifest(
     command: Sequence[str] | None = None,
     extra_files: Sequence[str] = (),
     checksums: Mapping[str, str] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Describe a run: what was run, how, with what software, and which tables it produced.
 
@@ -284,13 +288,16 @@ def build_manifest(
         command: The command line that started it, as a list of arguments.
         extra_files: Names of the extra files written beside the tables.
         checksums: SHA-256 of each file written, by file name.
+        tables: The tables as stored (:func:`stored_table`), if already made.
 
     Returns:
         JSON-ready manifest.
     """
     checksums = dict(checksums or {})
     scenario = result.scenario
-    tables = {name: run_table(result, name) for name in TABLES}
+    if tables is None:
+        identity = run_id(scenario, result.years, result.seed)
+        tables = {name: stored_table(result, name, identity) for name in TABLES}
     made = provenance()
     return to_json_value(
         {
@@ -299,6 +306,7 @@ def build_manifest(
             "rules_preset": scenario.rules_preset or None,
             "overrides": dict(scenario.overrides),
             "seed": result.seed,
+            "run_id": _the_run_id(tables["metrics"]),
             "years": result.years,
             "wall_time_s": result.wall_time_s,
             "created_utc": made["created_utc"],
@@ -310,6 +318,7 @@ def build_manifest(
                     "file": f"{name}.parquet",
                     "rows": len(frame),
                     "columns": list(frame.columns),
+                    "units": column_units(frame.columns, name),
                     "sha256": checksums.get(f"{name}.parquet"),
                 }
                 for name, frame in tables.items()
@@ -332,6 +341,40 @@ def run_table(result: RunResult, name: str) -> pd.DataFrame:
         # A named index carries data (e.g. quarter); Parquet readers should see it as a column.
         frame = frame.reset_index()
     return frame
+
+
+RUN_KEYS = ("run_id", "seed")
+"""The columns that name the run in each of its stored tables, first."""
+
+
+def _the_run_id(metrics: pd.DataFrame) -> str | None:
+    return str(metrics["run_id"].iloc[0]) if len(metrics) else None
+
+
+def stored_table(result: RunResult, name: str, identity: str) -> pd.DataFrame:
+    """A table of a run as its file holds it: ``run_id`` and ``seed`` first, then the table.
+
+    ``run_id`` (:func:`computemarket.store.schema.run_id`) and ``seed`` let rows of many runs be
+    read together (``read_parquet('results/*/metrics.parquet')``) and still be told apart.
+
+    Args:
+        result: The run.
+        name: ``metrics``, ``agents``, ``ledger`` or ``deals``.
+        identity: The run's id.
+    """
+    frame = run_table(result, name)
+    # int64 like a sweep's seeds; a run that drew fresh entropy has none (a nullable column).
+    seed = pd.Series(
+        result.seed, index=frame.index, dtype="int64" if result.seed is not None else "Int64"
+    )
+    ids = pd.DataFrame({"run_id": identity, "seed": seed}, index=frame.index)
+    return pd.concat([ids, frame], axis=1)
+
+
+def write_table(frame: pd.DataFrame, name: str, path: Path) -> None:
+    """Write a run's table as the store does (types, units: :mod:`computemarket.store.schema`)."""
+    table: pa.Table = to_arrow(frame, column_units(frame.columns, name))
+    pq.write_table(table, path, **PARQUET_OPTIONS)
 
 
 def write_run(
@@ -367,18 +410,23 @@ def write_run(
     out = check_output_dir(out_dir)
     made = _make_parents(out.parent)
     staging = _sibling(out, "partial")
-    tables = {name: run_table(result, name) for name in TABLES}
+    identity = run_id(result.scenario, result.years, result.seed)
+    tables = {name: stored_table(result, name, identity) for name in TABLES}
     try:
         staging.mkdir()
         for name, frame in tables.items():
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
+            write_table(frame, name, staging / f"{name}.parquet")
         for name, write in extra_files.items():
             write(staging / name)
         checksums = {
             path.name: file_sha256(path) for path in sorted(staging.iterdir()) if path.is_file()
         }
         manifest = build_manifest(
-            result, command=command, extra_files=list(extra_files), checksums=checksums
+            result,
+            command=command,
+            extra_files=list(extra_files),
+            checksums=checksums,
+            tables=tables,
         )
         text = json.dumps(manifest, indent=2, allow_nan=False)
         (staging / MANIFEST).write_text(text + "\n", encoding="utf-8")

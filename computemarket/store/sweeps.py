@@ -2,9 +2,12 @@
 
 ::
 
-    DIR/manifest.json           spec, versions, design digest, chunking, status of every task
+    DIR/manifest.json           spec, versions, design digest, chunking, status of every task, units
     DIR/design.parquet          one row per run: row, point, replicate, seed, factor columns
-    DIR/tasks/task-000042.parquet   the kept metrics of one task's runs (tidy: one row per run x quarter)
+    DIR/tasks/task-000042.parquet   the kept metrics of one task's runs (tidy: one row per run x
+                                quarter: run_id, row, point, replicate, seed, factors, quarter, ...)
+
+Types and units of the columns: :mod:`computemarket.store.schema`.
 
 A task file is written to a temporary name and renamed into place, so it either exists whole or not
 at all; its Parquet footer carries the task's row range, the design digest and any failed runs, and

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from computemarket.experiments import ExperimentError, build_design, load_experiment, run_seed
 from computemarket.experiments.design import plan_tasks, resolve_point
+from computemarket.experiments.samplers import integer_values
 
 RANGES = """
 description = "d"
@@ -162,3 +163,82 @@ def test_task_plan_invariants(points, seeds, runs_per_task, limit):
             assert first_point == last_point and task.runs <= runs_per_task
         else:  # whole points (the last may be cut by the limit), about runs_per_task runs
             assert task.start % seeds == 0 and task.runs < runs_per_task + seeds
+
+
+INTEGERS = """
+description = "an integer factor beside a float one"
+seeds = 1
+seed = {seed}
+[design]
+sampler = "{sampler}"
+samples = {samples}
+{extra}
+[factors]
+"population.labs" = {{ low = 4, high = 6 }}
+"rules.switching_cost" = {{ low = 0.0, high = 1.0 }}
+"""
+
+
+def _uniformity_p_value(values: np.ndarray, integers: list[int]) -> float:
+    """Pearson's chi-square test of ``values`` against each of ``integers`` equally likely."""
+    from scipy import stats
+
+    counts = np.array([(values == k).sum() for k in integers])
+    assert counts.sum() == values.size, "a value outside the range"
+    return float(stats.chisquare(counts).pvalue)
+
+
+@pytest.mark.parametrize(
+    ("sampler", "samples", "extra"),
+    [
+        ("lhs", 240, ""),
+        ("sobol", 256, ""),
+        ("saltelli", 64, "second_order = false"),  # 64 x (2 + 2) points
+        ("morris", 60, "levels = 4"),  # 60 trajectories x 3 points; the 4 levels are 4 integers
+    ],
+)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_integer_ranges_give_every_integer_the_same_chance(
+    write_spec, sampler, samples, extra, seed
+):
+    text = INTEGERS.format(sampler=sampler, samples=samples, extra=extra, seed=seed)
+    if sampler == "morris":  # its grid: as many integers as levels
+        text = text.replace("high = 6", "high = 7")
+    labs = build_design(load_experiment(write_spec(text))).points["population.labs"].to_numpy()
+    assert labs.dtype == np.int64
+    integers = list(range(4, labs.max() + 1))
+    assert integers[-1] == (7 if sampler == "morris" else 6)  # the top end is drawn
+    # Equal shares: the test rejects at 1% (rounding the draws, which gives the ends half the
+    # weight, 1/4 1/2 1/4 for 4-6, is rejected with p < 1e-3 at these sizes: see below).
+    assert _uniformity_p_value(labs, integers) > 0.01
+    shares = np.bincount(labs - 4, minlength=len(integers)) / labs.size
+    np.testing.assert_allclose(shares, 1 / len(integers), atol=0.07)
+
+
+def test_the_uniformity_check_rejects_rounded_draws():
+    # What the samplers did before: round low + u (high - low). The ends get half the weight.
+    draws = np.random.default_rng(0).random(240)
+    rounded = np.rint(4 + draws * 2).astype(int)
+    assert _uniformity_p_value(rounded, [4, 5, 6]) < 1e-3
+    assert _uniformity_p_value(integer_values(4, 6, draws), [4, 5, 6]) > 0.01
+
+
+@given(
+    low=st.integers(-50, 50),
+    width=st.integers(0, 20),
+    unit=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=50),
+)
+def test_integer_values_stay_in_range_and_keep_the_order_of_the_draws(low, width, unit):
+    draws = np.array(unit)
+    values = integer_values(low, low + width, draws)
+    assert values.min() >= low and values.max() <= low + width
+    order = np.argsort(draws, kind="stable")
+    assert (np.diff(values[order]) >= 0).all()  # monotone: a larger draw never gives less
+
+
+def test_morris_levels_are_the_integers():
+    levels = np.arange(4) / 3  # a 4-level grid: 0, 1/3, 2/3, 1
+    assert integer_values(4, 7, levels, levels=4).tolist() == [4, 5, 6, 7]
+    # what the spec refuses for an integer factor, for lack of equal weights or an even grid
+    assert integer_values(4, 5, levels, levels=4).tolist() == [4, 4, 5, 5]
+    assert integer_values(4, 6, levels, levels=4).tolist() == [4, 5, 5, 6]

@@ -50,7 +50,7 @@ def test_sweep_writes_design_manifest_and_one_file_per_task(small_spec, tmp_path
     assert (results.design["status"] == "ok").all()
     assert len(results.metrics) == 18 * 9  # 2 years: quarters 0..8
     assert results.metric_names == ["cloud_hhi", "locked_share", "active_labs"]
-    assert results.metrics["cloud_hhi"].dtype == "float32"
+    assert results.metrics["cloud_hhi"].dtype == "float64"  # as a run stores it
 
 
 def test_results_do_not_depend_on_chunking_or_executor(small_spec, tmp_path):

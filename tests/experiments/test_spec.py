@@ -83,7 +83,8 @@ BASE = 'description = "d"\n'
         ),
         (
             '[design]\nsampler = "morris"\nsamples = 4\n[factors]\n"deals.tranches" = { low = 0, high = 8 }\n"rules.switching_cost" = { low = 0.0, high = 1.0 }\n',
-            r"morris design needs continuous factors",
+            r"morris design's grid has 4 levels, so an integer factor needs exactly 4 integers "
+            r"\(here 9, 0 to 8\): set high = 3 or design\.levels = 9",
         ),
         (
             '[overrides]\n"rules.switching_cost" = 0.2\n[factors]\n"rules.switching_cost" = [0.1]\n',

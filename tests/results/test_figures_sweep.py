@@ -49,7 +49,7 @@ def test_over_time_lines_are_the_means_over_seeds(grid_sweep):
     figure = fs.over_time_figure(grid_sweep, ["cloud_hhi", "locked_share"])
     hhi_panel, locked_panel = figure.axes[:2]
     # both switching-cost levels have 2 points; the upper middle one (1.0) is held
-    runs = grid_sweep.metrics.merge(grid_sweep.points, on="point")
+    runs = grid_sweep.metrics  # each row carries its factors
     held = runs[runs["rules.switching_cost"] == 1.0]
     for level, label in ((0.0, "0"), (6.0, "6")):
         line = next(x for x in hhi_panel.get_lines() if x.get_label() == label)

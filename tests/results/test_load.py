@@ -191,3 +191,28 @@ def test_sensitivity_needs_a_sensitivity_design_and_every_point(tmp_path):
     )
     with pytest.raises(ResultsError, match=r"17 of 20 design points have no finished run"):
         partial.sensitivity("cloud_hhi")
+
+
+def test_task_files_written_before_they_held_the_factors_still_load(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from computemarket.store.files import file_sha256
+
+    new = run_sweep(tmp_path, GRID.format(every="quarter"))
+    expected = new.metrics.drop(columns="run_id")
+    manifest_path = tmp_path / "s" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for path in sorted((tmp_path / "s" / "tasks").glob("*.parquet")):
+        table = pq.read_table(path)  # as older versions wrote it: no run_id, no factors
+        old = table.drop_columns(["run_id", "deals.commitment_multiple"])
+        pq.write_table(old.replace_schema_metadata(table.schema.metadata), path)
+        manifest["tasks"][str(int(path.stem[5:]))]["sha256"] = file_sha256(path)
+    manifest_path.write_text(json.dumps(manifest))
+    old = load(tmp_path / "s")
+    assert "run_id" not in old.metrics.columns
+    # the factors are joined from the design, in the same place
+    pd.testing.assert_frame_equal(old.metrics, expected)
+    assert old.metric_names == ["cloud_hhi", "active_labs"]
+    pd.testing.assert_frame_equal(old.summary(after=1), new.summary(after=1))

@@ -29,6 +29,7 @@ from computemarket.store.runs import (
     read_run,
     to_json_value,
 )
+from computemarket.store.schema import run_id
 from computemarket.testing import folder_snapshot
 
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -96,9 +97,21 @@ def test_write_run_writes_every_file(tmp_path):
 def test_round_trip_gives_back_the_same_tables(tmp_path):
     result = make_result()
     stored = read_run(write_run(result, tmp_path / "run"))
+    identity = run_id(result.scenario, result.years, result.seed)
     for name in TABLES:
+        table = getattr(stored, name)
+        # Each table starts with the run's id and seed, then holds the run's table as it was.
+        assert list(table.columns[:2]) == ["run_id", "seed"]
+        assert (table["run_id"] == identity).all() and (table["seed"] == result.seed).all()
+        values = table.drop(columns=["run_id", "seed"])
+        text = [c for c in values.columns if isinstance(values[c].dtype, pd.CategoricalDtype)]
+        original = getattr(result, name)
+        assert text == [c for c in original if pd.api.types.is_string_dtype(original[c])]
         pd.testing.assert_frame_equal(
-            getattr(stored, name), getattr(result, name), check_dtype=False, obj=name
+            values.astype(dict.fromkeys(text, "str")),
+            original,
+            check_dtype=False,
+            obj=name,
         )
     assert math.isnan(stored.metrics.loc[0, "roundtrip_ratio"])  # NaN survives in Parquet
 
@@ -116,6 +129,7 @@ def test_manifest_records_what_was_run_and_with_what(tmp_path):
     assert manifest["rules_preset"] == "eu-data-act"
     assert manifest["overrides"] == {"rules.switching_cost": 0.25}
     assert manifest["seed"] == 42
+    assert manifest["run_id"] == run_id(result.scenario, 1, 42)
     assert manifest["years"] == 1
     assert manifest["wall_time_s"] == 0.125
     assert manifest["command"] == "computemarket run classroom --set rules.switching_cost=0.25"
@@ -130,7 +144,17 @@ def test_manifest_records_what_was_run_and_with_what(tmp_path):
     assert manifest["tables"]["ledger"] == {
         "file": "ledger.parquet",
         "rows": 2,
-        "columns": ["quarter", "payer", "payee", "amount", "kind", "origin"],
+        "columns": ["run_id", "seed", "quarter", "payer", "payee", "amount", "kind", "origin"],
+        "units": {
+            "run_id": "-",
+            "seed": "-",
+            "quarter": "quarters from the start",
+            "payer": "-",
+            "payee": "-",
+            "amount": "$B",
+            "kind": "-",
+            "origin": "-",
+        },
         "sha256": ledger_sha,
     }
     # Every file's checksum, the summary figure's too; the manifest does not list itself.
@@ -174,7 +198,7 @@ def test_a_named_index_is_kept_as_a_column(tmp_path):
     result = make_result()
     result.metrics = result.metrics.set_index("quarter")
     stored = read_run(write_run(result, tmp_path / "run"))
-    assert stored.metrics.columns[0] == "quarter"
+    assert list(stored.metrics.columns[:3]) == ["run_id", "seed", "quarter"]
 
 
 def test_a_new_run_replaces_a_previous_one_and_what_was_drawn_from_it(tmp_path):
