@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from computemarket.agents.base import MarketAgent
-from computemarket.agents.hyperscaler import Offer
+from computemarket.agents.offers import Offer
 from computemarket.simulation.numerics import first_minimum, rank_with_ties
 from computemarket.simulation.state import LabState, State
 

@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import ArrayLike
 
-from computemarket.agents.hyperscaler import Offer
+from computemarket.agents.offers import Offer
 from computemarket.simulation.ledger import EXTERNAL, NO_ORIGIN
 from computemarket.simulation.numerics import snap_to_zero
 from computemarket.simulation.parameters import INDEPENDENT_INVESTOR, AgreementSpec

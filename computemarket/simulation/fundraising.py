@@ -14,14 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from computemarket.agents.hyperscaler import (
-    TERM_DRAWS,
-    Hyperscaler,
-    Offer,
-    offer_eligibility,
-    offer_terms,
-)
+from computemarket.agents.hyperscaler import Hyperscaler
 from computemarket.agents.lab import AILab, lab_valuations
+from computemarket.agents.offers import TERM_DRAWS, Offer, offer_eligibility, offer_terms
 from computemarket.simulation.deals import sign_deal, sign_independent
 from computemarket.simulation.numerics import rank_with_ties
 from computemarket.simulation.state import State
@@ -70,7 +65,7 @@ def fundraise(
     First the quarter's number of strategic deals is drawn, ``Poisson(offers.deals_per_year / 4)``
     (every quarter, whether or not a lab raises). Each lab that raises, in random order, gets an
     offer on freshly drawn terms from every provider that may make one
-    (:func:`~computemarket.agents.hyperscaler.offer_eligibility`) and has budget left, while
+    (:func:`~computemarket.agents.offers.offer_eligibility`) and has budget left, while
     deals remain this quarter; and an offer from the independent pool. Each hyperscaler deal it
     accepts uses up one of the quarter's deals and the amount of the investor's budget.
 

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from computemarket.agents.hyperscaler import Hyperscaler, Offer
+from computemarket.agents.hyperscaler import Hyperscaler
 from computemarket.agents.lab import AILab
+from computemarket.agents.offers import Offer
 from computemarket.simulation.deals import sign_deal
 from computemarket.simulation.demand import lab_demand
 from computemarket.simulation.distress import exit_lab, resolve_distress

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from computemarket.agents.hyperscaler import (
+from computemarket.agents.offers import (
     Offer,
     OfferTerms,
     exclusivity_barred,

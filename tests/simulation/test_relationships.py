@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from computemarket.agents.hyperscaler import Offer
+from computemarket.agents.offers import Offer
 from computemarket.simulation.deals import end_relationships, sign_deal
 from computemarket.simulation.distress import exit_lab, fail_provider, try_acquisition
 from computemarket.simulation.ledger import EXTERNAL
