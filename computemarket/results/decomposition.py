@@ -23,6 +23,8 @@ from computemarket.results.summary import mean_interval
 
 COMPUTE_KINDS = ("compute_payment", "take_or_pay")
 """Ledger kinds that are payments for compute (take-or-pay shortfalls included)."""
+INVESTMENT_KINDS = ("investment", "independent_investment")
+"""Ledger kinds of money invested in a lab (by hyperscalers, by independent capital)."""
 
 
 class RunTables(Protocol):
@@ -57,6 +59,8 @@ def flow_rows(investor: str, lab: str, rival: str) -> tuple[Flow, ...]:
         Flow("revenue_from_others", f"{investor}'s compute revenue from every other lab", "$B"),
         Flow("revenue_share", f"revenue share {lab} paid {investor}", "$B"),
         Flow("lab_compute_elsewhere", f"{lab}'s compute spend at other providers", "$B"),
+        Flow("lab_money_received", f"money invested in {lab} by everyone", "$B"),
+        Flow("lab_take_or_pay", f"{lab}'s take-or-pay shortfalls, all providers", "$B"),
         Flow("own_deals", f"{investor}'s own deals signed (count)", "count"),
         Flow("own_deal_amount", f"{investor}'s own deals signed ($B, whole amounts)", "$B"),
         Flow("own_deal_amount_lab", f"... of which with {lab} (follow-ons)", "$B"),
@@ -84,8 +88,9 @@ def investor_flows(
 
     Returns:
         One value per :func:`flow_rows` column: money in $B (compute revenue is compute payments
-        plus take-or-pay shortfalls), deal counts, GW, and utilisation (served over capacity,
-        averaged over the window's quarters).
+        plus take-or-pay shortfalls; money invested counts hyperscalers' and independent
+        investment, tranches as they are paid), deal counts, GW, and utilisation (served over
+        capacity, averaged over the window's quarters).
     """
     last = round(4 * years)
     ledger = tables.ledger[(tables.ledger["quarter"] >= 1) & (tables.ledger["quarter"] <= last)]
@@ -129,6 +134,12 @@ def investor_flows(
         ),
         "lab_compute_elsewhere": paid(
             compute[(compute["payer"] == lab) & (compute["payee"] != investor)]
+        ),
+        "lab_money_received": paid(
+            ledger[ledger["kind"].isin(INVESTMENT_KINDS) & (ledger["payee"] == lab)]
+        ),
+        "lab_take_or_pay": paid(
+            ledger[(ledger["kind"] == "take_or_pay") & (ledger["payer"] == lab)]
         ),
         "own_deals": float(len(own)),
         "own_deal_amount": float(own["amount"].sum()),

@@ -210,7 +210,11 @@ def _sweep_kinds() -> dict[str, FigureKind]:
             (
                 f"sensitivity-{metric}",
                 figures_sweep.sensitivity_figure(
-                    sweep, metric, year=options.year, after=options.after
+                    sweep,
+                    metric,
+                    year=options.year,
+                    after=options.after,
+                    versus=versus_of(sweep, options),
                 ),
             )
             for metric in _sweep_metrics(sweep, options)
@@ -250,7 +254,8 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         when = options.after if options.after is not None else None
         if options.year is not None:
             when = sweep.quarter_of(options.year) / 4
-        reference = _reference(sweep, options)
+        versus = versus_of(sweep, options)
+        reference = None if versus is None else versus[1]
         stem = "decomposition" if reference is None else f"decomposition-versus-{reference}"
         return [
             (
@@ -344,8 +349,8 @@ def _sweep_kinds() -> dict[str, FigureKind]:
     return {kind.name: kind for kind in kinds}
 
 
-def _reference(sweep: SweepResults, options: FigureOptions) -> object | None:
-    """The reference arm named by ``--versus FACTOR=VALUE``, or ``None``."""
+def versus_of(sweep: SweepResults, options: FigureOptions) -> tuple[str, object] | None:
+    """The factor and reference value named by ``--versus FACTOR=VALUE``, or ``None``."""
     if options.versus is None:
         return None
     from computemarket.results.effects import factor_value, parse_versus
@@ -355,7 +360,7 @@ def _reference(sweep: SweepResults, options: FigureOptions) -> object | None:
         raise FigureError(
             f"--versus {factor}: not a factor of this sweep (factors: {', '.join(sweep.factors)})"
         )
-    return factor_value(sweep, factor, text)
+    return factor, factor_value(sweep, factor, text)
 
 
 def _thresholds(sweep: SweepResults, options: FigureOptions) -> list[Threshold]:
@@ -446,7 +451,7 @@ def check_options(source: StoredRun | SweepResults, options: FigureOptions) -> N
             f"--quarter: only for a run (the deal network); {source.directory} holds a sweep"
         )
     source.check_factors(options.factors)
-    _reference(source, options)
+    versus_of(source, options)
     source._check_metrics([*options.metrics, *(t.metric for t in options.thresholds)])
     if not source.metrics.empty:
         source.quarter_of(options.year, after=options.after)

@@ -60,6 +60,8 @@ def hand_made_run() -> SimpleNamespace:
             ledger_row(4, "Anthropic", "AWS", 0.3, "switching_cost"),  # not compute
             ledger_row(6, "Lab 7", "AWS", 1.5, "compute_payment"),
             ledger_row(8, "Lab 8", "AWS", 2.5, "take_or_pay"),
+            ledger_row(3, "world", "OpenAI", 4.0, "independent_investment"),
+            ledger_row(7, "OpenAI", "Oracle", 1.25, "take_or_pay"),
             ledger_row(9, "Lab 8", "AWS", 100.0, "compute_payment"),  # after the window
         ]
     )
@@ -91,7 +93,9 @@ def test_investor_flows_by_hand():
     assert flows["revenue_from_rival"] == 4.0  # the switching charge is not compute
     assert flows["revenue_from_others"] == 4.0  # Lab 7 1.5 + Lab 8 2.5; quarter 9 left out
     assert flows["revenue_share"] == 0.5
-    assert flows["lab_compute_elsewhere"] == 7.0
+    assert flows["lab_compute_elsewhere"] == 8.25  # Azure 7 and Oracle's take-or-pay 1.25
+    assert flows["lab_money_received"] == 24.0  # AWS 15 + 5, independent 4
+    assert flows["lab_take_or_pay"] == 3.25  # at AWS 2, at Oracle 1.25
     assert flows["own_deals"] == 2.0  # the named deal and the acquisition are not its own deals
     assert flows["own_deal_amount"] == 12.0 and flows["own_deal_amount_lab"] == 10.0
     assert flows["capacity_gw"] == 13.0  # at quarter 8
