@@ -331,6 +331,7 @@ def summarize_command(args: argparse.Namespace) -> int:
                         f"{condition} at {when_text(w.year, w.after, results.years)}: p_at = "
                         "share of runs past it then, p_by = share past it by then",
                         table,
+                        80,
                     )
                 )
                 if len(whens) > 1:
@@ -349,9 +350,10 @@ def summarize_command(args: argparse.Namespace) -> int:
         )
         factors = list(dict.fromkeys(text.partition("=")[0] for text in versus))
         if several:
-            sections.append((heading + "; * p <= 0.05)", wide_effects(effects, factors)))
+            # one row per reference, value and metric: short enough to show whole
+            sections.append((heading + "; * p <= 0.05)", wide_effects(effects, factors), None))
         else:
-            sections.append((heading + ")", effects))
+            sections.append((heading + ")", effects, 80))
         if "cells" in effects.columns:
             sections.append(
                 (
@@ -359,6 +361,7 @@ def summarize_command(args: argparse.Namespace) -> int:
                     "positive (+), negative (-) or not significant (n.s.), paired t-test over "
                     "each point's seeds at 5%",
                     wide_shares(effects, factors),
+                    None,
                 )
             )
     _write_tables(tables)  # only once every table is computed: a bad option writes nothing
@@ -368,9 +371,9 @@ def summarize_command(args: argparse.Namespace) -> int:
         f"{status.get('pending', 0)} pending; values at {when}, {args.confidence:.0%} CI over seeds"
     )
     print(_show(wide_summary(summary, results.factors) if several else summary))
-    for heading, table in sections:
+    for heading, table, rows in sections:
         print(f"\n{heading}")
-        print(_show(table, None if several else 80))
+        print(_show(table, rows))
     print(f"\nwrote {', '.join(map(str, tables))}")
     return 0
 

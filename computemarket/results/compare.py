@@ -16,7 +16,7 @@ finds the effect significantly above zero, below zero, or neither.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -25,8 +25,23 @@ from scipy import stats
 from computemarket.results.errors import ComparisonError
 from computemarket.results.summary import mean_interval
 
-if TYPE_CHECKING:
-    from computemarket.results.load import SweepResults
+
+class SweepResults(Protocol):
+    """What a comparison reads from a sweep (a :class:`computemarket.results.load.SweepResults`).
+
+    A protocol rather than an import: ``load`` uses this module, so it may not import ``load``.
+    """
+
+    factors: list[str]
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The metric columns kept by the sweep."""
+        ...
+
+    def at(self, year: float | None = None, *, after: float | None = None) -> pd.DataFrame:
+        """One row per finished run at a time: factors and metrics."""
+        ...
 
 __all__ = ["ComparisonError", "cell_significance", "paired_differences", "paired_effects"]
 

@@ -231,6 +231,8 @@ def test_a_crossed_design_gives_indices_per_arm_and_of_the_paired_effect(tmp_pat
     per_arm = results.sensitivity("cloud_hhi")
     assert list(per_arm.columns[:2]) == ["rules", "factor"] and len(per_arm) == 6
     effect = results.sensitivity("cloud_hhi", versus=("rules", "laissez-faire")).set_index("factor")
+    again = results.sensitivity("cloud_hhi", versus=("rules", "laissez-faire")).set_index("factor")
+    pd.testing.assert_frame_equal(effect, again)  # the bootstrap intervals too
     assert (effect["rules"] == "no-exclusivity").all()
     # The effect is 500 x the switching cost, exactly: the other factors explain none of it.
     assert effect.loc["rules.switching_cost", "S1"] > 0.8
