@@ -577,9 +577,17 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["summarize", "sweep", "--versus", "rules=laissez-faire"],
         "not a factor of this sweep",
     ),
-    "summarize: --versus two factors": (
-        ["summarize", "sweep", "--versus", "rules.switching_cost=0"],
-        "pairs would not be comparable",
+    "summarize: --versus no such value": (
+        ["summarize", "sweep", "--versus", "rules.switching_cost=0.7"],
+        "rules.switching_cost=0.7: no such value (values: 0.0, 1.0)",
+    ),
+    "summarize: --after twice": (
+        ["summarize", "sweep", "--after", "1", "1"],
+        "--after 1: given twice",
+    ),
+    "summarize: second --versus bad": (
+        ["summarize", "sweep", "--versus", "rules.switching_cost=0", "--versus", "nope"],
+        "expected FACTOR=VALUE",
     ),
     # ----------------------------------------------------------------------------- sensitivity
     "sensitivity: no metric": (
@@ -692,8 +700,24 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1800", "--format", "pdf"],
         "invalid choice: 'pdf'",
     ),
+    "sensitivity: --versus not FACTOR=VALUE": (
+        ["sensitivity", "sweep", "--metric", "cloud_hhi", "--versus", "rules"],
+        "expected FACTOR=VALUE",
+    ),
     # ------------------------------------------------------------------------------------ plot
     "plot: no folder": (["plot"], "the following arguments are required: DIR"),
+    "plot: sweep, no decomposition": (
+        ["plot", "sweep", "--kind", "decomposition"],
+        "--kind decomposition: needs a sweep of arms",
+    ),
+    "plot: sweep, --versus unknown factor": (
+        ["plot", "sweep", "--versus", "scenario=x"],
+        "--versus scenario: not a factor of this sweep",
+    ),
+    "plot: run, --versus": (
+        ["plot", "run", "--versus", "scenario=x"],
+        "--versus: only for a sweep",
+    ),
     "plot: missing folder": (["plot", "missing"], "no such folder"),
     "plot: a file": (["plot", "notes.txt"], "is not a folder"),
     "plot: an empty folder": (["plot", "empty"], "no manifest.json"),

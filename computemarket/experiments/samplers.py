@@ -3,7 +3,9 @@
 ``grid`` crosses value lists and evenly spaced ranges. ``lhs`` and ``sobol`` draw the ranges with
 :mod:`scipy.stats.qmc` and cross the draws with any value lists. ``saltelli`` and ``morris`` are SALib's
 designs for Sobol' indices and elementary effects; their row order is the one SALib's analysis expects,
-so it must never be changed.
+so it must never be changed. A ``scenario`` or ``rules`` list is crossed with them: the same SALib
+rows, in SALib's order, for each value (value-major), so that the arms of a comparison are paired
+point by point (``computemarket sensitivity --versus``).
 """
 
 from __future__ import annotations

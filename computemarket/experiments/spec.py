@@ -115,9 +115,9 @@ def design_size(
         return listed * math.prod(f.steps or 1 for f in ranges)
     n, d = samples or 0, len(ranges)
     if sampler == "saltelli":
-        return n * (2 * d + 2 if second_order else d + 2)
+        return listed * n * (2 * d + 2 if second_order else d + 2)
     if sampler == "morris":
-        return n * (d + 1)
+        return listed * n * (d + 1)
     return listed * n
 
 
@@ -540,11 +540,12 @@ def parse_experiment(
         raise ExperimentError(
             f"{label}: factors: the {sampler} sampler needs at least one range {{ low, high }}"
         )
-    if sampler in SALIB_SAMPLERS and len(ranges) != len(factors):
-        listed = next(f.path for f in factors if not f.is_range)
+    listed_numbers = [f for f in factors if not f.is_range and f.path not in CATEGORICAL_FACTORS]
+    if sampler in SALIB_SAMPLERS and listed_numbers:
         raise ExperimentError(
-            f"{label}: factors.{listed}: the {sampler} design needs ranges {{ low, high }} for every factor "
-            "(run one experiment per value, or use the lhs sampler)"
+            f"{label}: factors.{listed_numbers[0].path}: the {sampler} design needs ranges "
+            "{ low, high } for every parameter (only scenario and rules may be lists, crossed "
+            "with the design; run one experiment per value, or use the lhs sampler)"
         )
     if sampler == "morris" and len(ranges) < 2:
         raise ExperimentError(f"{label}: factors: the morris design needs at least 2 factors")
@@ -638,7 +639,12 @@ def parse_experiment(
 
 
 def _firm_metrics(scenario: str, factors: tuple[Factor, ...], label: str) -> tuple[str, ...]:
-    """Per-firm metric columns (e.g. ``cloud_share[AWS]``) that every scenario of the design records."""
+    """Per-firm metric columns that every scenario of the design records.
+
+    E.g. ``cloud_share[AWS]``, and the derived ones such as ``exited[OpenAI]``
+    (:mod:`computemarket.experiments.derived`).
+    """
+    from computemarket.experiments.derived import derived_columns
     from computemarket.simulation.recording import firm_metric_columns
 
     names = next((f.values for f in factors if f.path == "scenario" and f.values), None) or (
@@ -652,6 +658,7 @@ def _firm_metrics(scenario: str, factors: tuple[Factor, ...], label: str) -> tup
             columns = firm_metric_columns(load_scenario(name))
         except ScenarioError as err:
             raise ExperimentError(f"{label}: {err}") from None
+        columns = (*columns, *derived_columns(columns))
         common = list(columns) if common is None else [c for c in common if c in columns]
     return tuple(common or ())
 

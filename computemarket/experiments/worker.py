@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from computemarket.experiments.derived import add_derived
 from computemarket.simulation.scenario import Scenario
 from computemarket.store.files import write_parquet_atomic
 from computemarket.store.schema import column_units, run_id, to_arrow
@@ -124,6 +125,8 @@ def keep_quarters(metrics: pd.DataFrame, every: str) -> pd.DataFrame:
 
 
 def _select(metrics: pd.DataFrame, task: TaskSpec, run: RunSpec) -> pd.DataFrame:
+    # Derived metrics (exited[LAB]) need the whole quarterly series, so they come first.
+    metrics = add_derived(metrics, task.metrics)
     kept = keep_quarters(metrics, task.every)
     if task.metrics is not None:
         missing = [m for m in task.metrics if m not in kept.columns]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -47,20 +46,25 @@ def _kind_list() -> str:
     return f"run: {', '.join(RUN_KINDS)}; sweep: {', '.join(SWEEP_KINDS)}"
 
 
-def _add_time_options(parser: argparse.ArgumentParser, what: str) -> None:
-    """``--year`` (calendar) or ``--after`` (years from the start), one of them."""
+def _add_time_options(parser: argparse.ArgumentParser, what: str, several: bool = False) -> None:
+    """``--year`` (calendar) or ``--after`` (years from the start), one of them (or several)."""
     when = parser.add_mutually_exclusive_group()
+    many = {"nargs": "+", "action": "extend"} if several else {}
+    plural = " (one or more)" if several else ""
     when.add_argument(
         "--year",
         type=calendar_year,
         metavar="YEAR",
-        help=f"calendar year of {what}, e.g. 2036 (2036.25: its second quarter; default: the horizon)",
+        help=f"calendar year{plural} of {what}, e.g. 2036 (2036.25: its second quarter; "
+        "default: the horizon)",
+        **many,
     )
     when.add_argument(
         "--after",
         type=years_elapsed,
         metavar="YEARS",
-        help=f"or years from the start of the runs, e.g. 10 (quarter 40), for {what}",
+        help=f"or years from the start of the runs{plural}, e.g. 10 (quarter 40), for {what}",
+        **many,
     )
 
 
@@ -113,6 +117,12 @@ def _add_figure_options(parser: argparse.ArgumentParser, verb: str) -> None:
         default=[],
         help="sweep: factor on the x axis (then the y axis of a heatmap); default: the first ones",
     )
+    parser.add_argument(
+        "--versus",
+        metavar="FACTOR=VALUE",
+        help="sweep: the decomposition figure compares every arm with this one (default: each "
+        "arm with the arm before it)",
+    )
 
 
 def _options(args: argparse.Namespace) -> FigureOptions:
@@ -123,6 +133,7 @@ def _options(args: argparse.Namespace) -> FigureOptions:
         quarter=args.quarter,
         thresholds=tuple(Threshold.parse(text) for text in args.thresholds),
         factors=tuple(args.factors),
+        versus=args.versus,
     )
 
 
@@ -136,11 +147,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     summarize.add_argument("directory", metavar="DIR", help="a sweep's output folder")
     summarize.add_argument(
         "--metric",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="M",
-        help="metric to summarise (repeatable; default: all kept)",
+        help="metrics to summarise (one or more, repeatable; default: all kept)",
     )
-    _add_time_options(summarize, "the values")
+    _add_time_options(summarize, "the values", several=True)
     summarize.add_argument(
         "--threshold",
         action="append",
@@ -158,8 +170,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     summarize.add_argument(
         "--versus",
+        action="append",
         metavar="FACTOR=VALUE",
-        help="also print each point's paired effect against this point, e.g. scenario=calibrated-2025",
+        help="also print each point's paired effect against this point, e.g. "
+        "scenario=calibrated-2025 (repeatable)",
     )
     summarize.set_defaults(func=summarize_command)
 
@@ -181,6 +195,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--csv",
         metavar="PATH",
         help=f"where to write the indices (default: DIR/{SENSITIVITY_CSV.format(metric='<metric>')})",
+    )
+    sensitivity.add_argument(
+        "--versus",
+        metavar="FACTOR=VALUE",
+        help="analyse the paired effect against this value of a listed factor crossed with the "
+        "design, e.g. scenario=amazon-openai-50b-independent",
     )
     sensitivity.set_defaults(func=sensitivity_command)
 
@@ -274,8 +294,8 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------- sweep tables
-def _show(frame: pd.DataFrame) -> str:
-    return frame.to_string(index=False, max_rows=80, float_format=lambda v: f"{v:.4g}")
+def _show(frame: pd.DataFrame, max_rows: int | None = 80) -> str:
+    return frame.to_string(index=False, max_rows=max_rows, float_format=lambda v: f"{v:.4g}")
 
 
 def _csv_path(text: str | None, default: Path) -> Path:
@@ -298,114 +318,118 @@ def _write_tables(tables: dict[Path, pd.DataFrame]) -> None:
             table.to_csv(tmp, index=False)
 
 
-def _parse_versus(text: str | None) -> tuple[str, str] | None:
-    if text is None:
-        return None
-    factor, sep, reference = text.partition("=")
-    if not sep or not factor or not reference:
-        raise ResultsError(
-            f"--versus {text!r}: expected FACTOR=VALUE, e.g. scenario=calibrated-2025"
-        )
-    return factor, reference
-
-
 def summarize_command(args: argparse.Namespace) -> int:
-    """``computemarket summarize``: per-point summaries printed and written to CSV."""
+    """``computemarket summarize``: per-point summaries printed and written to CSV.
+
+    With one time and at most one ``--versus``, the tables are printed as they are written. With
+    several times (``--after 1 2 5 10``) or references, the CSV tables gain an ``after`` (or
+    ``year``) and a ``versus`` column, and the terminal shows wide tables, one column per time.
+    """
+    from computemarket.results.effects import (
+        effects_at,
+        parse_versus,
+        summary_at,
+        times,
+        wide_effects,
+        wide_shares,
+        wide_summary,
+    )
     from computemarket.results.load import load, when_text
 
     thresholds = [Threshold.parse(t) for t in args.threshold or []]
-    versus = _parse_versus(args.versus)
+    versus = list(args.versus or [])
+    for text in versus:
+        parse_versus(text)
+    whens = times(args.year, args.after)
     csv_path = _csv_path(args.csv, Path(args.directory) / SUMMARY_CSV)
     results = load(args.directory)
-    when = when_text(args.year, args.after, results.years)
-    summary = results.summary(
-        args.metric, year=args.year, after=args.after, confidence=args.confidence
-    )
+    several = len(whens) > 1 or len(versus) > 1
+    when = ", ".join(when_text(w.year, w.after, results.years) for w in whens)
+    summary = summary_at(results, args.metric, whens, args.confidence)
     tables: dict[Path, pd.DataFrame] = {csv_path: summary}
     sections = []
     if thresholds:
         crossings = []
         for threshold in thresholds:
-            table = results.crossing(
-                threshold.metric,
-                threshold.value,
-                year=args.year,
-                after=args.after,
-                below=threshold.below,
-                confidence=args.confidence,
-            )
             condition = f"{threshold.metric} {'<' if threshold.below else '>'} {threshold.value:g}"
-            sections.append(
-                (
-                    f"{condition} at {when}: p_at = share of runs past it then, "
-                    "p_by = share past it by then",
-                    table,
+            for w in whens:
+                table = results.crossing(
+                    threshold.metric,
+                    threshold.value,
+                    year=w.year,
+                    after=w.after,
+                    below=threshold.below,
+                    confidence=args.confidence,
                 )
-            )
-            crossings.append(table.assign(condition=condition))
+                sections.append(
+                    (
+                        f"{condition} at {when_text(w.year, w.after, results.years)}: p_at = "
+                        "share of runs past it then, p_by = share past it by then",
+                        table,
+                        80,
+                    )
+                )
+                if len(whens) > 1:
+                    table = table.assign(**{w.column: w.value})
+                crossings.append(table.assign(condition=condition))
         tables[csv_path.with_name(csv_path.stem + "-crossing.csv")] = pd.concat(
             crossings, ignore_index=True
         )
-    if versus is not None:
-        from computemarket.results.compare import paired_effects
-
-        factor, reference = versus
-        effects = paired_effects(
-            results,
-            factor,
-            _factor_value(results, factor, reference),
-            args.metric,
-            year=args.year,
-            after=args.after,
-            confidence=args.confidence,
-        )
-        sections.append(
-            (
-                f"paired effects against {args.versus} at {when} "
-                f"({args.confidence:.0%} CI of the mean difference over seeds)",
-                effects,
-            )
-        )
+    if versus:
+        effects = effects_at(results, versus, args.metric, whens, args.confidence)
         tables[csv_path.with_name(csv_path.stem + "-effects.csv")] = effects
+        against = " and ".join(versus)
+        heading = (
+            f"paired effects against {against} at {when} "
+            f"({args.confidence:.0%} CI of the mean difference over seeds"
+        )
+        factors = list(dict.fromkeys(text.partition("=")[0] for text in versus))
+        if several:
+            # one row per reference, value and metric: short enough to show whole
+            sections.append((heading + "; * p <= 0.05)", wide_effects(effects, factors), None))
+        else:
+            sections.append((heading + ")", effects, 80))
+        if "cells" in effects.columns:
+            sections.append(
+                (
+                    "share of the other factors' points where the effect is significantly "
+                    "positive (+), negative (-) or not significant (n.s.), paired t-test over "
+                    "each point's seeds at 5%",
+                    wide_shares(effects, factors),
+                    None,
+                )
+            )
     _write_tables(tables)  # only once every table is computed: a bad option writes nothing
     status = results.design["status"].value_counts()
     print(
         f"{results.name}: {status.get('ok', 0)} runs ok, {status.get('failed', 0)} failed, "
         f"{status.get('pending', 0)} pending; values at {when}, {args.confidence:.0%} CI over seeds"
     )
-    print(_show(summary))
-    for heading, table in sections:
+    print(_show(wide_summary(summary, results.factors) if several else summary))
+    for heading, table, rows in sections:
         print(f"\n{heading}")
-        print(_show(table))
+        print(_show(table, rows))
     print(f"\nwrote {', '.join(map(str, tables))}")
     return 0
 
 
-def _factor_value(results: Any, factor: str, text: str) -> object:
-    """The design's value of ``factor`` that ``text`` names (numbers are compared as numbers)."""
-    if factor not in results.factors:
-        return text
-    for value in results.points[factor].unique():
-        if str(value) == text:
-            return value
-        try:
-            if float(value) == float(text):
-                return value
-        except (TypeError, ValueError):
-            continue
-    return text
-
-
 def sensitivity_command(args: argparse.Namespace) -> int:
     """``computemarket sensitivity``: SALib indices of one metric, printed and written to CSV."""
+    from computemarket.results.effects import factor_value, parse_versus
     from computemarket.results.load import load, when_text
 
-    csv_path = _csv_path(
-        args.csv, Path(args.directory) / SENSITIVITY_CSV.format(metric=args.metric)
-    )
+    versus = parse_versus(args.versus) if args.versus else None
+    name = args.metric if versus is None else f"{args.metric}-versus-{versus[1]}"
+    csv_path = _csv_path(args.csv, Path(args.directory) / SENSITIVITY_CSV.format(metric=name))
     results = load(args.directory)
+    if versus is not None:
+        versus = (versus[0], factor_value(results, *versus))
     table = results.sensitivity(
-        args.metric, year=args.year, after=args.after, confidence=args.confidence
+        args.metric,
+        year=args.year,
+        after=args.after,
+        confidence=args.confidence,
+        versus=versus,
     )
     _write_tables({csv_path: table})
     method = (
@@ -413,8 +437,9 @@ def sensitivity_command(args: argparse.Namespace) -> int:
         if "S1" in table
         else "Morris effects"
     )
+    what = args.metric if versus is None else f"the effect on {args.metric} against {args.versus}"
     print(
-        f"{results.name}: {method} of {args.metric} at {when_text(args.year, args.after, results.years)}"
+        f"{results.name}: {method} of {what} at {when_text(args.year, args.after, results.years)}"
     )
     print(_show(table))
     print(f"\nwrote {csv_path}")

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from computemarket.results import deal_network, figures_run, figures_sweep, money_flow
+from computemarket.results import (
+    deal_network,
+    figures_effects,
+    figures_run,
+    figures_sweep,
+    money_flow,
+)
 from computemarket.results.load import SweepResults
 from computemarket.results.plots import summary_figure
 from computemarket.results.source import FigureError
@@ -77,6 +83,8 @@ class FigureOptions:
         quarter: Run: quarter of the deal network (default: the last).
         thresholds: Sweep: thresholds of the crossing figure (default: ``HHI > 1,800``).
         factors: Sweep: the factors on the axes (x, then y for a heatmap).
+        versus: Sweep: ``FACTOR=VALUE``, the reference arm of the decomposition figure
+            (default: each arm against the arm before it).
     """
 
     metrics: tuple[str, ...] = ()
@@ -85,6 +93,7 @@ class FigureOptions:
     quarter: int | None = None
     thresholds: tuple[Threshold, ...] = ()
     factors: tuple[str, ...] = ()
+    versus: str | None = None
 
 
 @dataclasses.dataclass
@@ -201,7 +210,11 @@ def _sweep_kinds() -> dict[str, FigureKind]:
             (
                 f"sensitivity-{metric}",
                 figures_sweep.sensitivity_figure(
-                    sweep, metric, year=options.year, after=options.after
+                    sweep,
+                    metric,
+                    year=options.year,
+                    after=options.after,
+                    versus=versus_of(sweep, options),
                 ),
             )
             for metric in _sweep_metrics(sweep, options)
@@ -236,6 +249,37 @@ def _sweep_kinds() -> dict[str, FigureKind]:
             )
             for metric in _sweep_metrics(sweep, options)
         ]
+
+    def decomposition(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
+        when = options.after if options.after is not None else None
+        if options.year is not None:
+            when = sweep.quarter_of(options.year) / 4
+        versus = versus_of(sweep, options)
+        reference = None if versus is None else versus[1]
+        stem = "decomposition" if reference is None else f"decomposition-versus-{reference}"
+        return [
+            (
+                stem,
+                figures_effects.decomposition_figure(
+                    sweep,
+                    list(options.metrics) or None,
+                    afters=None if when is None else [when],
+                    reference=reference,
+                ),
+            )
+        ]
+
+    def decomposition_reason(sweep: SweepResults, options: FigureOptions) -> str | None:
+        factors = sweep.factors
+        if len(factors) != 1 or factors[0] not in figures_effects.ARM_FACTORS:
+            return "needs a sweep of arms: one scenario or rules factor and nothing else"
+        arms = sweep.points[factors[0]].nunique()
+        if options.versus is None and (factors[0] != "scenario" or arms < 3):
+            return (
+                "without --versus, needs a scenario factor of at least 3 arms that add one term "
+                "each (give --versus FACTOR=VALUE to compare every arm with one)"
+            )
+        return None
 
     def needs_factors(count: int) -> Callable:
         def reason(sweep: SweepResults, _options: FigureOptions) -> str | None:
@@ -294,8 +338,29 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         FigureKind(
             "distribution", "distribution over runs at a horizon", distribution, needs_factors(1)
         ),
+        FigureKind(
+            "decomposition",
+            "paired effect of each term (each arm against the one before it, or --versus one), "
+            "with 95% intervals, at 1, 2, 5 and 10 years",
+            decomposition,
+            decomposition_reason,
+        ),
     ]
     return {kind.name: kind for kind in kinds}
+
+
+def versus_of(sweep: SweepResults, options: FigureOptions) -> tuple[str, object] | None:
+    """The factor and reference value named by ``--versus FACTOR=VALUE``, or ``None``."""
+    if options.versus is None:
+        return None
+    from computemarket.results.effects import factor_value, parse_versus
+
+    factor, text = parse_versus(options.versus)
+    if factor not in sweep.factors:
+        raise FigureError(
+            f"--versus {factor}: not a factor of this sweep (factors: {', '.join(sweep.factors)})"
+        )
+    return factor, factor_value(sweep, factor, text)
 
 
 def _thresholds(sweep: SweepResults, options: FigureOptions) -> list[Threshold]:
@@ -359,7 +424,12 @@ def draw_figures(
     return drawn, skipped
 
 
-_SWEEP_ONLY = (("metrics", "--metric"), ("thresholds", "--threshold"), ("factors", "--factor"))
+_SWEEP_ONLY = (
+    ("metrics", "--metric"),
+    ("thresholds", "--threshold"),
+    ("factors", "--factor"),
+    ("versus", "--versus"),
+)
 
 
 def check_options(source: StoredRun | SweepResults, options: FigureOptions) -> None:
@@ -381,6 +451,7 @@ def check_options(source: StoredRun | SweepResults, options: FigureOptions) -> N
             f"--quarter: only for a run (the deal network); {source.directory} holds a sweep"
         )
     source.check_factors(options.factors)
+    versus_of(source, options)
     source._check_metrics([*options.metrics, *(t.metric for t in options.thresholds)])
     if not source.metrics.empty:
         source.quarter_of(options.year, after=options.after)

@@ -429,6 +429,7 @@ def sensitivity_figure(
     *,
     year: float | None = None,
     after: float | None = None,
+    versus: tuple[str, object] | None = None,
 ) -> Figure:
     """Sensitivity indices with their 95% intervals: Sobol' first and total order, or Morris.
 
@@ -437,18 +438,33 @@ def sensitivity_figure(
         metric: The metric (default ``cloud_hhi``).
         year: A calendar year; default: the horizon.
         after: Years from the start instead of ``year``.
+        versus: ``(factor, value)``: the indices of the paired effect against that value of a
+            list factor crossed with the design (see :meth:`SweepResults.sensitivity`).
 
     Returns:
-        One panel of horizontal bars, the most influential factor on top.
+        One panel of horizontal bars, the most influential factor on top; a design crossed with
+        a list factor has one panel per value.
     """
     metric = _check_metric(sweep, metric)
-    indices = sweep.sensitivity(metric, year=year, after=after)
+    indices = sweep.sensitivity(metric, year=year, after=after, versus=versus)
     style = metric_style(metric)
+    what = style.label if versus is None else f"the effect on {style.label} against {versus[1]}"
+    blocks = list(indices.columns[: list(indices.columns).index("factor")])
+    groups = list(indices.groupby(blocks, sort=False)) if blocks else [((), indices)]
     figure = new_figure(
-        WIDE,
-        title=f"Sensitivity of {style.label} at {_horizon_text(sweep, year, after)}: {sweep_title(sweep)}",
+        WIDE if len(groups) == 1 else (14.0, 4.2 * len(groups) + 1.0),
+        title=f"Sensitivity of {what} at {_horizon_text(sweep, year, after)}: {sweep_title(sweep)}",
     )
-    ax = figure.subplots()
+    axes = np.atleast_1d(figure.subplots(len(groups), 1, squeeze=False)).ravel()
+    for ax, (key, block) in zip(axes, groups, strict=True):
+        values = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{b} = {v}" for b, v in zip(blocks, values, strict=True))
+        _sensitivity_panel(ax, block, style, label)
+    return figure
+
+
+def _sensitivity_panel(ax: Axes, indices: pd.DataFrame, style: Any, block: str) -> None:
+    """One panel of indices: two bars per factor with their intervals."""
     if "ST" in indices:
         indices = indices.sort_values("ST")
         bars = (("S1", "first order (S1)"), ("ST", "total order (ST)"))
@@ -481,10 +497,9 @@ def sensitivity_figure(
     ax.set_yticks(position, [factor_label(f) for f in indices["factor"]])
     ax.axvline(0, color=INK, linewidth=0.8)
     ax.set_xlabel(xlabel, fontsize=FONT_SIZE)
-    panel_title(ax, title)
+    panel_title(ax, f"{title}{': ' + block if block else ''}")
     finish_axes(ax)
     legend_beside(ax, ax.get_legend_handles_labels()[0])
-    return figure
 
 
 # ------------------------------------------------------------------------------------ crossing

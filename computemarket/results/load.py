@@ -341,21 +341,44 @@ class SweepResults:
         year: float | None = None,
         after: float | None = None,
         confidence: float = 0.95,
+        versus: tuple[str, object] | None = None,
     ) -> pd.DataFrame:
         """Sobol' indices or Morris effects of ``metric`` at a time, one row per factor.
 
         Only a sweep made with the ``saltelli`` or ``morris`` design, once every point has a
         finished run (see :func:`computemarket.results.sensitivity.sensitivity_indices`).
 
+        Args:
+            metric: The metric.
+            year: A calendar year; default: the horizon.
+            after: Years from the start instead of ``year``.
+            confidence: Coverage of the bootstrap intervals.
+            versus: ``(factor, value)``: analyse the paired effect against that value of a
+                crossed list factor (e.g. ``("scenario", "amazon-openai-50b-independent")``)
+                instead of the metric itself.
+
         Raises:
             ResultsError: If the design is not a sensitivity design, points are missing, or the
                 metric does not vary.
         """
         (metric,) = self._check_metrics([metric])
+        values, points = self.at(year, after=after), self.points
+        if versus is not None:
+            from computemarket.results.compare import paired_differences
+
+            factor, reference = versus
+            problem = self.manifest["design"].get("problem") or {}
+            if factor in problem.get("names", []):
+                raise ResultsError(
+                    f"--versus {factor}: a sampled range of this design; compare against a value "
+                    "of a listed factor (scenario or rules)"
+                )
+            values = paired_differences(self, factor, reference, [metric], year=year, after=after)
+            points = points[points[factor] != reference]
         return sensitivity_indices(
             self.manifest["design"],
-            self.at(year, after=after),
-            self.points,
+            values,
+            points,
             metric,
             label=str(self.directory),
             confidence=confidence,

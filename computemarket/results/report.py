@@ -21,7 +21,13 @@ from typing import Any
 import pandas as pd
 
 from computemarket.results.errors import ResultsError
-from computemarket.results.figures import DrawnFigure, FigureOptions, draw_figures, kinds_for
+from computemarket.results.figures import (
+    DrawnFigure,
+    FigureOptions,
+    draw_figures,
+    kinds_for,
+    versus_of,
+)
 from computemarket.results.load import SweepResults, when_text
 from computemarket.results.source import FigureError, open_results
 from computemarket.results.style import run_title
@@ -167,7 +173,9 @@ def _summary_html(source: StoredRun | SweepResults, options: FigureOptions) -> s
         try:
             parts += [
                 f"<h3>Sensitivity indices at {html.escape(when)}</h3>",
-                _table_html(sensitivity_table(source, year, after=after)),
+                _table_html(
+                    sensitivity_table(source, year, after=after, versus=versus_of(source, options))
+                ),
             ]
         except ResultsError as err:
             parts.append(f'<p class="note">No sensitivity indices: {html.escape(str(err))}</p>')

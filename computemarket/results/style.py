@@ -190,9 +190,44 @@ def quarter_label(year: float) -> str:
     return f"{quarters // 4}Q{quarters % 4 + 1}"
 
 
+FIRM_METRICS: dict[str, MetricStyle] = {
+    "cloud_share": MetricStyle("{firm}'s share of AI compute revenue", "%", 100, bounds=UNIT),
+    "cloud_market_share": MetricStyle(
+        "{firm}'s share of the whole cloud market", "%", 100, bounds=UNIT
+    ),
+    "roundtrip_ratio": MetricStyle("{firm}'s round-trip ratio", "% of its investment", 100),
+    "debt": MetricStyle("{firm}'s debt", "$B", bounds=NON_NEGATIVE),
+    "interest_rate": MetricStyle("{firm}'s interest rate", "% a year", 100, bounds=NON_NEGATIVE),
+    "stake_value": MetricStyle("{firm}'s stakes in labs", "$B", bounds=NON_NEGATIVE),
+    "model_share": MetricStyle("{firm}'s share of labs' revenue", "%", 100, bounds=UNIT),
+    "locked_share": MetricStyle(
+        "{firm}'s locked-in spend", "% of its compute spend", 100, bounds=UNIT
+    ),
+    "revenue": MetricStyle("{firm}'s revenue", "$B per quarter", bounds=NON_NEGATIVE),
+    "valuation": MetricStyle("{firm}'s valuation", "$B", bounds=NON_NEGATIVE),
+    "lab_debt": MetricStyle("{firm}'s debt", "$B", bounds=NON_NEGATIVE),
+    "exited": MetricStyle("{firm} has exited", "% of runs", 100, bounds=UNIT),
+}
+"""Styles of the per-firm metrics ``NAME[FIRM]`` (``{firm}`` is replaced by the firm's name)."""
+
+
 def metric_style(metric: str) -> MetricStyle:
     """The style of a metric; an unknown one is labelled by its name, unscaled."""
-    return METRICS.get(metric, MetricStyle(metric.replace("_", " "), "as stored"))
+    if metric in METRICS:
+        return METRICS[metric]
+    name, bracket, firm = metric.partition("[")
+    if bracket and firm.endswith("]") and name in FIRM_METRICS:
+        style = FIRM_METRICS[name]
+        return dataclasses.replace(style, label=style.label.format(firm=firm[:-1]))
+    return MetricStyle(metric.replace("_", " "), "as stored")
+
+
+def effect_unit(metric: str) -> str:
+    """The unit of a difference of a metric: percentage points for a share shown in %."""
+    unit = metric_style(metric).unit
+    if unit.startswith("%"):
+        return "pp" + unit[1:]
+    return unit
 
 
 def is_hhi(metric: str) -> bool:

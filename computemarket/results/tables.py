@@ -129,19 +129,31 @@ def sweep_points_table(
 
 
 def sensitivity_table(
-    sweep: SweepResults, year: float | None = None, *, after: float | None = None
+    sweep: SweepResults,
+    year: float | None = None,
+    *,
+    after: float | None = None,
+    versus: tuple[str, object] | None = None,
 ) -> pd.DataFrame:
-    """Sensitivity indices of each headline metric, one row per factor and metric, as text."""
+    """Sensitivity indices of each headline metric, one row per factor and metric, as text.
+
+    A design crossed with a list factor has one block of rows per value (its first columns), or,
+    with ``versus``, the indices of the paired effect against that value.
+    """
     frames = []
     for metric in headline_metrics(sweep):
-        indices = sweep.sensitivity(metric, year=year, after=after)
+        indices = sweep.sensitivity(metric, year=year, after=after, versus=versus)
+        label = metric_style(metric).label
         text = indices.assign(
-            metric=metric_style(metric).label,
+            metric=label if versus is None else f"effect on {label}",
             factor=indices["factor"].map(short_name),
         )
-        for column in indices.columns.drop("factor"):
+        columns = list(indices.columns)
+        blocks = columns[: columns.index("factor")]
+        numbers = columns[columns.index("factor") + 1 :]
+        for column in numbers:
             text[column] = [f"{v:.3g}" for v in indices[column]]
-        frames.append(text[["metric", "factor", *indices.columns.drop("factor")]])
+        frames.append(text[[*blocks, "metric", "factor", *numbers]])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -6,7 +6,15 @@ from computemarket.experiments import ExperimentError, list_experiments, load_ex
 from computemarket.experiments.spec import parse_experiment
 from computemarket.simulation.scenario import list_rule_presets
 
-SHIPPED = ["commitment-vs-switching", "demand-shock", "regimes", "seed-deal", "sensitivity"]
+SHIPPED = [
+    "commitment-vs-switching",
+    "deal-decomposition",
+    "deal-robustness",
+    "demand-shock",
+    "regimes",
+    "seed-deal",
+    "sensitivity",
+]
 
 
 def test_shipped_experiments_are_listed_and_valid():
@@ -78,8 +86,8 @@ BASE = 'description = "d"\n'
             r"design\.sampler: 'magic' is not one of grid, lhs, sobol, saltelli, morris",
         ),
         (
-            '[design]\nsampler = "saltelli"\nsamples = 8\n[factors]\nrules = ["no-exclusivity"]\n"rules.switching_cost" = { low = 0.0, high = 1.0 }\n',
-            r"factors\.rules: the saltelli design needs ranges",
+            '[design]\nsampler = "saltelli"\nsamples = 8\n[factors]\n"deals.discount" = [0.1]\n"rules.switching_cost" = { low = 0.0, high = 1.0 }\n',
+            r"factors\.deals\.discount: the saltelli design needs ranges .*only scenario and rules may be lists",
         ),
         (
             '[design]\nsampler = "morris"\nsamples = 4\n[factors]\n"deals.tranches" = { low = 0, high = 8 }\n"rules.switching_cost" = { low = 0.0, high = 1.0 }\n',

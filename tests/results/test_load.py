@@ -53,9 +53,8 @@ def run_sweep(tmp_path, text, name="s", **options):
             load_experiment(spec_path),
             tmp_path / name,
             executor=pool,
-            run_fn=synthetic_run,
             progress=False,
-            **options,
+            **{"run_fn": synthetic_run, **options},
         )
     return load(tmp_path / name)
 
@@ -216,3 +215,61 @@ def test_task_files_written_before_they_held_the_factors_still_load(tmp_path):
     pd.testing.assert_frame_equal(old.metrics, expected)
     assert old.metric_names == ["cloud_hhi", "active_labs"]
     pd.testing.assert_frame_equal(old.summary(after=1), new.summary(after=1))
+
+
+CROSSED = """
+description = "two rules presets crossed with a Sobol' design"
+years = 1
+seeds = 3
+[design]
+sampler = "saltelli"
+samples = 16
+[factors]
+rules = ["laissez-faire", "no-exclusivity"]
+"deals.commitment_multiple" = { low = 0.0, high = 18.0 }
+"rules.switching_cost" = { low = 0.0, high = 1.0 }
+"rules.egress_fee" = { low = 0.0, high = 0.2 }
+[keep]
+metrics = ["cloud_hhi"]
+every = "final"
+"""
+
+
+def exclusivity_ban_run(scenario, *, years, seed):
+    """The synthetic model, where banning exclusivity adds 500 x the switching cost to the HHI."""
+    metrics = synthetic_run(scenario, years=years, seed=seed)
+    if not scenario.rules.exclusivity:
+        metrics["cloud_hhi"] += 500.0 * scenario.rules.switching_cost
+    return metrics
+
+
+def test_a_crossed_design_gives_indices_per_arm_and_of_the_paired_effect(tmp_path):
+    results = run_sweep(tmp_path, CROSSED, name="crossed", run_fn=exclusivity_ban_run)
+    assert len(results.points) == 2 * 16 * 5
+    # The two arms run the same SALib rows with the same seeds.
+    points = results.points
+    rows = [
+        points[points["rules"] == r].drop(columns=["point", "rules"])
+        for r in points["rules"].unique()
+    ]
+    assert rows[0].reset_index(drop=True).equals(rows[1].reset_index(drop=True))
+    per_arm = results.sensitivity("cloud_hhi")
+    assert list(per_arm.columns[:2]) == ["rules", "factor"] and len(per_arm) == 6
+    effect = results.sensitivity("cloud_hhi", versus=("rules", "laissez-faire")).set_index("factor")
+    again = results.sensitivity("cloud_hhi", versus=("rules", "laissez-faire")).set_index("factor")
+    pd.testing.assert_frame_equal(effect, again)  # the bootstrap intervals too
+    assert (effect["rules"] == "no-exclusivity").all()
+    # The effect is 500 x the switching cost, exactly: the other factors explain none of it.
+    assert effect.loc["rules.switching_cost", "S1"] > 0.8
+    assert effect.loc["deals.commitment_multiple", "ST"] < 0.05
+    assert effect.loc["rules.egress_fee", "ST"] < 0.05
+    from computemarket.results.compare import paired_effects
+
+    (row,) = paired_effects(results, "rules", "laissez-faire", ["cloud_hhi"]).to_dict("records")
+    # Paired on the other factors and the replicate: every point has its 3 seeds' differences.
+    assert row["cells"] == 16 * 5 and row["n"] == 16 * 5 * 3
+    switching = points.loc[points["rules"] == "no-exclusivity", "rules.switching_cost"]
+    assert row["effect"] == pytest.approx(500.0 * switching.mean(), rel=1e-4)
+    assert row["positive"] == 1.0 and row["negative"] == 0.0 and row["not_significant"] == 0.0
+    with pytest.raises(ResultsError, match="a sampled range of this design"):
+        results.sensitivity("cloud_hhi", versus=("rules.switching_cost", 0.5))
