@@ -67,7 +67,7 @@ def test_a_small_decomposition_sweep_pairs_the_arms_by_seed(small_sweep):
     sweep = load(small_sweep)
     assert sweep.years == 1 and len(sweep.design) == 12
     assert (sweep.design["status"] == "ok").all()
-    runs = sweep.metrics.merge(sweep.points, on="point")
+    runs = sweep.metrics  # the factor columns come with each run's rows
     # One seed per replicate in every arm ...
     assert (runs.groupby("replicate")["seed"].nunique() == 1).all()
     # ... so every arm starts from the same state: the agreements sign in 2026Q1, after quarter 0.

@@ -10,6 +10,7 @@ from computemarket.experiments import ExperimentError
 from computemarket.experiments.derived import add_derived, derived_columns, source_column
 from computemarket.experiments.spec import parse_experiment
 from computemarket.experiments.worker import RunSpec, TaskSpec, _select
+from computemarket.simulation.scenario import load_scenario
 
 
 def metrics() -> pd.DataFrame:
@@ -51,7 +52,7 @@ def test_exited_by_then_even_when_only_years_are_kept():
         every="year",
         dtype="float32",
     )
-    run = RunSpec(row=3, point=1, replicate=2, seed=9, scenario=None)
+    run = RunSpec(row=3, point=1, replicate=2, seed=9, scenario=load_scenario("baseline"))
     kept = _select(series, task, run)
     assert kept["quarter"].tolist() == [0, 4]
     np.testing.assert_array_equal(kept["exited[OpenAI]"], [0.0, 1.0])
