@@ -43,6 +43,7 @@ class SweepResults(Protocol):
         """One row per finished run at a time: factors and metrics."""
         ...
 
+
 __all__ = ["ComparisonError", "cell_significance", "paired_differences", "paired_effects"]
 
 SIGNIFICANCE = 0.05

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from computemarket.results import (
     deal_network,
     figures_effects,
+    figures_factors,
     figures_run,
     figures_sweep,
     money_flow,
@@ -209,7 +210,7 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         return [
             (
                 f"sensitivity-{metric}",
-                figures_sweep.sensitivity_figure(
+                figures_factors.sensitivity_figure(
                     sweep,
                     metric,
                     year=options.year,
@@ -225,7 +226,7 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         return [
             (
                 f"crossing-{threshold.slug}",
-                figures_sweep.crossing_figure(
+                figures_factors.crossing_figure(
                     sweep,
                     threshold.metric,
                     threshold=threshold.value,

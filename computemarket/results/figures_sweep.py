@@ -1,4 +1,7 @@
-"""Figures of a sweep: metrics over time with 95% bands, heatmaps, sensitivity, crossing, spread.
+"""Figures of a sweep: metrics over time with 95% bands, heatmaps, spread between seeds.
+
+Which factors matter (sensitivity indices, threshold crossings) is drawn by
+:mod:`computemarket.results.figures_factors`, with the helpers defined here.
 
 Each function takes a sweep opened by :func:`computemarket.results.load` and returns a
 :class:`matplotlib.figure.Figure` of slide size. A time is a calendar year (``year=2036``) or years
@@ -45,7 +48,7 @@ from computemarket.results.style import (
     panel_title,
     short_name,
 )
-from computemarket.results.summary import interval_over_time, wilson_interval
+from computemarket.results.summary import interval_over_time
 from computemarket.simulation.metrics import HHI_HIGH
 from computemarket.simulation.parameters import ParameterError, find_parameter
 
@@ -141,7 +144,8 @@ def factor_levels(values: pd.Series) -> Levels:
     return Levels(codes, [_level_text(v) for v in ordered], positions)
 
 
-def _check_factor(sweep: SweepResults, factor: str | None, default: int = 0) -> str:
+def check_factor(sweep: SweepResults, factor: str | None, default: int = 0) -> str:
+    """The factor asked for, or the sweep's ``default``-th; a clear error if it has none."""
     if factor is None:
         if len(sweep.factors) <= default:
             raise FigureError(f"{sweep.directory}: the sweep has fewer than {default + 1} factors")
@@ -153,7 +157,8 @@ def _check_factor(sweep: SweepResults, factor: str | None, default: int = 0) -> 
     return factor
 
 
-def _check_metric(sweep: SweepResults, metric: str | None) -> str:
+def check_metric(sweep: SweepResults, metric: str | None) -> str:
+    """The metric asked for, or the sweep's default; a clear error if the sweep did not keep it."""
     metric = metric or default_metric(sweep)
     if metric not in sweep.metric_names:
         raise FigureError(
@@ -162,11 +167,13 @@ def _check_metric(sweep: SweepResults, metric: str | None) -> str:
     return metric
 
 
-def _horizon_text(sweep: SweepResults, year: float | None, after: float | None = None) -> str:
+def horizon_text(sweep: SweepResults, year: float | None, after: float | None = None) -> str:
+    """When a figure is read, in words (a calendar year, years after the start, or the horizon)."""
     return when_text(year, after, sweep.years)
 
 
-def _level_colours(levels: Levels) -> list:
+def level_colours(levels: Levels) -> list:
+    """One colour per level: categorical for few or unordered levels, a sequential map otherwise."""
     if levels.positions is None or len(levels.labels) <= 2:
         return [CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i in range(len(levels.labels))]
     import matplotlib
@@ -209,7 +216,7 @@ def over_time_figure(
     Returns:
         One panel per metric.
     """
-    metrics = [_check_metric(sweep, m) for m in (metrics or headline_metrics(sweep))][:4]
+    metrics = [check_metric(sweep, m) for m in (metrics or headline_metrics(sweep))][:4]
     runs = sweep.metrics
     if runs.empty:
         raise FigureError(f"{sweep.directory}: the sweep has no finished run yet")
@@ -318,7 +325,7 @@ def _time_groups(sweep: SweepResults) -> tuple[dict, dict, dict, str]:
             np.unique(np.linspace(0, len(points) - 1, MAX_POINTS).round().astype(int))
         ]
     levels = factor_levels(points[varied])
-    colours = _level_colours(levels)
+    colours = level_colours(levels)
     groups = dict(zip(points["point"], levels.codes, strict=True))
     labels = {code: levels.labels[code] for code in sorted(set(levels.codes))}
     note = factor_label(varied)
@@ -353,16 +360,16 @@ def heatmap_figure(
     Returns:
         One panel with a colour bar; each cell is annotated with its mean.
     """
-    metric = _check_metric(sweep, metric)
-    x_factor = _check_factor(sweep, factors[0] if factors else None, 0)
-    y_factor = _check_factor(sweep, factors[1] if factors else None, 1)
+    metric = check_metric(sweep, metric)
+    x_factor = check_factor(sweep, factors[0] if factors else None, 0)
+    y_factor = check_factor(sweep, factors[1] if factors else None, 1)
     if x_factor == y_factor:
         raise FigureError(f"heatmap: the two factors must differ (got {x_factor!r} twice)")
     threshold = HHI_HIGH if threshold is None and is_hhi(metric) else threshold
     values = sweep.at(year, after=after)
     if values.empty:
         raise FigureError(
-            f"{sweep.directory}: no finished run at {_horizon_text(sweep, year, after)}"
+            f"{sweep.directory}: no finished run at {horizon_text(sweep, year, after)}"
         )
     x, y = factor_levels(values[x_factor]), factor_levels(values[y_factor])
     style = metric_style(metric)
@@ -376,7 +383,7 @@ def heatmap_figure(
     )
     figure = new_figure(
         WIDE,
-        title=f"{style.label} at {_horizon_text(sweep, year, after)}, mean over runs: {sweep_title(sweep)}",
+        title=f"{style.label} at {horizon_text(sweep, year, after)}, mean over runs: {sweep_title(sweep)}",
     )
     ax = figure.subplots()
     image = ax.imshow(
@@ -423,204 +430,6 @@ def _draw_threshold(ax: Axes, colourbar: Any, grid: np.ndarray, level: float) ->
 
 
 # --------------------------------------------------------------------------------- sensitivity
-def sensitivity_figure(
-    sweep: SweepResults,
-    metric: str | None = None,
-    *,
-    year: float | None = None,
-    after: float | None = None,
-    versus: tuple[str, object] | None = None,
-) -> Figure:
-    """Sensitivity indices with their 95% intervals: Sobol' first and total order, or Morris.
-
-    Args:
-        sweep: A loaded sweep made with the ``saltelli`` or ``morris`` design, every point finished.
-        metric: The metric (default ``cloud_hhi``).
-        year: A calendar year; default: the horizon.
-        after: Years from the start instead of ``year``.
-        versus: ``(factor, value)``: the indices of the paired effect against that value of a
-            list factor crossed with the design (see :meth:`SweepResults.sensitivity`).
-
-    Returns:
-        One panel of horizontal bars, the most influential factor on top; a design crossed with
-        a list factor has one panel per value.
-    """
-    metric = _check_metric(sweep, metric)
-    indices = sweep.sensitivity(metric, year=year, after=after, versus=versus)
-    style = metric_style(metric)
-    what = style.label if versus is None else f"the effect on {style.label} against {versus[1]}"
-    blocks = list(indices.columns[: list(indices.columns).index("factor")])
-    groups = list(indices.groupby(blocks, sort=False)) if blocks else [((), indices)]
-    figure = new_figure(
-        WIDE if len(groups) == 1 else (14.0, 4.2 * len(groups) + 1.0),
-        title=f"Sensitivity of {what} at {_horizon_text(sweep, year, after)}: {sweep_title(sweep)}",
-    )
-    axes = np.atleast_1d(figure.subplots(len(groups), 1, squeeze=False)).ravel()
-    for ax, (key, block) in zip(axes, groups, strict=True):
-        values = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{b} = {v}" for b, v in zip(blocks, values, strict=True))
-        _sensitivity_panel(ax, block, style, label)
-    return figure
-
-
-def _sensitivity_panel(ax: Axes, indices: pd.DataFrame, style: Any, block: str) -> None:
-    """One panel of indices: two bars per factor with their intervals."""
-    if "ST" in indices:
-        indices = indices.sort_values("ST")
-        bars = (("S1", "first order (S1)"), ("ST", "total order (ST)"))
-        xlabel = f"Sobol' index (share of the variance of {style.label})"
-        title = "Sobol' indices with 95% bootstrap intervals"
-    else:
-        indices = indices.sort_values("mu_star")
-        indices = indices.assign(
-            mu_star=indices["mu_star"] * style.scale,
-            mu_star_conf=indices["mu_star_conf"] * style.scale,
-            sigma=indices["sigma"] * style.scale,
-        )
-        bars = (("mu_star", "mean absolute effect (mu*)"), ("sigma", "spread of effects (sigma)"))
-        xlabel = f"elementary effect on {style.label} ({style.unit})".replace("$", r"\$")
-        title = "Morris screening with 95% bootstrap intervals of mu*"
-    position = np.arange(len(indices))
-    height = 0.38
-    for i, (column, label) in enumerate(bars):
-        error = indices.get(f"{column}_conf")
-        ax.barh(
-            position + (i - 0.5) * height,
-            indices[column],
-            height=height,
-            color=SERIES_COLOURS[i],
-            xerr=None if error is None else error,
-            capsize=4,
-            error_kw={"ecolor": INK, "linewidth": 1.2},
-            label=label,
-        )
-    ax.set_yticks(position, [factor_label(f) for f in indices["factor"]])
-    ax.axvline(0, color=INK, linewidth=0.8)
-    ax.set_xlabel(xlabel, fontsize=FONT_SIZE)
-    panel_title(ax, f"{title}{': ' + block if block else ''}")
-    finish_axes(ax)
-    legend_beside(ax, ax.get_legend_handles_labels()[0])
-
-
-# ------------------------------------------------------------------------------------ crossing
-def crossing_figure(
-    sweep: SweepResults,
-    metric: str | None = None,
-    *,
-    threshold: float | None = None,
-    factor: str | None = None,
-    year: float | None = None,
-    after: float | None = None,
-    below: bool = False,
-) -> Figure:
-    """Probability that a metric is past a threshold at a year, against a factor (Wilson 95% bars).
-
-    Runs at one level of ``factor`` are pooled over the other factors, except a second factor of a
-    grid with at most :data:`MAX_POINTS` levels, which gets a line per level.
-
-    Args:
-        sweep: A loaded sweep.
-        metric: The metric (default ``cloud_hhi``).
-        threshold: The threshold; default 1,800 for an HHI (required otherwise).
-        factor: The factor on the x axis (default: the first).
-        year: A calendar year; default: the horizon.
-        after: Years from the start instead of ``year``.
-        below: The probability of being below the threshold instead of above.
-
-    Returns:
-        One panel; probabilities in %.
-    """
-    metric = _check_metric(sweep, metric)
-    if threshold is None:
-        if not is_hhi(metric):
-            raise FigureError(
-                f"crossing: give a threshold for {metric!r} (e.g. --threshold '{metric}>0.5')"
-            )
-        threshold = HHI_HIGH
-    factor = _check_factor(sweep, factor)
-    per_point = sweep.crossing(metric, threshold, year=year, after=after, below=below)
-    if per_point.empty:
-        raise FigureError(
-            f"{sweep.directory}: no finished run at {_horizon_text(sweep, year, after)}"
-        )
-    others = [f for f in sweep.factors if f != factor]
-    group_factor = (
-        others[0] if len(others) == 1 and per_point[others[0]].nunique() <= MAX_POINTS else None
-    )
-    x = factor_levels(per_point[factor])
-    groups = (
-        factor_levels(per_point[group_factor])
-        if group_factor
-        else Levels(np.zeros(len(per_point), int), ["all runs"], None)
-    )
-    style = metric_style(metric)
-    sign = "<" if below else ">"
-    figure = new_figure(
-        WIDE, title=f"Probability that {style.label} {sign} {threshold:,.4g}: {sweep_title(sweep)}"
-    )
-    ax = figure.subplots()
-    colours = _level_colours(groups) if group_factor else [SERIES_COLOURS[0]]
-    positions = x.positions if x.positions is not None else np.arange(len(x.labels), dtype=float)
-    pooled = pool_crossing(per_point, x.codes, groups.codes)
-    for g, label in enumerate(groups.labels):
-        line = pooled[pooled["g"] == g]
-        # Lines of equal probabilities would hide each other: dodge them sideways a little.
-        dodge = (g - (len(groups.labels) - 1) / 2) * 0.012 * max(np.ptp(positions), 1.0)
-        ax.errorbar(
-            positions[line["x"].to_numpy()] + dodge,
-            line["p"] * 100,
-            yerr=[(line["p"] - line["low"]) * 100, (line["high"] - line["p"]) * 100],
-            color=colours[g],
-            marker="o",
-            markersize=7,
-            linewidth=2,
-            capsize=4,
-            label=label,
-        )
-    ax.set_xticks(positions, x.labels)
-    ax.set_ylim(-3, 103)
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_ylabel(
-        f"probability at {_horizon_text(sweep, year, after)} (% of runs)", fontsize=FONT_SIZE
-    )
-    ax.set_xlabel(factor_label(factor), fontsize=FONT_SIZE)
-    panel_title(
-        ax,
-        f"Share of runs with {metric} {sign} {threshold:,.4g} at {_horizon_text(sweep, year, after)}, "
-        "with 95% Wilson intervals",
-    )
-    finish_axes(ax)
-    title = factor_label(group_factor) if group_factor else None
-    legend_beside(ax, ax.get_legend_handles_labels()[0], title=title, title_fontsize=FONT_SIZE - 2)
-    return figure
-
-
-def pool_crossing(per_point: pd.DataFrame, x: np.ndarray, group: np.ndarray) -> pd.DataFrame:
-    """Pool the runs of the points at each level ``x`` and line ``group``: probability and interval.
-
-    Args:
-        per_point: :meth:`SweepResults.crossing` (``n`` runs and ``p_at`` per point).
-        x: Level of each point on the x axis.
-        group: Line of each point.
-
-    Returns:
-        One row per line and level: ``g``, ``x``, ``hits``, ``n``, ``p`` and the Wilson 95%
-        interval ``low``, ``high``.
-    """
-    hits = (per_point["p_at"] * per_point["n"]).round()
-    pooled = (
-        pd.DataFrame({"g": group, "x": x, "hits": hits, "n": per_point["n"]})
-        .groupby(["g", "x"], as_index=False)[["hits", "n"]]
-        .sum()
-    )
-    bounds = [
-        wilson_interval(int(h), int(n)) for h, n in zip(pooled["hits"], pooled["n"], strict=True)
-    ]
-    low, high = zip(*bounds, strict=True) if bounds else ((), ())
-    return pooled.assign(p=pooled["hits"] / pooled["n"], low=low, high=high)
-
-
-# -------------------------------------------------------------------------------- distribution
 def distribution_figure(
     sweep: SweepResults,
     metric: str | None = None,
@@ -641,19 +450,19 @@ def distribution_figure(
     Returns:
         One panel: boxes (quartiles, whiskers to 1.5 IQR) and every run as a dot.
     """
-    metric = _check_metric(sweep, metric)
-    factor = _check_factor(sweep, factor)
+    metric = check_metric(sweep, metric)
+    factor = check_factor(sweep, factor)
     values = sweep.at(year, after=after)
     if values.empty:
         raise FigureError(
-            f"{sweep.directory}: no finished run at {_horizon_text(sweep, year, after)}"
+            f"{sweep.directory}: no finished run at {horizon_text(sweep, year, after)}"
         )
     style = metric_style(metric)
     levels = factor_levels(values[factor])
     data = values[metric].to_numpy(dtype=float) * style.scale
     figure = new_figure(
         WIDE,
-        title=f"Distribution of {style.label} at {_horizon_text(sweep, year, after)}: {sweep_title(sweep)}",
+        title=f"Distribution of {style.label} at {horizon_text(sweep, year, after)}: {sweep_title(sweep)}",
     )
     ax = figure.subplots()
     if is_hhi(metric):
@@ -672,7 +481,7 @@ def distribution_figure(
         ax.set_ylim(0, min(10_000, max(2_500.0, 1.15 * top)))
     panel_title(
         ax,
-        f"Runs at {_horizon_text(sweep, year, after)}: box = quartiles, line = median, dots = runs",
+        f"Runs at {horizon_text(sweep, year, after)}: box = quartiles, line = median, dots = runs",
     )
     finish_axes(ax)
     handles = [

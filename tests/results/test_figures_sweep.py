@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from computemarket.results import figures_factors as ff
 from computemarket.results import figures_sweep as fs
 from computemarket.results.errors import ResultsError
 from computemarket.results.source import FigureError
@@ -14,7 +15,7 @@ from computemarket.results.summary import interval_over_time, mean_interval
 GRID_FIGURES = {
     "over-time": fs.over_time_figure,
     "heatmap": fs.heatmap_figure,
-    "crossing": fs.crossing_figure,
+    "crossing": ff.crossing_figure,
     "distribution": fs.distribution_figure,
 }
 
@@ -34,10 +35,10 @@ def test_every_sweep_figure_draws_on_a_grid(kind, grid_sweep, assert_drawn):
 @pytest.mark.parametrize(
     "function",
     [
-        fs.sensitivity_figure,
+        ff.sensitivity_figure,
         fs.over_time_figure,
         fs.heatmap_figure,
-        fs.crossing_figure,
+        ff.crossing_figure,
         fs.distribution_figure,
     ],
 )
@@ -105,7 +106,7 @@ def test_heatmap_cells_are_the_means_and_the_contour_is_drawn_where_crossed(grid
 def test_crossing_shows_the_share_of_runs_past_the_threshold(grid_sweep):
     finals = grid_sweep.finals
     threshold = float(finals["cloud_hhi"].median())
-    figure = fs.crossing_figure(grid_sweep, "cloud_hhi", threshold=threshold)
+    figure = ff.crossing_figure(grid_sweep, "cloud_hhi", threshold=threshold)
     ax = figure.axes[0]
     per_point = grid_sweep.crossing("cloud_hhi", threshold)
     for line in ax.get_lines():
@@ -128,7 +129,7 @@ def test_distribution_shows_every_run(grid_sweep):
 
 
 def test_sensitivity_bars_are_the_sobol_indices(saltelli_sweep):
-    ax = fs.sensitivity_figure(saltelli_sweep, "cloud_hhi").axes[0]
+    ax = ff.sensitivity_figure(saltelli_sweep, "cloud_hhi").axes[0]
     indices = saltelli_sweep.sensitivity("cloud_hhi").sort_values("ST")
     widths = [bar.get_width() for bar in ax.patches]
     n = len(indices)
@@ -150,13 +151,13 @@ def test_bad_sweep_figure_requests_are_one_line_errors(grid_sweep):
     with pytest.raises(FigureError, match=r"metric 'nope' is not in this sweep \(kept: cloud_hhi"):
         fs.distribution_figure(grid_sweep, "nope")
     with pytest.raises(FigureError, match=r"factor 'rules' is not in this sweep \(factors: deals"):
-        fs.crossing_figure(grid_sweep, factor="rules")
+        ff.crossing_figure(grid_sweep, factor="rules")
     with pytest.raises(FigureError, match="the two factors must differ"):
         fs.heatmap_figure(grid_sweep, factors=("rules.switching_cost", "rules.switching_cost"))
     with pytest.raises(FigureError, match=r"give a threshold for 'locked_share'"):
-        fs.crossing_figure(grid_sweep, "locked_share")
+        ff.crossing_figure(grid_sweep, "locked_share")
     with pytest.raises(ResultsError, match="sensitivity needs a sweep made with the saltelli"):
-        fs.sensitivity_figure(grid_sweep)
+        ff.sensitivity_figure(grid_sweep)
     with pytest.raises(ResultsError, match=r"--after 5: expected years from the start"):
         fs.heatmap_figure(grid_sweep, after=5)
     with pytest.raises(ResultsError, match=r"--year 2035: the runs cover the calendar years"):
