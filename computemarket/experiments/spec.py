@@ -39,16 +39,26 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from computemarket.errors import UserError
+from computemarket.experiments.factors import (
+    CATEGORICAL_FACTORS,
+    RUNNER_CONTROLLED,
+    ExperimentError,
+    Factor,
+    check_keys,
+    choice_field,
+    flatten,
+    integer_field,
+    is_range_table,
+    parameter_of,
+    parse_factor,
+    unique_values,
+)
 from computemarket.simulation.parameters import (
-    Parameter,
-    ParameterError,
     find_parameter,
 )
 from computemarket.simulation.scenario import (
     DEFAULT_SCENARIO,
     ScenarioError,
-    list_rule_presets,
     list_scenarios,
     load_scenario,
     read_toml_source,
@@ -68,8 +78,6 @@ SAMPLERS: dict[str, str] = {
 SALIB_SAMPLERS = ("saltelli", "morris")
 KEEP_EVERY = ("quarter", "year", "final")
 DTYPES = ("float32", "float64")
-CATEGORICAL_FACTORS = ("scenario", "rules")
-_RANGE_KEYS = ("low", "high", "steps")
 _TOP_KEYS = (
     "description",
     "scenario",
@@ -84,15 +92,9 @@ _TOP_KEYS = (
     "keep",
 )
 _DESIGN_KEYS = ("sampler", "samples", "second_order", "levels")
-RUNNER_CONTROLLED = ("market.years",)
-"""Parameters the sweep runner sets for every run (the horizon is the experiment's ``years``)."""
 MAX_RUNS = 1_000_000
 """Most runs in one sweep: its design table is held in memory (about 100 bytes a run and factor)."""
 _KEEP_KEYS = ("metrics", "every", "dtype")
-
-
-class ExperimentError(UserError):
-    """An experiment file or sweep option is invalid. The message is one line for the user."""
 
 
 def design_size(
@@ -119,44 +121,6 @@ def design_size(
     if sampler == "morris":
         return listed * n * (d + 1)
     return listed * n
-
-
-@dataclass(frozen=True)
-class Factor:
-    """One factor of an experiment: a parameter path and its values or range.
-
-    Attributes:
-        path: Dotted scenario parameter (``"deals.commitment_multiple"``), or ``"rules"`` (presets)
-            or ``"scenario"`` (scenario names).
-        kind: ``"float"``, ``"int"``, ``"bool"`` or ``"str"``.
-        values: Explicit values, or ``None`` for a range.
-        low: Lower end of a range.
-        high: Upper end of a range.
-        steps: Number of evenly spaced grid values of a range (grid sampler only).
-        unit: The parameter's unit, from the schema.
-    """
-
-    path: str
-    kind: str
-    values: tuple[Any, ...] | None = None
-    low: float | None = None
-    high: float | None = None
-    steps: int | None = None
-    unit: str = "-"
-
-    @property
-    def is_range(self) -> bool:
-        """Whether the factor is a range to sample rather than a list of values."""
-        return self.values is None
-
-    def to_document(self) -> Any:
-        """The factor as it would be written in a TOML file."""
-        if self.values is not None:
-            return list(self.values)
-        table: dict[str, Any] = {"low": self.low, "high": self.high}
-        if self.steps is not None:
-            table["steps"] = self.steps
-        return table
 
 
 @dataclass(frozen=True)
@@ -293,181 +257,6 @@ def load_experiment(source: str | Path) -> ExperimentSpec:
     return parse_experiment(data, name=name, label=label, source=origin)
 
 
-# ---------------------------------------------------------------------------------------- validating
-def _parameter(path: str, field: str, label: str) -> Parameter:
-    """Look up a dotted parameter path (``section.name`` or ``firms.<firm>.name``) in the schema."""
-    try:
-        return find_parameter(path)
-    except ParameterError as err:
-        raise ExperimentError(f"{label}: {field}.{path}: {err}") from None
-
-
-def _flatten(table: Any, label: str, field: str, leaf: Any) -> dict[str, Any]:
-    """Flatten nested TOML tables into dotted keys; ``leaf(value)`` says where to stop descending."""
-    if not isinstance(table, Mapping):
-        raise ExperimentError(f"{label}: {field}: expected a table, got {table!r}")
-    flat: dict[str, Any] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, Mapping) and not leaf(value):
-            for key, sub in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), sub)
-        else:
-            flat[prefix] = value
-
-    walk("", table)
-    return flat
-
-
-def _checked(parameter: Parameter, value: Any, label: str, where: str) -> Any:
-    """A value checked against the schema (type, finiteness, range, choices) and converted."""
-    try:
-        return parameter.check(value)
-    except ParameterError as err:
-        raise ExperimentError(f"{label}: {where}: {err}") from None
-
-
-def _categorical_values(path: str, value: Any, label: str) -> tuple[str, ...]:
-    shipped = list_rule_presets() if path == "rules" else list_scenarios()
-    if value == "all":
-        return tuple(shipped)
-    if not isinstance(value, list) or not value:
-        raise ExperimentError(
-            f'{label}: factors.{path}: expected a non-empty list of names or "all" (shipped: {", ".join(shipped)})'
-        )
-    for item in value:
-        if not isinstance(item, str):
-            raise ExperimentError(
-                f"{label}: factors.{path}: expected names (strings), got {item!r}"
-            )
-    return tuple(value)
-
-
-def _factor(path: str, value: Any, label: str, sampler: str, levels: int) -> Factor:
-    where = f"factors.{path}"
-    if path in RUNNER_CONTROLLED:
-        raise ExperimentError(
-            f"{label}: {where}: the horizon is the experiment's `years`, the same for every run of "
-            "a sweep so that runs are compared at the same quarters; run one experiment per horizon"
-        )
-    if path in CATEGORICAL_FACTORS:
-        values = _categorical_values(path, value, label)
-        return Factor(path=path, kind="str", values=_unique(values, label, where))
-    parameter = _parameter(path, "factors", label)
-    kind, unit = parameter.kind, parameter.unit
-    if isinstance(value, list):
-        if not value:
-            raise ExperimentError(f"{label}: {where}: the list of values is empty")
-        checked = tuple(
-            _checked(parameter, item, label, f"{where}[{i}]") for i, item in enumerate(value)
-        )
-        return Factor(path=path, kind=kind, values=_unique(checked, label, where), unit=unit)
-    if isinstance(value, Mapping):
-        if kind not in ("int", "float"):
-            raise ExperimentError(
-                f"{label}: {where}: a range needs a numeric parameter; {path} is {kind}, give a list such as "
-                f"{'[false, true]' if kind == 'bool' else '[...]'}"
-            )
-        unknown = [k for k in value if k not in _RANGE_KEYS]
-        if unknown:
-            raise ExperimentError(
-                f"{label}: {where}.{unknown[0]}: unknown key (allowed: {', '.join(_RANGE_KEYS)})"
-            )
-        for key in ("low", "high"):
-            if key not in value:
-                raise ExperimentError(
-                    f"{label}: {where}.{key}: missing (a range is {{ low = ..., high = ... }})"
-                )
-        low = _checked(parameter, value["low"], label, f"{where}.low")
-        high = _checked(parameter, value["high"], label, f"{where}.high")
-        if not low < high:
-            raise ExperimentError(f"{label}: {where}: low {low!r} must be below high {high!r}")
-        steps = value.get("steps")
-        if sampler == "grid":
-            if steps is None:
-                raise ExperimentError(
-                    f"{label}: {where}.steps: a range in a grid design needs steps (an integer >= 2), or give a list of values"
-                )
-            if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-                raise ExperimentError(
-                    f"{label}: {where}.steps: expected an integer >= 2, got {steps!r}"
-                )
-        elif steps is not None:
-            raise ExperimentError(
-                f"{label}: {where}.steps: only a grid design uses steps; the {sampler} sampler draws the values"
-            )
-        if sampler == "morris" and kind == "int" and high - low + 1 != levels:
-            # Morris steps along a grid of `levels` equally spaced values; an integer range is
-            # such a grid, equally weighted, only when it holds exactly that many integers.
-            raise ExperimentError(
-                f"{label}: {where}: the morris design's grid has {levels} levels, so an integer "
-                f"factor needs exactly {levels} integers (here {high - low + 1}, {low} to {high}): "
-                f"set high = {low + levels - 1} or design.levels = {high - low + 1}"
-            )
-        return Factor(
-            path=path, kind=kind, low=float(low), high=float(high), steps=steps, unit=unit
-        )
-    raise ExperimentError(
-        f"{label}: {where}: expected a list of values or a range {{ low = ..., high = ... }}, got {value!r}"
-    )
-
-
-def _unique(values: tuple[Any, ...], label: str, where: str) -> tuple[Any, ...]:
-    for i, item in enumerate(values):
-        if values.index(item) != i:
-            raise ExperimentError(f"{label}: {where}[{i}]: duplicate value {item!r}")
-    return values
-
-
-def _integer(
-    data: Mapping[str, Any],
-    key: str,
-    label: str,
-    default: int | None,
-    low: int,
-    high: int | None,
-    where: str = "",
-) -> int | None:
-    value = data.get(key, default)
-    if value is None:
-        return None
-    field = f"{where}{key}"
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ExperimentError(f"{label}: {field}: expected an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ExperimentError(f"{label}: {field}: {value} is out of range (allowed: {allowed})")
-    return value
-
-
-def _choice(
-    data: Mapping[str, Any],
-    key: str,
-    label: str,
-    default: str,
-    allowed: tuple[str, ...] | dict[str, str],
-    where: str,
-) -> str:
-    value = data.get(key, default)
-    if value not in allowed:
-        raise ExperimentError(
-            f"{label}: {where}{key}: {value!r} is not one of {', '.join(allowed)}"
-        )
-    return value
-
-
-def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], label: str, where: str) -> None:
-    for key in data:
-        if key not in allowed:
-            raise ExperimentError(
-                f"{label}: {where}{key}: unknown key (allowed: {', '.join(allowed)})"
-            )
-
-
-def _is_range_table(value: Mapping[str, Any]) -> bool:
-    return "low" in value or "high" in value
-
-
 def parse_experiment(
     data: Mapping[str, Any], *, name: str, label: str | None = None, source: str = "shipped"
 ) -> ExperimentSpec:
@@ -486,7 +275,7 @@ def parse_experiment(
         ExperimentError: On any invalid field.
     """
     label = label or f"experiment '{name}'"
-    _check_keys(data, _TOP_KEYS, label, "")
+    check_keys(data, _TOP_KEYS, label, "")
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
         raise ExperimentError(
@@ -503,9 +292,9 @@ def parse_experiment(
     design = data.get("design", {})
     if not isinstance(design, Mapping):
         raise ExperimentError(f"{label}: design: expected a table ([design]), got {design!r}")
-    _check_keys(design, _DESIGN_KEYS, label, "design.")
-    sampler = _choice(design, "sampler", label, "grid", SAMPLERS, "design.")
-    samples = _integer(design, "samples", label, None, 1, None, "design.")
+    check_keys(design, _DESIGN_KEYS, label, "design.")
+    sampler = choice_field(design, "sampler", label, "grid", SAMPLERS, "design.")
+    samples = integer_field(design, "samples", label, None, 1, None, "design.")
     if sampler != "grid" and samples is None:
         raise ExperimentError(
             f"{label}: design.samples: the {sampler} sampler needs samples (an integer >= 1)"
@@ -527,13 +316,13 @@ def parse_experiment(
         raise ExperimentError(
             f"{label}: design.second_order: only the saltelli sampler computes second-order indices"
         )
-    levels = _integer(design, "levels", label, 4, 2, 100, "design.")
+    levels = integer_field(design, "levels", label, 4, 2, 100, "design.")
     if "levels" in design and sampler != "morris":
         raise ExperimentError(f"{label}: design.levels: only the morris sampler uses levels")
 
-    raw_factors = _flatten(data.get("factors", {}), label, "factors", lambda v: _is_range_table(v))
+    raw_factors = flatten(data.get("factors", {}), label, "factors", lambda v: is_range_table(v))
     factors = tuple(
-        _factor(path, value, label, sampler, levels) for path, value in raw_factors.items()
+        parse_factor(path, value, label, sampler, levels) for path, value in raw_factors.items()
     )
     ranges = [f for f in factors if f.is_range]
     if sampler != "grid" and not ranges:
@@ -550,14 +339,14 @@ def parse_experiment(
     if sampler == "morris" and len(ranges) < 2:
         raise ExperimentError(f"{label}: factors: the morris design needs at least 2 factors")
 
-    raw_overrides = _flatten(data.get("overrides", {}), label, "overrides", lambda v: False)
+    raw_overrides = flatten(data.get("overrides", {}), label, "overrides", lambda v: False)
     overrides: list[tuple[str, Any]] = []
     for path, value in raw_overrides.items():
         if path in CATEGORICAL_FACTORS:
             raise ExperimentError(
                 f"{label}: overrides.{path}: set the {path} at the top of the file, not in [overrides]"
             )
-        _parameter(path, "overrides", label)
+        parameter_of(path, "overrides", label)
         if path in RUNNER_CONTROLLED:
             raise ExperimentError(
                 f"{label}: overrides.{path}: the sweep sets the horizon of every run; write "
@@ -577,9 +366,11 @@ def parse_experiment(
     except ScenarioError as err:
         raise ExperimentError(f"{label}: {err}") from None
     horizon = find_parameter("market.years")
-    years = _integer(data, "years", label, base.market.years, int(horizon.low), int(horizon.high))
-    seeds = _integer(data, "seeds", label, 10, 1, 100_000)
-    seed = _integer(data, "seed", label, 0, 0, None)
+    years = integer_field(
+        data, "years", label, base.market.years, int(horizon.low), int(horizon.high)
+    )
+    seeds = integer_field(data, "seeds", label, 10, 1, 100_000)
+    seed = integer_field(data, "seed", label, 0, 0, None)
     common_seeds = data.get("common_seeds", True)
     if not isinstance(common_seeds, bool):
         raise ExperimentError(
@@ -589,12 +380,12 @@ def parse_experiment(
     keep = data.get("keep", {})
     if not isinstance(keep, Mapping):
         raise ExperimentError(f"{label}: keep: expected a table ([keep]), got {keep!r}")
-    _check_keys(keep, _KEEP_KEYS, label, "keep.")
+    check_keys(keep, _KEEP_KEYS, label, "keep.")
     metrics = keep.get("metrics", "all")
     if metrics == "all":
         kept: tuple[str, ...] | None = None
     elif isinstance(metrics, list) and metrics and all(isinstance(m, str) for m in metrics):
-        kept = _unique(tuple(metrics), label, "keep.metrics")
+        kept = unique_values(tuple(metrics), label, "keep.metrics")
         known = known_metrics()
         if known is not None:
             known = (*known, *_firm_metrics(scenario, factors, label))
@@ -607,8 +398,8 @@ def parse_experiment(
         raise ExperimentError(
             f'{label}: keep.metrics: expected "all" or a non-empty list of metric names, got {metrics!r}'
         )
-    every = _choice(keep, "every", label, "quarter", KEEP_EVERY, "keep.")
-    dtype = _choice(keep, "dtype", label, "float64", DTYPES, "keep.")
+    every = choice_field(keep, "every", label, "quarter", KEEP_EVERY, "keep.")
+    dtype = choice_field(keep, "dtype", label, "float64", DTYPES, "keep.")
 
     runs = design_size(sampler, factors, samples, second_order) * seeds
     if runs > MAX_RUNS:
