@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
+
+# A job started in the background of a non-interactive shell (`make test &`, some CI runners) starts
+# with SIGINT ignored, and its children inherit that: Python then installs no KeyboardInterrupt
+# handler, and the tests that press Ctrl-C on a subprocess (tests/test_faults.py,
+# tests/experiments/test_interrupt.py, the app's shutdown) would wait in vain. Tests run as if from a
+# terminal: SIGINT raises KeyboardInterrupt here, and children start with its default action.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
