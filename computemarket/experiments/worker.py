@@ -33,10 +33,14 @@ RUN_COLUMNS = ("run_id", "row", "point", "replicate", "seed")
 
 
 def simulate(scenario: Scenario, *, years: int, seed: int) -> pd.DataFrame:
-    """Run the market model once and return its per-quarter metrics (the default run function)."""
+    """Run the market model once and return its per-quarter metrics (the default run function).
+
+    The run keeps only its metrics table: a sweep stores nothing else, and the metrics are the same
+    as those of a run that keeps the agents', ledger and deal rows too.
+    """
     from computemarket.simulation.runner import run
 
-    return run(scenario, years=years, seed=seed).metrics
+    return run(scenario, years=years, seed=seed, tables=("metrics",)).metrics
 
 
 @dataclass(frozen=True)
