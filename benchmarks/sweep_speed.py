@@ -16,7 +16,7 @@ exit, so that interpreter start-up, imports and process pools are charged to eve
   what this machine gives two processes, the ceiling of any parallel efficiency on it.
 
 Like with like: the same model (``baseline``), the same seeds (from the sweep's design), the same
-data kept (every quarter of every metric, floats as float32, the run's row, point, replicate and
+data kept (every quarter of every metric, floats as float64 as a sweep stores them by default, the run's id, row, point, replicate and
 seed) and written the same way: Parquet with zstd. The loop writes one file at the end; the sweep
 writes one file per task of 8 runs, its design and its manifest (its crash safety is part of its
 cost). The script checks that the loop's table and the sweep's stored table are identical.
@@ -95,22 +95,25 @@ def child_loop(plan: dict[str, Any]) -> dict[str, float]:
 
     from computemarket.simulation.runner import run
     from computemarket.simulation.scenario import load_scenario
+    from computemarket.store.schema import run_id
 
     imported = time.monotonic()
     scenario = load_scenario(SCENARIO)
     frames = []
     for row, point, replicate, seed in plan["rows"]:
         metrics = run(scenario, years=plan["years"], seed=seed, tables=("metrics",)).metrics
-        floats = [name for name in metrics.columns if metrics[name].dtype == np.float64]
-        metrics = metrics.astype(dict.fromkeys(floats, np.float32))
+        # What a sweep stores by default: float64 metrics, each row with its run's id and keys.
         ids = pd.DataFrame(
             {
-                name: np.full(len(metrics), value, dtype=np.int64)
-                for name, value in zip(
-                    ("row", "point", "replicate", "seed"),
-                    (row, point, replicate, seed),
-                    strict=True,
-                )
+                "run_id": pd.Categorical([run_id(scenario, plan["years"], seed)] * len(metrics)),
+                **{
+                    name: np.full(len(metrics), value, dtype=np.int64)
+                    for name, value in zip(
+                        ("row", "point", "replicate", "seed"),
+                        (row, point, replicate, seed),
+                        strict=True,
+                    )
+                },
             }
         )
         frames.append(pd.concat([ids, metrics], axis=1))
@@ -363,6 +366,7 @@ def check_same_data(folder: Path) -> int:
 
     def read(files: list[Path]) -> pd.DataFrame:
         data = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        data["run_id"] = data["run_id"].astype(str)  # dictionaries differ between files
         return data.sort_values(["row", "quarter"], ignore_index=True)
 
     loop = read([folder / "loop-1-0.parquet"])
@@ -551,7 +555,7 @@ def report(
     )
     print(
         f"{runs} runs of {SCENARIO}, {years} years, {len(measurements[0].samples)} rounds. Each side "
-        f"a fresh process, timed from start to exit;\nevery quarter of every metric kept (float32) "
+        f"a fresh process, timed from start to exit;\nevery quarter of every metric kept (float64) "
         f"and written to Parquet (zstd) on both sides.\n"
     )
     print_samples(measurements)
@@ -561,7 +565,7 @@ def report(
     rss_1, rss_10 = memory[0]["rss_mb"], memory[1]["rss_mb"]
     print(
         f"\nstorage: {stored_bytes / 1e3:.0f} kB of task files for {runs} runs x {years} years = "
-        f"{stored_bytes / (runs * years):.0f} bytes per run-year (zstd, float32)"
+        f"{stored_bytes / (runs * years):.0f} bytes per run-year (zstd, float64, with the run ids)"
     )
     print(
         f"sweep driver's peak memory (synthetic runs, 2 workers): RSS {rss_1:.1f} MB for "

@@ -34,7 +34,8 @@ def test_sweep_stores_the_metrics_of_a_run_that_keeps_every_table(write_spec, tm
     for seed, rows in stored.groupby("seed", sort=False):
         full = runner.run("baseline", years=2, seed=int(seed))
         assert full.ledger is not None and len(full.ledger) > 0  # the reference kept every table
-        kept = rows.drop(columns=["row", "point", "replicate", "seed"]).reset_index(drop=True)
+        ids = ["run_id", "row", "point", "replicate", "seed"]  # the task file's keys
+        kept = rows.drop(columns=ids).reset_index(drop=True)
         pd.testing.assert_frame_equal(kept, full.metrics[kept.columns], check_exact=True)
         assert list(kept.columns) == list(full.metrics.columns)
 
@@ -52,3 +53,20 @@ def test_default_run_function_keeps_only_the_metrics(monkeypatch):
     metrics = simulate(scenario, years=1, seed=5)
     assert asked == [("metrics",)]
     pd.testing.assert_frame_equal(metrics, real_run(scenario, years=1, seed=5).metrics)
+
+
+def test_a_worker_does_not_load_the_samplers():
+    """Workers import only the worker module: no scipy.stats, SALib or design code at start-up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, computemarket.experiments.worker, computemarket.simulation.runner;"
+        "print(','.join(m for m in ('scipy.stats', 'SALib', 'computemarket.experiments.design',"
+        " 'computemarket.experiments.engine') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == ""
+    from computemarket.experiments import ExperimentError, sweep  # the package's names still work
+
+    assert callable(sweep) and issubclass(ExperimentError, Exception)
