@@ -65,7 +65,9 @@ def test_a_worker_does_not_load_the_samplers():
         "print(','.join(m for m in ('scipy.stats', 'SALib', 'computemarket.experiments.design',"
         " 'computemarket.experiments.engine') if m in sys.modules))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert loaded.stdout.strip() == ""
     from computemarket.experiments import ExperimentError, sweep  # the package's names still work
 
