@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from computemarket.errors import MachineError
 from computemarket.experiments.spec import ExperimentError
+from computemarket.store.files import pid_alive
 
 # Imported once by the fork server, so each worker process starts with the model already loaded.
 _PRELOAD = ["computemarket.experiments.worker", "computemarket.simulation.runner"]
@@ -51,24 +52,10 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _driver_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's process reusing the pid
-        return True
-    try:  # a killed driver stays a zombie until its parent reaps it
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def _watch_driver(pid: int) -> None:
     while True:
         time.sleep(1.0)
-        if not _driver_alive(pid):
+        if not pid_alive(pid):
             os._exit(70)  # the driver was killed: a half-done task is redone by --resume
 
 
