@@ -315,7 +315,7 @@ CASES: dict[str, tuple[list[str], str]] = {
     "run: --seed 1.5": (["run", "baseline", "--seed", "1.5"], "non-negative integer"),
     "run: --out a file": (
         ["run", "classroom", "--out", "notes.txt"],
-        "exists and is not a directory",
+        "exists and is not a folder",
     ),
     "run: --out under a file": (
         ["run", "classroom", "--out", "notes.txt/run"],
@@ -323,17 +323,17 @@ CASES: dict[str, tuple[list[str], str]] = {
     ),
     "run: --out a folder of other files": (
         ["run", "classroom", "--out", "thesis"],
-        "does not hold a computemarket run",
+        "holds files that are not a run's",
     ),
     "run: --out the working folder": (
         ["run", "classroom", "--out", "."],
-        "does not hold a computemarket run",
+        "holds files that are not a run's",
     ),
     "run: --out a sweep": (["run", "classroom", "--out", "sweep"], "holds a sweep"),
     "run: --out a validation": (["run", "classroom", "--out", "validation"], "holds a validation"),
     "run: --out an unreadable manifest": (
         ["run", "classroom", "--out", "broken"],
-        "does not hold a computemarket run",
+        "holds files that are not a run's",
     ),
     "run: --out in /proc": (
         ["run", "classroom", "--out", "/proc/computemarket-run"],
@@ -845,7 +845,7 @@ CASES: dict[str, tuple[list[str], str]] = {
     ),
     "validate: --out a run": (
         ["validate", "--out", "run"],
-        "holds files that are not a validation's",
+        "holds a run (computemarket run), not a validation",
     ),
     "validate: --out a folder of other files": (
         ["validate", "--out", "thesis"],

@@ -244,7 +244,7 @@ def test_output_under_a_regular_file_is_refused(workdir, capsys):
 def test_output_that_is_a_regular_file_is_refused(workdir, capsys):
     write(workdir / "notes.txt", "x")
     assert_bad_input(
-        capsys, cli.main(["run", "classroom", "--out", "notes.txt"]), "--out", "not a directory"
+        capsys, cli.main(["run", "classroom", "--out", "notes.txt"]), "--out", "not a folder"
     )
     assert (workdir / "notes.txt").read_text() == "x"
 
@@ -255,7 +255,7 @@ def test_output_folder_of_other_files_is_refused(workdir, capsys):
         capsys,
         cli.main(["run", "classroom", "--out", "."]),
         "--out",
-        "does not hold a computemarket run",
+        "holds files that are not a run's",
     )
     assert [p.name for p in workdir.iterdir()] == ["thesis.tex"]
 

@@ -18,7 +18,7 @@ from typing import Any
 from computemarket.experiments.design import Design
 from computemarket.experiments.spec import ExperimentError, ExperimentSpec
 from computemarket.store.files import file_sha256, write_parquet_atomic
-from computemarket.store.layout import DESIGN, LOCK, MANIFEST, TASKS_DIR, StoreError, folder_kind
+from computemarket.store.layout import DESIGN, LOCK, MANIFEST, TASKS_DIR, StoreError, claim_folder
 from computemarket.store.schema import column_units, to_arrow
 from computemarket.store.sweeps import read_manifest, remove_sweep
 
@@ -43,19 +43,7 @@ def check_sweep_folder(out: Path) -> None:
     Raises:
         ExperimentError: Naming the folder and what to do.
     """
-    kind = folder_kind(out)
-    if kind == "other" and not out.is_dir():
-        raise ExperimentError(f"--out {out}: exists and is not a folder")
-    if kind in ("run", "validation"):
-        command = "computemarket run" if kind == "run" else "computemarket validate"
-        raise ExperimentError(
-            f"--out {out}: holds a {kind} ({command}), not a sweep; choose a new or empty folder"
-        )
-    if kind == "other":
-        raise ExperimentError(
-            f"--out {out}: holds files that are not a sweep's; choose a new or empty folder "
-            "(a sweep never writes into a folder of other files)"
-        )
+    claim_folder(out, "sweep", ExperimentError, f"--out {out}")
     existing = out
     while not existing.exists():
         existing = existing.parent

@@ -120,3 +120,42 @@ def folder_kind(path: Path) -> str:
     if manifest.get("format") == SWEEP_FORMAT and "experiment" in manifest:
         return "sweep"
     return "other"
+
+
+WRITERS = {
+    "run": "computemarket run",
+    "sweep": "computemarket sweep",
+    "validation": "computemarket validate",
+}
+"""The command that writes each kind of folder."""
+
+
+def claim_folder(out: Path, own: str, error: type[Exception], where: str) -> str:
+    """The kind of ``out`` (:func:`folder_kind`), refused unless a writer of ``own`` may use it.
+
+    A writer takes a missing or empty folder, or one of its own kind (whether it may replace or
+    resume that is its own decision); it refuses a file, another command's folder and a folder of
+    other files, so that a typo such as ``--out .`` never replaces a user's files.
+
+    Args:
+        out: The folder asked for.
+        own: The kind the writer writes: ``"run"``, ``"sweep"`` or ``"validation"``.
+        error: The exception to raise (the caller's user-error class).
+        where: How the folder is named in the message (``"--out results/x"``).
+
+    Returns:
+        The folder's kind: ``"missing"``, ``"empty"`` or ``own``.
+    """
+    kind = folder_kind(out)
+    if kind == "other" and not out.is_dir():
+        raise error(f"{where}: exists and is not a folder")
+    if kind in WRITERS and kind != own:
+        raise error(
+            f"{where}: holds a {kind} ({WRITERS[kind]}), not a {own}; choose a new or empty folder"
+        )
+    if kind == "other":
+        raise error(
+            f"{where}: holds files that are not a {own}'s (no {own} {MANIFEST}); choose a new or "
+            "empty folder (computemarket never writes into a folder of other files)"
+        )
+    return kind

@@ -45,7 +45,7 @@ from computemarket.store.layout import (
     SUMMARY_FIGURE,
     DamagedFileError,
     StoreError,
-    folder_kind,
+    claim_folder,
     read_json_manifest,
 )
 from computemarket.store.provenance import provenance
@@ -136,19 +136,7 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
     out = _absolute(out_dir)
     if out.parent == out:
         raise OutputDirError(f"{out}: cannot write a run to the root of the file system")
-    kind = folder_kind(out)
-    if kind == "other" and not out.is_dir():
-        raise OutputDirError(f"{out}: exists and is not a directory")
-    if kind in ("sweep", "validation"):
-        command = "computemarket sweep" if kind == "sweep" else "computemarket validate"
-        raise OutputDirError(
-            f"{out}: holds a {kind} ({command}), not a run; choose a new or empty folder"
-        )
-    if kind == "other":
-        raise OutputDirError(
-            f"{out}: folder exists and does not hold a computemarket run (no run {MANIFEST}); "
-            "choose a new or empty folder"
-        )
+    kind = claim_folder(out, "run", OutputDirError, str(out))
     if kind == "run":
         foreign = _foreign_files(out)
         if foreign:

@@ -21,7 +21,7 @@ import pandas as pd
 from computemarket.errors import UserError
 from computemarket.options import integer_range, positive_integer
 from computemarket.store.files import atomic_paths, unwritable_reason
-from computemarket.store.layout import MANIFEST, VALIDATION_FORMAT, folder_kind
+from computemarket.store.layout import MANIFEST, VALIDATION_FORMAT, claim_folder
 from computemarket.store.provenance import provenance
 from computemarket.validation.report import (
     DEFAULT_SEEDS,
@@ -83,15 +83,7 @@ def check_output_folder(out: Path) -> None:
         ValidationInputError: If ``out`` is a file, holds something other than a validation, or
             cannot be written.
     """
-    kind = folder_kind(out)
-    if kind == "other" and not out.is_dir():
-        raise ValidationInputError(
-            f"--out {out}: exists and is not a folder (give a folder, e.g. {DEFAULT_OUTPUT})"
-        )
-    if kind not in ("missing", "empty", "validation"):
-        raise ValidationInputError(
-            f"--out {out}: holds files that are not a validation's; choose a new or empty folder"
-        )
+    claim_folder(out, "validation", ValidationInputError, f"--out {out}")
     existing = out
     while not existing.exists():
         existing = existing.parent

@@ -309,7 +309,7 @@ def test_check_output_dir_accepts_new_empty_and_previous_run_folders(tmp_path):
 def test_check_output_dir_refuses_a_file_and_a_path_under_a_file(tmp_path):
     regular = tmp_path / "file.txt"
     regular.write_text("x")
-    with pytest.raises(OutputDirError, match="exists and is not a directory"):
+    with pytest.raises(OutputDirError, match="exists and is not a folder"):
         check_output_dir(regular)
     with pytest.raises(OutputDirError, match="is a file, not a directory"):
         check_output_dir(regular / "sub" / "run")
@@ -317,9 +317,9 @@ def test_check_output_dir_refuses_a_file_and_a_path_under_a_file(tmp_path):
 
 def test_check_output_dir_refuses_a_folder_of_other_files(tmp_path):
     (tmp_path / "thesis.tex").write_text("precious")
-    with pytest.raises(OutputDirError, match="does not hold a computemarket run"):
+    with pytest.raises(OutputDirError, match="holds files that are not a run's"):
         check_output_dir(tmp_path)
-    with pytest.raises(OutputDirError, match="does not hold a computemarket run"):
+    with pytest.raises(OutputDirError, match="holds files that are not a run's"):
         write_run(make_result(), tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.tex"]
 
