@@ -61,8 +61,8 @@ from computemarket.simulation.recording import METRIC_COLUMNS, TABLES
 from computemarket.simulation.scenario import (
     DEFAULT_SCENARIO,
     Scenario,
-    ScenarioError,
     load_scenario,
+    merge_overrides,
 )
 from computemarket.simulation.settlement import settle
 from computemarket.simulation.state import LabState, ProviderState
@@ -137,17 +137,12 @@ class ComputeMarket(mesa.Model):
             raise ValueError(f"years: expected an integer from 1 to 100, got {years!r}")
         if isinstance(rng, bool) or (isinstance(rng, int | np.integer) and rng < 0):
             raise ValueError(f"seed: expected a non-negative integer, got {rng!r}")
-        unknown = sorted(set(tables) - set(TABLES))
-        if isinstance(tables, str) or unknown or "metrics" not in tables:
-            raise ValueError(
-                f"tables: expected some of {', '.join(TABLES)} including metrics, got {tables!r}"
-            )
         if rng is None and scenario is not None:
             rng = getattr(scenario, "rng", None)
         super().__init__(rng=rng)
         self.params = resolved
         self.years = int(horizon)
-        self.kept_tables = tuple(name for name in TABLES if name in tables)
+        self.kept_tables = recording.kept_tables(tables)
         self.state = initial_state(resolved, self.years)
         self.state.ledger.keep_rows = "ledger" in self.kept_tables
 
@@ -323,19 +318,3 @@ class ComputeMarket(mesa.Model):
     def life_quarters(self) -> int:
         """Hardware life in quarters."""
         return self.state.market.life_quarters
-
-
-def merge_overrides(
-    overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None, parameters: Mapping[str, Any]
-) -> list[tuple[str, Any]]:
-    """Dotted-path overrides from ``overrides`` and from keyword parameters, in that order.
-
-    Raises:
-        ScenarioError: If a parameter is given both ways.
-    """
-    items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
-    given = {key for key, _ in items}
-    twice = sorted(given & set(parameters))
-    if twice:
-        raise ScenarioError(f"{twice[0]}: given both as a keyword and in overrides (give it once)")
-    return items + list(parameters.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import mesa
@@ -161,6 +162,20 @@ INTEGER_METRICS = (
 
 TABLES = ("metrics", "agents", "ledger", "deals")
 """The tables a run can keep (see :meth:`computemarket.ComputeMarket.tables`)."""
+
+
+def kept_tables(tables: Collection[str]) -> tuple[str, ...]:
+    """The tables a run keeps, in the order of :data:`TABLES`.
+
+    Raises:
+        ValueError: If ``tables`` names an unknown table or leaves out ``metrics``.
+    """
+    unknown = sorted(set(tables) - set(TABLES))
+    if isinstance(tables, str) or unknown or "metrics" not in tables:
+        raise ValueError(
+            f"tables: expected some of {', '.join(TABLES)} including metrics, got {tables!r}"
+        )
+    return tuple(name for name in TABLES if name in tables)
 
 
 def firm_metric_columns(scenario: Scenario) -> tuple[str, ...]:

@@ -476,3 +476,19 @@ def load_scenario(
     )
     _check_consistency(result, label)
     return result
+
+
+def merge_overrides(
+    overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None, parameters: Mapping[str, Any]
+) -> list[tuple[str, Any]]:
+    """Dotted-path overrides from ``overrides`` and from keyword parameters, in that order.
+
+    Raises:
+        ScenarioError: If a parameter is given both ways.
+    """
+    items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
+    given = {key for key, _ in items}
+    twice = sorted(given & set(parameters))
+    if twice:
+        raise ScenarioError(f"{twice[0]}: given both as a keyword and in overrides (give it once)")
+    return items + list(parameters.items())
