@@ -319,7 +319,7 @@ CASES: dict[str, tuple[list[str], str]] = {
     ),
     "run: --out under a file": (
         ["run", "classroom", "--out", "notes.txt/run"],
-        "is a file, not a directory",
+        "is a file, not a folder",
     ),
     "run: --out a folder of other files": (
         ["run", "classroom", "--out", "thesis"],

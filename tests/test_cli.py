@@ -14,7 +14,7 @@ import pytest
 from computemarket import cli
 from computemarket.results import run_folder
 from computemarket.simulation.scenario import list_rule_presets, list_scenarios
-from computemarket.store import runs as store
+from computemarket.store import files as store_files
 from computemarket.store.runs import MANIFEST, SUMMARY_FIGURE, read_run
 
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -237,7 +237,7 @@ def test_an_unreadable_scenario_file_is_refused(workdir, capsys):
 def test_output_under_a_regular_file_is_refused(workdir, capsys):
     write(workdir / "notes.txt", "x")
     code = cli.main(["run", "classroom", "--out", "notes.txt/run"])
-    assert_bad_input(capsys, code, "--out", "notes.txt", "is a file, not a directory")
+    assert_bad_input(capsys, code, "--out", "notes.txt", "is a file, not a folder")
     assert [p.name for p in workdir.iterdir()] == ["notes.txt"]
 
 
@@ -277,7 +277,7 @@ def test_unwritable_output_folder_is_refused_before_running(workdir, capsys, mon
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(store.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(store_files.tempfile, "mkstemp", refuse)
     code = cli.main(["run", "classroom", "--out", "run"])
     assert_bad_input(capsys, code, "--out", "cannot write in", "Permission denied")
     assert list(workdir.iterdir()) == []

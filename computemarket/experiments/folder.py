@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from computemarket.experiments.design import Design
 from computemarket.experiments.spec import ExperimentError, ExperimentSpec
-from computemarket.store.files import file_sha256, write_parquet_atomic
+from computemarket.store.files import check_creatable, file_sha256, write_parquet_atomic
 from computemarket.store.layout import DESIGN, LOCK, MANIFEST, TASKS_DIR, StoreError, claim_folder
 from computemarket.store.schema import column_units, to_arrow
 from computemarket.store.sweeps import read_manifest, remove_sweep
@@ -44,17 +42,7 @@ def check_sweep_folder(out: Path) -> None:
         ExperimentError: Naming the folder and what to do.
     """
     claim_folder(out, "sweep", ExperimentError, f"--out {out}")
-    existing = out
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise ExperimentError(f"--out {out}: cannot create it, {existing} is a file, not a folder")
-    try:
-        # A real probe, not os.access: it also catches read-only mounts and /proc.
-        probe = tempfile.mkdtemp(prefix=".computemarket-probe-", dir=existing)
-    except OSError as err:
-        raise ExperimentError(f"--out {out}: cannot write in {existing} ({err.strerror})") from None
-    os.rmdir(probe)
+    check_creatable(out, ExperimentError, f"--out {out}")
 
 
 def make_folder(out: Path) -> list[Path]:

@@ -201,3 +201,24 @@ def unwritable_reason(path: str | os.PathLike[str]) -> str | None:
     os.close(fd)
     os.unlink(probe)
     return None
+
+
+def check_creatable(folder: Path, error: type[Exception], where: str) -> None:
+    """Check that files can be created in ``folder``, or in the folders that would be made for it.
+
+    The nearest existing one of ``folder`` and its parents must be a folder in which a file can
+    be written (:func:`unwritable_reason`); nothing is created.
+
+    Args:
+        folder: Where the writer will create its files (a missing folder is made on write).
+        error: The exception to raise (the caller's user-error class).
+        where: How the output is named in the message (``"--out results/x"``).
+    """
+    existing = folder
+    while not (existing.exists() or existing.is_symlink()):
+        existing = existing.parent
+    if not existing.is_dir():
+        raise error(f"{where}: cannot create it, {existing} is a file, not a folder")
+    why = unwritable_reason(existing / ".computemarket-probe")
+    if why is not None:
+        raise error(f"{where}: {why}")

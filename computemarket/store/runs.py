@@ -24,7 +24,6 @@ import os
 import secrets
 import shlex
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from computemarket.store.files import PARQUET_OPTIONS, file_sha256, pid_alive, temporary_owner
+from computemarket.store.files import (
+    PARQUET_OPTIONS,
+    check_creatable,
+    file_sha256,
+    pid_alive,
+    temporary_owner,
+)
 from computemarket.store.layout import (
     FIGURE_FORMATS,
     FIGURES_DIR,
@@ -147,17 +152,8 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
                 f"{out}: holds a run and files computemarket did not write ({shown}); move them "
                 "or choose another folder, so that replacing the run deletes nothing of yours"
             )
-    existing = out.parent
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise OutputDirError(f"{out}: cannot create it, {existing} is a file, not a directory")
-    try:
-        # A real probe, not os.access: it also catches read-only mounts, ACLs and running as root.
-        probe = tempfile.mkdtemp(prefix=".computemarket-probe-", dir=existing)
-    except OSError as err:
-        raise OutputDirError(f"{out}: cannot write in {existing} ({err.strerror})") from None
-    os.rmdir(probe)
+    # A run is staged beside its folder and moved into place: files are created in its parent.
+    check_creatable(out.parent, OutputDirError, str(out))
     return out
 
 

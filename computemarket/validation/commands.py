@@ -20,7 +20,7 @@ import pandas as pd
 
 from computemarket.errors import UserError
 from computemarket.options import integer_range, positive_integer
-from computemarket.store.files import atomic_paths, unwritable_reason
+from computemarket.store.files import atomic_paths, check_creatable
 from computemarket.store.layout import MANIFEST, VALIDATION_FORMAT, claim_folder
 from computemarket.store.provenance import provenance
 from computemarket.validation.report import (
@@ -84,12 +84,7 @@ def check_output_folder(out: Path) -> None:
             cannot be written.
     """
     claim_folder(out, "validation", ValidationInputError, f"--out {out}")
-    existing = out
-    while not existing.exists():
-        existing = existing.parent
-    why = unwritable_reason(existing / "probe")
-    if why is not None:
-        raise ValidationInputError(f"--out {out}: cannot write the validation: {why}")
+    check_creatable(out, ValidationInputError, f"--out {out}")
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ import pytest
 from computemarket.results import run_folder
 from computemarket.results.run_folder import write_run
 from computemarket.simulation.scenario import load_scenario
-from computemarket.store import runs as store
+from computemarket.store import files as store_files
 from computemarket.store.files import file_sha256
 from computemarket.store.layout import DamagedFileError, StoreError
 from computemarket.store.runs import (
@@ -311,7 +311,7 @@ def test_check_output_dir_refuses_a_file_and_a_path_under_a_file(tmp_path):
     regular.write_text("x")
     with pytest.raises(OutputDirError, match="exists and is not a folder"):
         check_output_dir(regular)
-    with pytest.raises(OutputDirError, match="is a file, not a directory"):
+    with pytest.raises(OutputDirError, match="is a file, not a folder"):
         check_output_dir(regular / "sub" / "run")
 
 
@@ -340,7 +340,7 @@ def test_check_output_dir_reports_a_failed_write_probe(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(store.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(store_files.tempfile, "mkstemp", refuse)
     with pytest.raises(OutputDirError, match=r"cannot write in .* \(Permission denied\)"):
         check_output_dir(tmp_path / "run")
 
