@@ -27,19 +27,13 @@ import subprocess
 import sys
 import time
 
+from computemarket.testing import CHROMIUM_ARGS, chromium_path
+
 STEP_TARGET_S = 0.3
 FIVE_TABS_TARGET_S = 10.0
 START_TIMEOUT_S = 120.0
 WAIT_MS = 60_000
 VIEWPORT = {"width": 1280, "height": 720}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CHART = "figure.computemarket-chart"
 BEFORE = {
     "first chart, one tab": 3.5,
@@ -150,7 +144,7 @@ def main() -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                executable_path=chromium_path(),
                 args=CHROMIUM_ARGS,
             )
             first_chart(browser, url)  # warm-up: imports, caches, the browser's first start

@@ -1,4 +1,4 @@
-"""Helpers for testing code that uses computemarket: fingerprints of result tables, a fake model.
+"""Helpers for testing code that uses computemarket: fingerprints of result tables, a fake model, the browser.
 
 A run's tables are pinned two ways. :func:`table_digest` is a SHA-256 of every byte of a table
 (names, dtypes, values, order): equal digests mean bit-identical tables, which is what the project
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,21 @@ if TYPE_CHECKING:
 
 FINGERPRINT_RTOL = 1e-9
 """Relative tolerance of :func:`fingerprint_mismatches` (the project's promise across CPUs)."""
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+"""Flags for Debian's chromium run headless as root in a container."""
+
+
+def chromium_path() -> str | None:
+    """Where the chromium to drive is: ``CHROMIUM_PATH``, else ``chromium`` on the PATH."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 
 
 def cpu_features() -> list[str]:

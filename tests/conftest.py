@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 from pathlib import Path
 
 import pytest
+
+from computemarket.testing import CHROMIUM_ARGS, chromium_path
 
 # A job started in the background of a non-interactive shell (`make test &`, some CI runners) starts
 # with SIGINT ignored, and its children inherit that: Python then installs no KeyboardInterrupt
@@ -16,21 +17,6 @@ import pytest
 # terminal: SIGINT raises KeyboardInterrupt here, and children start with its default action.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-"""Flags for Debian's chromium run headless as root in a container."""
-
-
-def chromium_path() -> str | None:
-    """Where the chromium to drive is: ``CHROMIUM_PATH``, else ``chromium`` on the PATH."""
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 
 
 def missing_browser() -> str | None:
