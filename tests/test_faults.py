@@ -63,6 +63,20 @@ def synthetic_sweep(folder: Path, **options) -> Path:
     return folder / "sweep"
 
 
+def resume_synthetic(folder: Path, **options):
+    """Resume the sweep :func:`synthetic_sweep` made in ``folder``; its report."""
+    with ThreadPoolExecutor(2) as pool:
+        return sweep(
+            load_experiment(folder / "grid.toml"),
+            folder / "sweep",
+            executor=pool,
+            run_fn=synthetic_run,
+            progress=False,
+            resume=True,
+            **options,
+        )
+
+
 def one_error_line(capsys, code: int, expected_code: int, *fragments: str) -> str:
     _, err = capsys.readouterr()
     assert code == expected_code, err
@@ -113,14 +127,7 @@ def test_a_damaged_task_file_is_named_by_every_reader_and_run_again_by_resume(
     with pytest.raises(DamagedFileError, match=r"task-000001\.parquet"):
         load(folder).metrics  # noqa: B018 - the property reads the files
 
-    report = sweep(
-        load_experiment(tmp_path / "grid.toml"),
-        folder,
-        executor=ThreadPoolExecutor(2),
-        run_fn=synthetic_run,
-        progress=False,
-        resume=True,
-    )
+    report = resume_synthetic(tmp_path)
     assert report.exit_code == 0 and report.tasks_run == 1 and report.tasks_skipped == 3
     assert [name.split(" ")[0] for name in report.repaired] == ["task-000001.parquet"]
     resumed = load(folder)
@@ -139,14 +146,7 @@ def test_a_damaged_file_the_manifest_has_not_recorded_is_caught_by_its_page_chec
     (folder / "manifest.json").write_text(json.dumps(manifest))
     flip_bytes_in_the_middle(folder / "tasks" / "task-000002.parquet")
     one_error_line(capsys, cli.main(["summarize", str(folder)]), 2, "task-000002.parquet: damaged")
-    report = sweep(
-        load_experiment(tmp_path / "grid.toml"),
-        folder,
-        executor=ThreadPoolExecutor(1),
-        run_fn=synthetic_run,
-        progress=False,
-        resume=True,
-    )
+    report = resume_synthetic(tmp_path)
     assert report.tasks_run == 1 and report.repaired[0].startswith("task-000002.parquet")
     assert cli.main(["summarize", str(folder)]) == 0
 
@@ -158,14 +158,7 @@ def test_a_damaged_design_is_named_and_written_again_by_resume(tmp_path, capsys)
     one_error_line(
         capsys, cli.main(["summarize", str(folder)]), 2, "design.parquet: damaged", "--resume"
     )
-    report = sweep(
-        load_experiment(tmp_path / "grid.toml"),
-        folder,
-        executor=ThreadPoolExecutor(1),
-        run_fn=synthetic_run,
-        progress=False,
-        resume=True,
-    )
+    report = resume_synthetic(tmp_path)
     assert report.tasks_run == 0
     pd.testing.assert_frame_equal(load(folder).design, expected)
 
@@ -177,15 +170,7 @@ def test_a_truncated_manifest_is_named_and_rebuilt_by_resume(tmp_path, capsys):
     (folder / "manifest.json").write_text(text[: len(text) // 2])
     for command in (["summarize", str(folder)], ["plot", str(folder)]):
         one_error_line(capsys, cli.main(command), 2, "manifest.json", "readable manifest")
-    report = sweep(
-        load_experiment(tmp_path / "grid.toml"),
-        folder,
-        executor=ThreadPoolExecutor(1),
-        run_fn=synthetic_run,
-        progress=False,
-        resume=True,
-        runs_per_task=2,
-    )
+    report = resume_synthetic(tmp_path, runs_per_task=2)
     assert report.exit_code == 0 and report.tasks_run == 0  # every task file was whole
     pd.testing.assert_frame_equal(load(folder).metrics, expected)
 
