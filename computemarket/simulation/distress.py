@@ -185,6 +185,11 @@ def try_acquisition(state: State, lab: int, valuation: float | None = None) -> b
     end_relationships(labs, lab, h)
     labs.stake[lab] = 0.0
     labs.independent_stake[lab] = 0.0
+    # The sold equity is gone with its holders: their tranches still to pay are not paid into the
+    # buyer's lab, and their book value is settled (a later exit writes off only the buyer's).
+    labs.pending[lab] = labs.tranche[lab] = 0.0
+    labs.invested_in[lab, np.arange(p.alive.size) != h] = 0.0
+    labs.independent_invested[lab] = 0.0
     state.counters["acquisitions"] += 1
     state.deal_rows.append(
         {

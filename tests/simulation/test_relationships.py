@@ -179,3 +179,33 @@ def test_microsoft_keeps_its_20_percent_of_openai_through_follow_ons():
     assert len(quarters) >= 4
     paid = shares.reindex(quarters, fill_value=0.0)
     np.testing.assert_allclose(paid, 0.2 * metrics.loc[quarters, "revenue[OpenAI]"], rtol=1e-12)
+
+
+def test_an_acquisition_buys_out_the_other_investors_tranches_and_book_value():
+    """Provider 0 buys lab 0 in which provider 1 holds a stake with tranches still to pay:
+    provider 1 is paid for its stake and pays nothing more into the buyer's lab."""
+    model = ComputeMarket(
+        market_scenario="classroom", rng=1, overrides={"hyperscaler.initial_cash": 5000.0}
+    )
+    labs, state = model.labs, model.state
+    deal(model, lab=0, investor=1)
+    assert labs.pending[0, 1] > 0 and labs.invested_in[0, 1] > 0
+    labs.stake[0, 0] = 0.2  # provider 0 is the largest holder, so it is the buyer
+    labs.invested_in[0, 0] = 1.5
+    labs.independent_invested[0] = 3.0
+    labs.stock[:] = labs.stock.max()  # worth buying
+    model.ledger.book(model.lab_list[0].account, EXTERNAL, 1e3, "lab_opex")
+    assert try_acquisition(state, 0) and labs.owner[0] == 0
+    assert labs.pending[0].sum() == 0.0 and labs.tranche[0].sum() == 0.0
+    assert labs.invested_in[0, 1] == 0.0 and labs.independent_invested[0] == 0.0
+    assert labs.invested_in[0, 0] == 1.5  # the buyer's own book value stays
+    model.ledger.close_quarter()
+    while model.quarter < 8:
+        model.step()
+    paid = model.tables()["ledger"]
+    into_lab = paid[
+        (paid.payer == model.hyperscaler_list[1].name)
+        & (paid.payee == model.lab_list[0].name)
+        & (paid.quarter > 0)
+    ]
+    assert into_lab.empty, into_lab
