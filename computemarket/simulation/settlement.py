@@ -104,7 +104,7 @@ def settle(
     p.circular_revenue += circular.sum(axis=0)
     state.counters["circular_revenue"] = float(circular.sum())
 
-    _charge_switching(state, served, pair_price, egress_fee, rules.switching_cost)
+    switching = _charge_switching(state, served, pair_price, egress_fee, rules.switching_cost)
     labs.allocation = served
 
     # Users pay for the inference the lab could serve; training gets the rest.
@@ -133,7 +133,7 @@ def settle(
     labs.locked_spend[:] = locked.sum(axis=1) + top_up.sum(axis=1)
     labs.spend[:] = spend
     labs.contract_spend[:] = contract_pay.sum(axis=1)
-    outflow = spend + opex - labs.revenue
+    outflow = spend + switching + revenue_share.sum(axis=1) + opex - labs.revenue
     weight = lp.burn_smoothing
     labs.burn[:] = np.where(
         labs.alive,
@@ -158,13 +158,17 @@ def _charge_switching(
     pair_price: np.ndarray,
     egress_fee: float,
     switching_cost: float,
-) -> None:
-    """The volume that left one provider for another pays egress and re-engineering."""
+) -> np.ndarray:
+    """The volume that left one provider for another pays egress and re-engineering.
+
+    Returns:
+        $B each lab paid for moving this quarter (egress fees and switching costs).
+    """
     labs = state.labs
     moved = mx.moved_volume(labs.allocation, served)
     state.market.moved_gw = float(moved.sum())
     if moved.sum() <= 0:
-        return
+        return np.zeros(len(labs))
     increase = np.maximum(served - labs.allocation, 0.0)
     decrease = np.maximum(labs.allocation - served, 0.0)
     inc_total = increase.sum(axis=1)
@@ -179,3 +183,4 @@ def _charge_switching(
     leaving = np.divide(decrease, dec_total, out=np.zeros_like(decrease), where=dec_total > 0)
     book_lab_payments(state, (egress_fee * moved_spend[:, None] * leaving, "egress_fee", False))
     state.ledger.book_many(labs.account, EXTERNAL, switching_cost * moved_spend, "switching_cost")
+    return (egress_fee + switching_cost) * moved_spend
