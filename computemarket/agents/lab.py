@@ -416,10 +416,13 @@ def open_demand_weights(cost: np.ndarray, available: np.ndarray, sensitivity: fl
     Returns:
         Weights, labs x providers; each lab's add up to 1 (or 0 if no provider is available).
     """
-    masked = np.where(available, cost, np.inf)
+    # A provider a lab cannot buy from (infinite cost, e.g. another firm's captive) gets no
+    # weight, also when the sensitivity is 0 (where exp(-0 * inf) would be NaN).
+    usable = available & np.isfinite(cost)
+    masked = np.where(usable, cost, np.inf)
     best = masked.min(axis=1, keepdims=True)
     finite_best = np.where(np.isfinite(best), best, 1.0)
     relative = (masked - finite_best) / np.where(finite_best > 0, finite_best, 1.0)
-    weights = np.where(available, np.exp(-sensitivity * np.where(available, relative, 0.0)), 0.0)
+    weights = np.where(usable, np.exp(-sensitivity * np.where(usable, relative, 0.0)), 0.0)
     total = weights.sum(axis=1, keepdims=True)
     return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)

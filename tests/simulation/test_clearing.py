@@ -115,3 +115,15 @@ def test_nothing_is_rationed_when_all_demand_is_served():
     result = clear_market(market(need=[3.0, 2.0], capacity=[2.0, 4.0], sensitivity=0.0))
     assert result.unmet.sum() == pytest.approx(0.0)
     np.testing.assert_allclose(result.rationed, 0.0)
+
+
+@pytest.mark.parametrize("sensitivity", [0.0, 50.0])
+def test_a_provider_a_lab_cannot_buy_from_gets_none_of_its_demand(sensitivity):
+    # Lab 0 cannot buy at provider 1 (another firm's captive: infinite cost); lab 1 can buy at
+    # both. At any sensitivity, lab 0 is served in full at provider 0, lab 1 splits the rest.
+    cost = [[1.0, np.inf], [1.0, 1.0]]
+    result = clear_market(
+        market(need=[2.0, 2.0], capacity=[10.0, 10.0], cost=cost, sensitivity=sensitivity)
+    )
+    np.testing.assert_allclose(result.open, [[2.0, 0.0], [1.0, 1.0]])
+    assert result.unmet.sum() == pytest.approx(0.0)
