@@ -152,8 +152,9 @@ class AILab(MarketAgent):
                 tied_spend = (
                     offer.commitment_multiple * offer.amount + offer.exclusivity_quarters * spend
                 )
-                # Moving is paid once, on at most the spend that runs elsewhere now.
-                score -= switch_rate * elsewhere * min(tied_spend, spend * elsewhere * 4.0)
+                # Moving is paid once, on the tied spend that runs elsewhere now, at most four
+                # quarters of the spend that runs elsewhere.
+                score -= switch_rate * min(elsewhere * tied_spend, 4.0 * spend * elsewhere)
             if score > 0 or desperate:
                 scored.append((score / offer.amount, offer))
         # Best score per $ first; equal scores (to rounding) in order of investor.

@@ -346,3 +346,32 @@ def test_labs_multi_home_in_the_calibrated_market():
             served = model.labs.allocation[model.state.lab_names.index(name)]
             shares = served / served.sum()
             assert (shares > 0.05).sum() >= 2 and shares.max() < 0.95, (seed, name, shares)
+
+
+@pytest.mark.parametrize(("switch_rate", "accepted"), [(0.8, True), (1.0, False)])
+def test_moving_cost_of_an_offer_by_hand(switch_rate, accepted):
+    """A lab runs 3 GW at provider 0 and 1 GW at provider 1 and spends $4B a quarter; provider 1
+    offers $10B for a fair stake with a 2x commitment, no other string. The tied spend is $20B,
+    75% of it runs elsewhere now: $15B would move, capped at four quarters of the spend that runs
+    elsewhere, 4 x 4 x 0.75 = $12B. The offer scores 10 - 12 x switch_rate: taken at a rate of
+    0.8 (score 0.4), refused at 1.0 (score -2)."""
+    model = ComputeMarket(
+        market_scenario="classroom", rng=1, overrides={"lab.string_aversion": 0.0}
+    )
+    lab = model.lab_list[0]
+    labs = model.labs
+    labs.allocation[lab.index] = 0.0
+    labs.allocation[lab.index, :2] = [3.0, 1.0]
+    labs.spend[lab.index] = 4.0
+    valuation = 90.0
+    offer = Offer(
+        investor=1,
+        amount=10.0,
+        stake=10.0 / (valuation + 10.0),
+        commitment_multiple=2.0,
+        exclusivity_quarters=0,
+        discount=0.0,
+        revenue_share=0.0,
+    )
+    chosen = lab.choose_offers([offer], 10.0, False, valuation, switch_rate)
+    assert (chosen == [offer]) is accepted
