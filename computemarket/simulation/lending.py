@@ -122,7 +122,7 @@ def unsecured_limit(ebit: ArrayLike, credit_conditions: float, params: CreditPar
     """Most a corporate borrower may owe: coverage ``min_coverage`` at the rate quoted for it.
 
     ``D_max = EBIT / (min_coverage * r(min_coverage))``; 0 for non-positive EBIT, unbounded when
-    ``min_coverage`` is 0.
+    ``min_coverage`` is 0, or when the rate is 0 and EBIT positive (it covers interest-free debt).
 
     Args:
         ebit: Annual EBIT, $B.
@@ -133,6 +133,8 @@ def unsecured_limit(ebit: ArrayLike, credit_conditions: float, params: CreditPar
     if params.min_coverage <= 0:
         return np.full(e.shape, math.inf)
     rate = float(corporate_rate(params.min_coverage, credit_conditions, params))
+    if rate <= 0:
+        return np.where(e > 0, math.inf, 0.0)
     return e / (params.min_coverage * rate)
 
 

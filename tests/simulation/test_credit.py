@@ -85,6 +85,9 @@ def test_unsecured_limit_stops_at_the_minimum_coverage():
     assert unsecured_limit(100.0, 1.0, CP) == pytest.approx(100.0 / (1.25 * rate))  # 952.5
     assert unsecured_limit(-5.0, 1.0, CP) == 0.0
     assert unsecured_limit(100.0, 1.0, CreditParams(min_coverage=0.0)) == math.inf
+    # Interest-free debt (both rate parts at their lower bound 0) is covered by any positive EBIT.
+    free = CreditParams(base_rate=0.0, bbb_spread=0.0)
+    np.testing.assert_array_equal(unsecured_limit([-1.0, 0.0, 5.0], 1.0, free), [0, 0, math.inf])
     # In a crunch the rate at the threshold is higher, so lenders let a borrower owe less.
     assert unsecured_limit(100.0, 0.3, CP) < unsecured_limit(100.0, 1.0, CP)
 
