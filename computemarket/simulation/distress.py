@@ -11,7 +11,6 @@ or fails and its debt defaults. The quarter's defaults then tighten credit and c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,7 +22,7 @@ from computemarket.simulation.credit import absorb_defaults, borrow_for_lab
 from computemarket.simulation.deals import end_relationships
 from computemarket.simulation.fundraising import survival_beliefs
 from computemarket.simulation.ledger import EXTERNAL, MIN_TRANSFER
-from computemarket.simulation.numerics import first_minimum
+from computemarket.simulation.numerics import ROUNDING, first_minimum
 from computemarket.simulation.state import State
 
 
@@ -153,9 +152,11 @@ def try_acquisition(state: State, lab: int, valuation: float | None = None) -> b
         return False
     if valuation is None:
         valuation = float(lab_valuations(state)[lab])
-    quality = np.log(labs.stock[labs.alive])
-    if math.log(labs.stock[lab]) < float(np.median(quality)):
-        return False  # not worth buying
+    # Not worth buying below the median quality. A lab at the median (to rounding: it may be the
+    # median lab itself) qualifies on every CPU.
+    median = float(np.median(np.log(labs.stock[labs.alive])))
+    if float(np.log(labs.stock[lab])) < median - ROUNDING * max(abs(median), 1.0):
+        return False
     hole = -float(ledger.cash[labs.account[lab]])
     debt = float(labs.debt[lab])
     price = max(0.0, state.params.capital.distressed_sale_fraction * valuation - debt)

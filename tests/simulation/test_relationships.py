@@ -1,5 +1,7 @@
 """The life of a lab-provider relationship: how it starts, grows with follow-ons and ends."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -209,3 +211,23 @@ def test_an_acquisition_buys_out_the_other_investors_tranches_and_book_value():
         & (paid.quarter > 0)
     ]
     assert into_lab.empty, into_lab
+
+
+def test_a_lab_of_exactly_median_quality_is_worth_buying_on_every_cpu():
+    """An insolvent lab at the median quality qualifies for acquisition. The median lab is
+    compared with itself, so the test must not depend on the last bit of a logarithm: the
+    stock is chosen, where one exists, so that Python's and numpy's logs of it differ."""
+    rng = np.random.default_rng(0)
+    stocks = rng.uniform(0.1, 10.0, 20_000)
+    differ = stocks[[math.log(x) < float(np.log(x)) for x in stocks]]
+    median_stock = float(differ[0]) if differ.size else 1.0
+    model = ComputeMarket(
+        market_scenario="classroom", rng=1, overrides={"hyperscaler.initial_cash": 5000.0}
+    )
+    labs = model.labs
+    assert len(labs) == 6
+    labs.stock[:] = median_stock * np.array([1.0, 0.5, 0.6, 2.0, 3.0, 4.0])
+    labs.alive[5] = False  # five labs: lab 0 is the median
+    assert np.median(labs.stock[labs.alive]) == median_stock
+    model.ledger.book(model.lab_list[0].account, EXTERNAL, 1e3, "lab_opex")
+    assert try_acquisition(model.state, 0)
