@@ -56,6 +56,21 @@ def sign_contracts(state: State, cost: np.ndarray) -> None:
     labs.contract_end[rows] = quarter + terms.term_quarters
 
 
+def in_force(labs: LabState, quarter: int) -> np.ndarray:
+    """Whether each lab's reserved-capacity contract is in force in ``quarter``.
+
+    A contract signed in quarter ``q`` ends at ``contract_end = q + contracts.term_quarters``: it
+    runs ``term_quarters`` quarters, ``q`` to ``contract_end - 1``; in ``contract_end`` the lab
+    signs again (:func:`sign_contracts`).
+    """
+    return labs.contract_end > quarter
+
+
+def quarters_left(labs: LabState, quarter: int) -> np.ndarray:
+    """Quarters each lab's contract still runs after ``quarter`` (0 once it has ended)."""
+    return np.maximum(labs.contract_end - quarter - 1, 0)
+
+
 def commitment_due(labs: LabState, quarter: int) -> np.ndarray:
     """$B each lab must spend at each investor this quarter (take-or-pay), labs x providers.
 
@@ -85,7 +100,7 @@ def scheduled_commitment_due(labs: LabState, now: int, quarter: int) -> np.ndarr
 def contract_matrix(labs: LabState, quarter: int) -> np.ndarray:
     """GW reserved under contracts in force, labs x providers."""
     matrix = np.zeros_like(labs.allocation)
-    active = labs.alive & (labs.contract_provider >= 0) & (labs.contract_end >= quarter)
+    active = labs.alive & (labs.contract_provider >= 0) & in_force(labs, quarter)
     rows = np.flatnonzero(active)
     matrix[rows, labs.contract_provider[rows]] = labs.contract_gw[rows]
     return matrix
@@ -101,8 +116,8 @@ def contracted_revenues(state: State, providers: Iterable[int] | None = None) ->
         providers: Providers to compute it for (all by default); the others get 0.
     """
     labs, p, quarter = state.labs, state.providers, state.market.quarter
-    active = (labs.contract_end >= quarter) & labs.alive
-    value = labs.contract_gw * labs.contract_price * (labs.contract_end - quarter + 1)
+    active = in_force(labs, quarter) & labs.alive
+    value = labs.contract_gw * labs.contract_price * quarters_left(labs, quarter)
     committed = labs.commit_remaining[labs.alive]
     owed = np.zeros(p.alive.size)
     for i in range(p.alive.size) if providers is None else providers:
@@ -120,7 +135,7 @@ def backlog_gws(state: State, quarter: int, providers: Iterable[int] | None = No
         providers: Providers to compute it for (all by default); the others get 0.
     """
     labs, p = state.labs, state.providers
-    running = labs.contract_end >= quarter
+    running = in_force(labs, quarter)
     due = scheduled_commitment_due(labs, state.market.quarter, quarter)
     backlog = np.zeros(p.alive.size)
     for i in range(p.alive.size) if providers is None else providers:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from computemarket.agents.lab import lab_valuations
 from computemarket.simulation import metrics as mx
+from computemarket.simulation.contracts import quarters_left
 from computemarket.simulation.deals import DEAL_COLUMNS
 from computemarket.simulation.environment import calendar_year
 from computemarket.simulation.lending import bbb_spread
@@ -248,7 +249,7 @@ def quarter_metrics(state: State) -> dict[str, float]:
     contract_spend = labs.contract_spend[independent].sum()
     # Cost of leaving every current provider: switching charges on a quarter's spend, plus the
     # take-or-pay and reserved-contract obligations still to pay; relative to annual spend.
-    left = np.maximum(labs.contract_end - quarter, 0)
+    left = quarters_left(labs, quarter)
     obligations = labs.commit_remaining.sum(axis=1) + labs.contract_gw * labs.contract_price * left
     leaving = (state.params.rules.switching_cost + market.egress_fee) * labs.spend + obligations
     served_total = float(p.served.sum())
