@@ -245,6 +245,9 @@ def enter_named_agreements(state: State) -> None:
             if not rules.exclusivity:
                 deal = replace(deal, exclusivity_quarters=0)
             deal = replace(deal, stake=min(deal.stake, rules.max_equity_stake))
+            if deal.amount > 0:  # a pure compute contract has no investment to be a multiple of
+                cap = rules.max_commitment_multiple * deal.amount
+                deal = replace(deal, commitment=min(deal.commitment, cap))
         kind = "investment" if deal.amount > 0 or deal.stake > 0 else "compute_commitment"
         enter_agreement(state, lab, h, deal, kind=kind, dilute_others=quarter > 0)
 

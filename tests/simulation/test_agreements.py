@@ -19,7 +19,7 @@ from computemarket.simulation.parameters import (
 from computemarket.simulation.scenario import Scenario, ScenarioError, load_scenario
 
 
-def market(agreements=(), rules=None, **market):
+def market(agreements=(), rules=None, overrides=None, **market):
     scenario = Scenario(
         name="named",
         hyperscaler=HyperscalerParams(aggressiveness=0.0),  # only the named deals
@@ -40,7 +40,8 @@ def market(agreements=(), rules=None, **market):
         ),
         agreements=tuple(agreements),
     )
-    return ComputeMarket(market_scenario=load_scenario(scenario, rules=rules), years=10, rng=1)
+    scenario = load_scenario(scenario, rules=rules, overrides=overrides)
+    return ComputeMarket(market_scenario=scenario, years=10, rng=1)
 
 
 def test_listed_revenue_sets_initial_shares():
@@ -156,6 +157,27 @@ def test_rules_apply_to_deals_signed_after_the_start(rules, stake, commitment):
     model.step()
     signed = model.tables()["deals"].iloc[-1]
     assert signed.stake == pytest.approx(stake) and signed.commitment == pytest.approx(commitment)
+
+
+def test_a_cap_on_commitment_multiples_caps_named_deals_signed_later():
+    # $8B with a $20B commitment (2.5x) under a 2x cap: $16B; a pure compute contract is not capped.
+    deals = [
+        AgreementSpec(
+            investor="Big",
+            lab="Challenger",
+            quarter=1,
+            amount=8.0,
+            upfront=8.0,
+            stake=0.1,
+            commitment=20.0,
+        ),
+        AgreementSpec(investor="Small", lab="Frontier", quarter=1, commitment=30.0),
+    ]
+    model = market(deals, overrides={"rules.max_commitment_multiple": 2.0})
+    model.step()
+    signed = model.tables()["deals"].set_index("investor")
+    assert signed.loc["Big"].commitment == pytest.approx(16.0)
+    assert signed.loc["Small"].commitment == pytest.approx(30.0)
 
 
 def test_deals_in_place_are_grandfathered_under_new_rules():
