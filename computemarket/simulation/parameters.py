@@ -6,6 +6,12 @@ line, the classroom app and ``docs/parameters.md`` all read the schema from here
 Each section is a frozen dataclass whose fields are declared with :func:`param`. A field's metadata
 holds its unit, its meaning, its allowed range and, for real-world figures, the source.
 
+Every numeric parameter has a ``source`` or, where none exists, an ``ASSUMPTION: <reason>`` sentence
+in its ``doc`` (why the value, and where its effect is tested). Exempt are switches (booleans),
+strings (names, choices), the calendar and horizon (``market.start_year``, ``market.start_quarter``,
+``market.years``) and the population counts (``population.*``);
+``tests/simulation/test_parameters_doc.py`` checks it.
+
 Every part of the package finds a parameter by its dotted path with :func:`find_parameter` and
 checks a value with :func:`check_value`: the command line (``--set``), scenario files, experiment
 factors and the classroom app all go through these two functions.
@@ -46,6 +52,26 @@ SRC_EU_DATA_ACT = "Regulation (EU) 2023/2854 Art. 29: no switching charges from 
 INDEPENDENT_INVESTOR = "independent"
 """The investor name of a named agreement whose money comes from independent capital (no strings)."""
 
+SRC_COMMITMENT_TERMS = (
+    "Median of the public terms: Google-Anthropic 4 years (2023), Oracle-OpenAI ~5, "
+    "AWS-OpenAI 7 (Nov 2025) and 8 (Feb 2026), AWS-Anthropic 10 (Apr 2026) "
+    "(calibration_2025.csv cloud_commitment and investment rows)"
+)
+
+# The reasons of the firm lists' defaults, which stand in for a figure the scenario does not give.
+ASSUMPTION_LISTED_FIRM = (
+    "ASSUMPTION: a placeholder for a listed firm that omits it; a scenario gives each firm's own "
+    "figure, with its source or its ASSUMPTION (calibrated-2025.toml)."
+)
+ASSUMPTION_SHARED_VALUE = (
+    "ASSUMPTION: none of the firm's own by default, so the shared parameter applies, with its "
+    "source or its ASSUMPTION; a scenario gives a firm's own where one is known."
+)
+ASSUMPTION_AGREEMENT_TERM = (
+    "ASSUMPTION: none of this term unless the scenario's agreement gives it; scenarios give each "
+    "agreement's terms with their sources (calibrated-2025.toml cites the csv rows)."
+)
+
 
 def param(
     default: Any,
@@ -62,7 +88,8 @@ def param(
     Args:
         default: The default value; its type is the parameter's type.
         unit: The unit, e.g. ``"$B per quarter"`` or ``"GW"``; ``"-"`` for a pure number.
-        doc: One sentence saying what the parameter means.
+        doc: One sentence saying what the parameter means; for a number without a source, followed
+            by an ``ASSUMPTION: <reason>`` sentence.
         low: Smallest allowed value (inclusive), for numbers.
         high: Largest allowed value (inclusive), for numbers.
         source: Where a real-world figure comes from.
@@ -114,14 +141,22 @@ class MarketParams:
     ai_revenue_growth_long_run: float = param(
         0.08,
         unit="per year",
-        doc="Long-run annual growth of end-user AI spending.",
+        doc=(
+            "Long-run annual growth of end-user AI spending. ASSUMPTION: no forecast of AI spending "
+            "beyond 2030 in the data; docs/validation.md checks the whole path against end-user "
+            "spending in 2030 (plausibility row 21)."
+        ),
         low=-0.9,
         high=10.0,
     )
     growth_decay_years: float = param(
         4.0,
         unit="years",
-        doc="e-folding time of the decay from initial to long-run growth.",
+        doc=(
+            "e-folding time of the decay from initial to long-run growth. ASSUMPTION: no estimate of "
+            "how fast the growth of AI spending slows; docs/validation.md checks the path it gives "
+            "against end-user spending in 2030 (plausibility row 21)."
+        ),
         low=0.1,
         high=100.0,
     )
@@ -129,12 +164,23 @@ class MarketParams:
         False, unit="-", doc="If true, AI spending growth collapses at `demand_shock_year`."
     )
     demand_shock_year: float = param(
-        3.0, unit="years from start", doc="When the demand shock hits.", low=0.0, high=100.0
+        3.0,
+        unit="years from start",
+        doc=(
+            "When the demand shock hits. ASSUMPTION: a scenario's choice, not an estimate (the shock "
+            "is off by default); docs/validation.md and the demand-shock experiment put it in year 3."
+        ),
+        low=0.0,
+        high=100.0,
     )
     demand_shock_growth: float = param(
         -0.3,
         unit="per year",
-        doc="Annual growth of AI spending after the shock (the 2001 telecom bust is the analog).",
+        doc=(
+            "Annual growth of AI spending after the shock (the 2001 telecom bust is the analog). "
+            "ASSUMPTION: a scenario's choice, not an estimate; the demand-shock experiment compares "
+            "-0.6, -0.3 and 0."
+        ),
         low=-0.95,
         high=10.0,
     )
@@ -149,7 +195,12 @@ class MarketParams:
     fringe_cloud_revenue: float = param(
         0.0,
         unit="$B per quarter",
-        doc="Cloud revenue of providers not modelled as agents (an atomistic fringe): counts in the whole cloud market's size, adds nothing to its HHI; grows like the non-AI business.",
+        doc=(
+            "Cloud revenue of providers not modelled as agents (an atomistic fringe): counts in the "
+            "whole cloud market's size, adds nothing to its HHI; grows like the non-AI business. "
+            "ASSUMPTION: 0 in the stylized markets, whose providers make up the whole cloud market; "
+            "calibrated-2025 and calibrated-2023 set it from Synergy's market size and shares."
+        ),
         low=0.0,
         high=1e6,
     )
@@ -164,7 +215,12 @@ class MarketParams:
     other_capex_decay_years: float = param(
         4.0,
         unit="years",
-        doc="e-folding time of the decay of other_capex_growth towards non_ai_cloud_growth.",
+        doc=(
+            "e-folding time of the decay of other_capex_growth towards non_ai_cloud_growth. "
+            "ASSUMPTION: no estimate; it matters only for providers with other_capex, none of them "
+            "generated (calibrated-2025 and calibrated-2023 take 1.5 years, an ASSUMPTION explained "
+            "there)."
+        ),
         low=0.1,
         high=100.0,
     )
@@ -195,8 +251,11 @@ class MarketParams:
         unit="x per year",
         doc=(
             "Yearly fall in compute (eGW) needed per unit of AI service from better serving "
-            "(distillation, quantisation), on top of hardware gains, which are in the eGW unit. "
-            "1 = none."
+            "(distillation, quantisation), on top of hardware gains, which are in the eGW unit. 1 = "
+            "none. ASSUMPTION: 1 leaves the fall in inference cost to the hardware (the eGW unit); "
+            "docs/evidence.md 3.2 puts it at 1.0-1.6 (OpenAI's paid-user compute margins suggest 1.5x "
+            "a year [csv: compute_margin_paid_users], while overall gross margins fell [csv: "
+            "gross_margin])."
         ),
         low=1.0,
         high=20.0,
@@ -204,28 +263,48 @@ class MarketParams:
     quality_weight: float = param(
         0.8,
         unit="per unit of log compute",
-        doc="Logit sensitivity of users to model quality (quality is log effective compute).",
+        doc=(
+            "Logit sensitivity of users to model quality (quality is log effective compute). "
+            "ASSUMPTION: no estimate of users' sensitivity to model quality; below 1, so shares are "
+            "concave in compute and the market does not tip on quality alone (docs/model.md 7.3); "
+            "swept over 0.4-1.6 in deal-robustness (docs/findings.md 1.5) and 0.5-1.2 in the "
+            "sensitivity rows of docs/validation.md."
+        ),
         low=0.0,
         high=20.0,
     )
     outside_share: float = param(
         0.2,
         unit="fraction",
-        doc="Share of end-user spending that goes to the outside option (open models, in-house) at the start.",
+        doc=(
+            "Share of end-user spending that goes to the outside option (open models, in-house) at "
+            "the start. ASSUMPTION: no figure for spending on open models and in-house tools; open "
+            "models keep under 30% of OpenRouter's tokens [csv: open_model_price_discount], a share "
+            "of use, not of spending."
+        ),
         low=0.0,
         high=0.95,
     )
     share_inertia: float = param(
         0.75,
         unit="fraction per quarter",
-        doc="Share of last quarter's market share a lab keeps regardless of quality (users switch slowly).",
+        doc=(
+            "Share of last quarter's market share a lab keeps regardless of quality (users switch "
+            "slowly). ASSUMPTION: no estimate of how fast users move between AI models; a quarter of "
+            "the gap to the quality-driven share closes each quarter (a half-life of about 2.4 "
+            "quarters); 0.5-0.9 in the sensitivity rows of docs/validation.md."
+        ),
         low=0.0,
         high=0.99,
     )
     quality_depreciation: float = param(
         0.12,
         unit="per quarter",
-        doc="Obsolescence: fraction of a lab's effective training compute stock lost each quarter.",
+        doc=(
+            "Obsolescence: fraction of a lab's effective training compute stock lost each quarter. "
+            "ASSUMPTION: no estimate of how fast models become obsolete; 0.12 a quarter loses about "
+            "40% of the stock a year."
+        ),
         low=0.0,
         high=0.9,
     )
@@ -270,38 +349,64 @@ class HyperscalerParams:
     target_utilization: float = param(
         0.8,
         unit="fraction",
-        doc="Utilization at which the markup stays constant.",
+        doc=(
+            "Utilization at which the markup stays constant. ASSUMPTION: no public utilization of AI "
+            "fleets; providers plan 1 / 0.8 = 1.25 times the compute they expect to sell, a reserve "
+            "of 25%."
+        ),
         low=0.1,
         high=1.0,
     )
     initial_markup: float = param(
         0.5,
         unit="fraction of unit cost",
-        doc="Markup of price over unit cost at the start.",
+        doc=(
+            "Markup of price over unit cost at the start. ASSUMPTION: no public margin of AI compute "
+            "over its full unit cost; the markup then moves with utilization (markup_adjustment)."
+        ),
         low=0.0,
         high=5.0,
     )
     markup_adjustment: float = param(
         0.5,
         unit="per unit of utilization gap per quarter",
-        doc="How fast the markup moves when utilization is above or below target.",
+        doc=(
+            "How fast the markup moves when utilization is above or below target. ASSUMPTION: no "
+            "estimate of how fast cloud prices respond; utilization 10 points above target raises the "
+            "markup by 0.05 a quarter."
+        ),
         low=0.0,
         high=10.0,
     )
     min_markup: float = param(
         0.0,
         unit="fraction",
-        doc="Floor of the markup (price never below unit cost).",
+        doc=(
+            "Floor of the markup (price never below unit cost). ASSUMPTION: providers do not sell "
+            "below unit cost (depreciation included); at the floor they build for contracted demand "
+            "only (docs/model.md 7.8)."
+        ),
         low=0.0,
         high=5.0,
     )
     max_markup: float = param(
-        2.0, unit="fraction", doc="Ceiling of the markup.", low=0.0, high=20.0
+        2.0,
+        unit="fraction",
+        doc=(
+            "Ceiling of the markup. ASSUMPTION: no estimate; bounds the price in a shortage at three "
+            "times unit cost."
+        ),
+        low=0.0,
+        high=20.0,
     )
     forecast_smoothing: float = param(
         0.3,
         unit="fraction",
-        doc="Weight of the newest quarter in the demand forecast (exponential smoothing).",
+        doc=(
+            "Weight of the newest quarter in the demand forecast (exponential smoothing). ASSUMPTION: "
+            "no data on how providers forecast demand; past quarters' weight halves in about two "
+            "quarters."
+        ),
         low=0.01,
         high=1.0,
     )
@@ -347,21 +452,32 @@ class HyperscalerParams:
     forecast_damping: float = param(
         0.85,
         unit="per quarter",
-        doc="Damping of the extrapolated demand trend per quarter ahead (1 = undamped).",
+        doc=(
+            "Damping of the extrapolated demand trend per quarter ahead (1 = undamped). ASSUMPTION: "
+            "no data on how providers forecast demand; over an 8-quarter build lag the damped trend "
+            "extrapolates about 4 quarters of growth."
+        ),
         low=0.0,
         high=1.0,
     )
     debt_repayment_rate: float = param(
         0.05,
         unit="per quarter",
-        doc="Share of debt repaid each quarter when cash allows.",
+        doc=(
+            "Share of debt repaid each quarter when cash allows. ASSUMPTION: no data on voluntary "
+            "repayment; equal to credit.repricing_share, the share of debt maturing each quarter (an "
+            "average maturity of five years)."
+        ),
         low=0.0,
         high=1.0,
     )
     non_ai_margin: float = param(
         0.35,
         unit="fraction",
-        doc="Operating margin of the non-AI cloud business.",
+        doc=(
+            "Operating margin of the non-AI cloud business. ASSUMPTION: no operating margin of the "
+            "non-AI cloud business in the data."
+        ),
         low=0.0,
         high=1.0,
     )
@@ -378,7 +494,11 @@ class HyperscalerParams:
     equity_return: float = param(
         1.2,
         unit="x amount invested",
-        doc="What a hyperscaler expects its equity in a surviving lab to be worth per $ invested.",
+        doc=(
+            "What a hyperscaler expects its equity in a surviving lab to be worth per $ invested. "
+            "ASSUMPTION: no data on what strategic investors expect; a surviving lab's equity is "
+            "expected to be worth a fifth more than was paid for it."
+        ),
         low=0.0,
         high=100.0,
     )
@@ -403,19 +523,32 @@ class HyperscalerParams:
     initial_capacity_gw: float = param(
         1.5,
         unit="GW",
-        doc="Mean initial AI capacity of a generated hyperscaler.",
+        doc=(
+            "Mean initial AI capacity of a generated hyperscaler. ASSUMPTION: generated hyperscalers "
+            "are stylized; listed ones carry their own capacity."
+        ),
         low=0.0,
         high=1e4,
     )
     capacity_dispersion: float = param(
         0.4,
         unit="log-sd",
-        doc="Log-normal spread of initial capacity across generated hyperscalers (0 = symmetric).",
+        doc=(
+            "Log-normal spread of initial capacity across generated hyperscalers (0 = symmetric). "
+            "ASSUMPTION: generated hyperscalers are stylized; listed ones carry their own capacity."
+        ),
         low=0.0,
         high=3.0,
     )
     initial_cash: float = param(
-        40.0, unit="$B", doc="Initial cash of a generated hyperscaler.", low=0.0, high=1e5
+        40.0,
+        unit="$B",
+        doc=(
+            "Initial cash of a generated hyperscaler. ASSUMPTION: generated hyperscalers are "
+            "stylized; listed ones carry their own cash."
+        ),
+        low=0.0,
+        high=1e5,
     )
     non_ai_revenue: float = param(
         15.0,
@@ -428,12 +561,22 @@ class HyperscalerParams:
     other_cash_flow: float = param(
         12.0,
         unit="$B per quarter",
-        doc="Cash flow from other businesses (retail, software, ads) of a generated hyperscaler.",
+        doc=(
+            "Cash flow from other businesses (retail, software, ads) of a generated hyperscaler. "
+            "ASSUMPTION: generated hyperscalers are stylized; listed ones carry their own cash flow."
+        ),
         low=0.0,
         high=1e5,
     )
     neocloud_capacity_gw: float = param(
-        0.6, unit="GW", doc="Initial AI capacity of a generated neocloud.", low=0.0, high=1e4
+        0.6,
+        unit="GW",
+        doc=(
+            "Initial AI capacity of a generated neocloud. ASSUMPTION: generated neoclouds are "
+            "stylized; listed ones carry their own capacity."
+        ),
+        low=0.0,
+        high=1e4,
     )
     neocloud_markup: float = param(
         0.2,
@@ -444,7 +587,14 @@ class HyperscalerParams:
         source="CostNimbus (late 2025): H100 $1.49-2.99/h at boutique clouds vs $3.00-3.90/h at hyperscalers",
     )
     neocloud_cash: float = param(
-        3.0, unit="$B", doc="Initial cash of a generated neocloud.", low=0.0, high=1e5
+        3.0,
+        unit="$B",
+        doc=(
+            "Initial cash of a generated neocloud. ASSUMPTION: generated neoclouds are stylized; "
+            "listed ones carry their own cash."
+        ),
+        low=0.0,
+        high=1e5,
     )
     neocloud_debt: float = param(
         10.0,
@@ -463,14 +613,21 @@ class LabParams:
     runway_quarters: float = param(
         4.0,
         unit="quarters",
-        doc="A lab raises capital when cash covers fewer quarters of burn than this.",
+        doc=(
+            "A lab raises capital when cash covers fewer quarters of burn than this. ASSUMPTION: no "
+            "data on when labs raise; a year of burn."
+        ),
         low=0.0,
         high=40.0,
     )
     raise_quarters: float = param(
         8.0,
         unit="quarters",
-        doc="A raise aims to cover this many quarters of burn.",
+        doc=(
+            "A raise aims to cover this many quarters of burn. ASSUMPTION: no data on the size of "
+            "rounds relative to burn; two years of burn (growth raises are sized by "
+            "war_chest_quarters)."
+        ),
         low=0.5,
         high=40.0,
     )
@@ -491,7 +648,11 @@ class LabParams:
     training_budget_share: float = param(
         0.15,
         unit="fraction of spare cash per quarter",
-        doc="Share of cash above the runway reserve spent on training each quarter.",
+        doc=(
+            "Share of cash above the runway reserve spent on training each quarter. ASSUMPTION: no "
+            "estimate; calibrated-2025 fits 0.03 to OpenAI's ~1.9 GW and the inference share of the "
+            "labs' compute at the start (plausibility rows 19-20 of docs/validation.md)."
+        ),
         low=0.0,
         high=1.0,
     )
@@ -541,48 +702,87 @@ class LabParams:
     opex_share: float = param(
         0.25,
         unit="fraction of revenue",
-        doc="Non-compute operating costs (staff, sales) per $ of revenue.",
+        doc=(
+            "Non-compute operating costs (staff, sales) per $ of revenue. ASSUMPTION: no breakdown of "
+            "the labs' non-compute costs in the data; docs/validation.md checks the labs' (compute + "
+            "opex) / revenue in 2028 (plausibility row 18)."
+        ),
         low=0.0,
         high=2.0,
     )
     fixed_opex: float = param(
-        0.05, unit="$B per quarter", doc="Fixed operating cost of a lab.", low=0.0, high=100.0
+        0.05,
+        unit="$B per quarter",
+        doc=(
+            "Fixed operating cost of a lab. ASSUMPTION: no data; $0.2B a year, also the floor of a "
+            "lab's burn."
+        ),
+        low=0.0,
+        high=100.0,
     )
     min_valuation: float = param(
-        1.0, unit="$B", doc="Floor of a lab's pre-money valuation.", low=0.0, high=1e4
+        1.0,
+        unit="$B",
+        doc=(
+            "Floor of a lab's pre-money valuation. ASSUMPTION: no data; a floor for labs with little "
+            "or no revenue, such as entrants."
+        ),
+        low=0.0,
+        high=1e4,
     )
     string_aversion: float = param(
         0.1,
         unit="fraction of amount per unit of strings",
-        doc="How much a lab dislikes compute strings: score penalty per unit of commitment multiple and per year of exclusivity.",
+        doc=(
+            "How much a lab dislikes compute strings: score penalty per unit of commitment multiple "
+            "and per year of exclusivity. ASSUMPTION: no estimate of how labs weigh strings; equal to "
+            "the default deal discount (docs/model.md 9); swept over 0-0.3 in deal-robustness "
+            "(docs/findings.md 1.5) and 0.05-0.3 in the sensitivity rows of docs/validation.md."
+        ),
         low=0.0,
         high=10.0,
     )
     provider_price_sensitivity: float = param(
         8.0,
         unit="-",
-        doc="Logit sensitivity of a lab's open demand to relative effective cost across providers (higher = cheapest wins).",
+        doc=(
+            "Logit sensitivity of a lab's open demand to relative effective cost across providers "
+            "(higher = cheapest wins). ASSUMPTION: no estimate; a provider 10% dearer gets exp(-0.8) "
+            "= 0.45 times the weight; swept over 2-20 in the sensitivity experiment and 4-16 in the "
+            "sensitivity rows of docs/validation.md."
+        ),
         low=0.0,
         high=200.0,
     )
     productivity_dispersion: float = param(
         0.25,
         unit="log-sd",
-        doc="Spread of research productivity (effective compute per GW of training) across labs; 0 = identical.",
+        doc=(
+            "Spread of research productivity (effective compute per GW of training) across labs; 0 = "
+            "identical. ASSUMPTION: generated labs are stylized; listed labs carry their own "
+            "productivity."
+        ),
         low=0.0,
         high=3.0,
     )
     total_initial_cash: float = param(
         60.0,
         unit="$B",
-        doc="Cash of all generated labs together at the start, split with random weights (so more labs do not mean more money).",
+        doc=(
+            "Cash of all generated labs together at the start, split with random weights (so more "
+            "labs do not mean more money). ASSUMPTION: generated labs are stylized; listed labs carry "
+            "their own cash."
+        ),
         low=0.0,
         high=1e6,
     )
     quality_dispersion: float = param(
         1.0,
         unit="log compute",
-        doc="Spread (sd) of initial quality across generated labs (0 = symmetric).",
+        doc=(
+            "Spread (sd) of initial quality across generated labs (0 = symmetric). ASSUMPTION: "
+            "generated labs are stylized; a listed lab's quality follows from its revenue."
+        ),
         low=0.0,
         high=10.0,
     )
@@ -672,8 +872,9 @@ class DealTerms:
         4,
         unit="quarters",
         doc=(
-            "Fewest quarterly conditional tranches after signing; an offer draws its number "
-            "uniformly from this to offers.tranches_max."
+            "Fewest quarterly conditional tranches after signing; an offer draws its number uniformly "
+            "from this to offers.tranches_max. ASSUMPTION: tranche schedules are not public (see "
+            "offers.tranches_max)."
         ),
         low=0,
         high=40,
@@ -684,11 +885,7 @@ class DealTerms:
         doc="Term over which the committed spend must be used.",
         low=1,
         high=80,
-        source=(
-            "Median of the public terms: Google-Anthropic 4 years (2023), Oracle-OpenAI ~5, "
-            "AWS-OpenAI 7 (Nov 2025) and 8 (Feb 2026), AWS-Anthropic 10 (Apr 2026) "
-            "(calibration_2025.csv cloud_commitment and investment rows)"
-        ),
+        source=SRC_COMMITMENT_TERMS,
     )
     exclusivity_quarters: int = param(
         24,
@@ -881,19 +1078,32 @@ class ContractTerms:
     """Reserved-capacity contracts (the backlog that drives capex)."""
 
     term_quarters: int = param(
-        12, unit="quarters", doc="Length of a reserved-capacity contract.", low=1, high=80
+        12,
+        unit="quarters",
+        doc=(
+            "Length of a reserved-capacity contract. ASSUMPTION: no public terms of the labs' "
+            "reserved-capacity contracts; three years."
+        ),
+        low=1,
+        high=80,
     )
     reserved_discount: float = param(
         0.1,
         unit="fraction of spot price",
-        doc="Discount of the locked contract price under the spot price.",
+        doc=(
+            "Discount of the locked contract price under the spot price. ASSUMPTION: no public "
+            "discount of reserved AI capacity in the data."
+        ),
         low=0.0,
         high=0.9,
     )
     reserved_fraction: float = param(
         0.5,
         unit="fraction of demand",
-        doc="Share of its current compute need a lab reserves when it signs.",
+        doc=(
+            "Share of its current compute need a lab reserves when it signs. ASSUMPTION: no public "
+            "data on how much of their compute need labs reserve."
+        ),
         low=0.0,
         high=1.0,
     )
@@ -937,14 +1147,24 @@ class RulesParams:
     max_commitment_multiple: float = param(
         100.0,
         unit="x investment",
-        doc="Cap on the commitment multiple of a deal.",
+        doc=(
+            "Cap on the commitment multiple of a deal. ASSUMPTION: 100, the top of the range, stands "
+            "for no cap (no shipped rules preset sets one; the largest observed multiple is 18.2, "
+            "offers.commitment_multiple_max)."
+        ),
         low=0.0,
         high=100.0,
     )
     switching_cost: float = param(
         0.15,
         unit="fraction of moved spend",
-        doc="Re-engineering cost of moving a workload to another provider, paid to outside engineers.",
+        doc=(
+            "Re-engineering cost of moving a workload to another provider, paid to outside engineers. "
+            "ASSUMPTION: no estimate of the cost of moving AI workloads (fewer than 1% of UK cloud "
+            "customers switch a year [csv: annual_cloud_switching_rate]: evidence of frictions, not "
+            "of their price); swept over 0-1 in the sensitivity and commitment-vs-switching "
+            "experiments."
+        ),
         low=0.0,
         high=5.0,
     )
@@ -1007,14 +1227,22 @@ class CapitalParams:
     pool_ratio: float = param(
         0.25,
         unit="x quarterly AI spending",
-        doc="Independent capital available per quarter, relative to end-user AI spending.",
+        doc=(
+            "Independent capital available per quarter, relative to end-user AI spending. ASSUMPTION: "
+            "no source (docs/model.md 9: non-hyperscaler investors put $60B into OpenAI alone in "
+            "2026); swept over 0.1-0.6 in deal-robustness (docs/findings.md 1.5), 0.2-1.2 in the "
+            "sensitivity experiment and 0.1-0.5 in the sensitivity rows of docs/validation.md."
+        ),
         low=0.0,
         high=100.0,
     )
     valuation_haircut: float = param(
         0.25,
         unit="fraction",
-        doc="Independent investors value a lab this much lower (more dilution).",
+        doc=(
+            "Independent investors value a lab this much lower (more dilution). ASSUMPTION: no data "
+            "comparing the terms of independent and strategic rounds."
+        ),
         low=0.0,
         high=0.95,
     )
@@ -1032,7 +1260,10 @@ class CapitalParams:
     sentiment_recovery: float = param(
         0.1,
         unit="per quarter",
-        doc="Share of the gap to full sentiment recovered each quarter.",
+        doc=(
+            "Share of the gap to full sentiment recovered each quarter. ASSUMPTION: no data on how "
+            "fast investors return after failures; a half-life of about 6.6 quarters."
+        ),
         low=0.0,
         high=1.0,
     )
@@ -1069,17 +1300,31 @@ class EntryParams:
     rate: float = param(
         0.4,
         unit="labs per quarter",
-        doc="Poisson entry rate at initial growth and full sentiment.",
+        doc=(
+            "Poisson entry rate at initial growth and full sentiment. ASSUMPTION: no count of new "
+            "labs in the data; 1.6 entrants a year."
+        ),
         low=0.0,
         high=100.0,
     )
     seed_cash: float = param(
-        0.5, unit="$B", doc="Seed money of an entrant, from independent capital.", low=0.0, high=1e4
+        0.5,
+        unit="$B",
+        doc=(
+            "Seed money of an entrant, from independent capital. ASSUMPTION: no data on entrants' "
+            "first rounds."
+        ),
+        low=0.0,
+        high=1e4,
     )
     quality_gap: float = param(
         1.5,
         unit="log compute",
-        doc="An entrant's quality is this far below the mean of active labs.",
+        doc=(
+            "An entrant's quality is this far below the mean of active labs. ASSUMPTION: no data; at "
+            "the default quality_weight an entrant has exp(-0.8 x 1.5) = 0.3 times the logit weight "
+            "of a lab of mean quality."
+        ),
         low=0.0,
         high=20.0,
     )
@@ -1635,19 +1880,36 @@ class HyperscalerSpec:
     """One named cloud provider (``[[hyperscalers]]`` in a scenario file)."""
 
     name: str = param("", unit="-", doc="Name of the provider.")
-    capacity_gw: float = param(1.0, unit="GW", doc="Initial AI capacity.", low=0.0, high=1e4)
-    cash: float = param(40.0, unit="$B", doc="Initial cash.", low=0.0, high=1e5)
-    debt: float = param(0.0, unit="$B", doc="Initial debt.", low=0.0, high=1e5)
+    capacity_gw: float = param(
+        1.0, unit="GW", doc="Initial AI capacity. " + ASSUMPTION_LISTED_FIRM, low=0.0, high=1e4
+    )
+    cash: float = param(
+        40.0, unit="$B", doc="Initial cash. " + ASSUMPTION_LISTED_FIRM, low=0.0, high=1e5
+    )
+    debt: float = param(
+        0.0, unit="$B", doc="Initial debt. " + ASSUMPTION_LISTED_FIRM, low=0.0, high=1e5
+    )
     non_ai_revenue: float = param(
-        15.0, unit="$B per quarter", doc="Initial non-AI cloud revenue.", low=0.0, high=1e5
+        15.0,
+        unit="$B per quarter",
+        doc="Initial non-AI cloud revenue. " + ASSUMPTION_LISTED_FIRM,
+        low=0.0,
+        high=1e5,
     )
     other_cash_flow: float = param(
-        12.0, unit="$B per quarter", doc="Cash flow from other businesses.", low=0.0, high=1e5
+        12.0,
+        unit="$B per quarter",
+        doc="Cash flow from other businesses. " + ASSUMPTION_LISTED_FIRM,
+        low=0.0,
+        high=1e5,
     )
     interest_rate: float = param(
         -1.0,
         unit="per year",
-        doc="Average interest rate on its debt at the start; -1 takes the rate the credit model (docs/model.md §7.8) quotes it at the start.",
+        doc=(
+            "Average interest rate on its debt at the start; -1 takes the rate the credit model "
+            "(docs/model.md §7.8) quotes it at the start. " + ASSUMPTION_SHARED_VALUE
+        ),
         low=-1.0,
         high=1.0,
     )
@@ -1660,14 +1922,21 @@ class HyperscalerSpec:
     other_capex: float = param(
         0.0,
         unit="$B per quarter",
-        doc="Capex on capacity the model does not represent (non-AI cloud, AI for the firm's own products and enterprise AI), paid to suppliers; grows at market.other_capex_growth, decaying to the non-AI growth.",
+        doc=(
+            "Capex on capacity the model does not represent (non-AI cloud, AI for the firm's own "
+            "products and enterprise AI), paid to suppliers; grows at market.other_capex_growth, "
+            "decaying to the non-AI growth. " + ASSUMPTION_LISTED_FIRM
+        ),
         low=0.0,
         high=1e5,
     )
     markup: float = param(
         -1.0,
         unit="fraction of unit cost",
-        doc="Initial markup; -1 takes hyperscaler.initial_markup (or neocloud_markup for a neocloud).",
+        doc=(
+            "Initial markup; -1 takes hyperscaler.initial_markup (or neocloud_markup for a neocloud). "
+            + ASSUMPTION_SHARED_VALUE
+        ),
         low=-1.0,
         high=5.0,
     )
@@ -1676,9 +1945,9 @@ class HyperscalerSpec:
         unit="$B",
         doc=(
             "Revenue still due at the start under contracts with customers the model does not "
-            "represent (e.g. Microsoft renting CoreWeave's GPUs). Lenders count it in a "
-            "neocloud's collateral like the labs' contracts (credit.backlog_advance_rate); it runs "
-            "off as the provider's non-AI revenue is received (docs/model.md §7.8)."
+            "represent (e.g. Microsoft renting CoreWeave's GPUs). Lenders count it in a neocloud's "
+            "collateral like the labs' contracts (credit.backlog_advance_rate); it runs off as the "
+            "provider's non-AI revenue is received (docs/model.md §7.8). " + ASSUMPTION_LISTED_FIRM
         ),
         low=0.0,
         high=1e5,
@@ -1688,7 +1957,8 @@ class HyperscalerSpec:
         unit="x EBITDA",
         doc=(
             "This provider's financial policy: the most debt it takes on, as a multiple of its "
-            "EBITDA; -1 takes credit.target_leverage (a neocloud's lenders' covenant binds instead)."
+            "EBITDA; -1 takes credit.target_leverage (a neocloud's lenders' covenant binds instead). "
+            + ASSUMPTION_SHARED_VALUE
         ),
         low=-1.0,
         high=1e9,
@@ -1699,7 +1969,7 @@ class HyperscalerSpec:
         doc=(
             "This investor's strategic budget for lab deals per year, as a share of its annual "
             "other-business cash flow, from its disclosed investment in labs; -1 takes "
-            "hyperscaler.investment_budget_share."
+            "hyperscaler.investment_budget_share. " + ASSUMPTION_SHARED_VALUE
         ),
         low=-1.0,
         high=5.0,
@@ -1711,11 +1981,16 @@ class LabSpec:
     """One named AI lab (``[[labs]]`` in a scenario file)."""
 
     name: str = param("", unit="-", doc="Name of the lab.")
-    cash: float = param(3.0, unit="$B", doc="Initial cash.", low=0.0, high=1e5)
+    cash: float = param(
+        3.0, unit="$B", doc="Initial cash. " + ASSUMPTION_LISTED_FIRM, low=0.0, high=1e5
+    )
     quality: float = param(
         0.0,
         unit="log compute",
-        doc="Initial quality relative to the generated mean.",
+        doc=(
+            "Initial quality relative to the generated mean. ASSUMPTION: quality is not observed; "
+            "used only when revenue is 0 (revenue sets the share, and quality follows)."
+        ),
         low=-50.0,
         high=50.0,
     )
@@ -1727,14 +2002,22 @@ class LabSpec:
     revenue: float = param(
         0.0,
         unit="$B per quarter",
-        doc="End-user revenue at the start; if positive it sets the lab's initial market share (revenue / market.ai_revenue) and its quality follows from the logit.",
+        doc=(
+            "End-user revenue at the start; if positive it sets the lab's initial market share "
+            "(revenue / market.ai_revenue) and its quality follows from the logit. ASSUMPTION: 0 by "
+            "default, so the lab's share follows from its quality like a generated lab's; a scenario "
+            "gives a listed lab's revenue with its source."
+        ),
         low=0.0,
         high=1e4,
     )
     productivity: float = param(
         1.0,
         unit="-",
-        doc="Research productivity (effective compute per GW of training) relative to 1.",
+        doc=(
+            "Research productivity (effective compute per GW of training) relative to 1. ASSUMPTION: "
+            "research productivity is not observed; 1 is the mean of generated labs."
+        ),
         low=0.01,
         high=100.0,
     )
@@ -1766,49 +2049,69 @@ class AgreementSpec:
     quarter: int = param(
         0,
         unit="quarters from start",
-        doc="0: in place at the start; k > 0: signed in quarter k.",
+        doc=(
+            "0: in place at the start; k > 0: signed in quarter k. ASSUMPTION: in place at the start "
+            "unless the scenario dates the agreement."
+        ),
         low=0,
         high=400,
     )
     amount: float = param(
         0.0,
         unit="$B",
-        doc="Investment still to be paid (at signing and in tranches); 0 for a pure compute contract.",
+        doc=(
+            "Investment still to be paid (at signing and in tranches); 0 for a pure compute contract. "
+            + ASSUMPTION_AGREEMENT_TERM
+        ),
         low=0.0,
         high=1e5,
     )
     upfront: float = param(
         0.0,
         unit="$B",
-        doc="Part of `amount` paid at signing (for a deal in place at the start: paid in its first quarter).",
+        doc=(
+            "Part of `amount` paid at signing (for a deal in place at the start: paid in its first "
+            "quarter). " + ASSUMPTION_AGREEMENT_TERM
+        ),
         low=0.0,
         high=1e5,
     )
     tranches: int = param(
         4,
         unit="quarters",
-        doc="Quarterly conditional tranches for the rest of `amount`.",
+        doc=(
+            "Quarterly conditional tranches for the rest of `amount`. ASSUMPTION: as deals.tranches, "
+            "tranche schedules are not public; a scenario gives an agreement's own where known."
+        ),
         low=0,
         high=80,
     )
     stake: float = param(
         0.0,
         unit="fraction",
-        doc="Equity stake of the investor after the deal (0 for none).",
+        doc=(
+            "Equity stake of the investor after the deal (0 for none). " + ASSUMPTION_AGREEMENT_TERM
+        ),
         low=0.0,
         high=1.0,
     )
     commitment: float = param(
         0.0,
         unit="$B",
-        doc="Compute the lab must still buy from the investor (take-or-pay).",
+        doc=(
+            "Compute the lab must still buy from the investor (take-or-pay). "
+            + ASSUMPTION_AGREEMENT_TERM
+        ),
         low=0.0,
         high=1e5,
     )
     commitment_start: int = param(
         0,
         unit="quarters from signing",
-        doc="When the commitment's spending obligation begins.",
+        doc=(
+            "When the commitment's spending obligation begins. ASSUMPTION: the obligation begins at "
+            "signing unless the scenario gives a later start."
+        ),
         low=0,
         high=400,
     )
@@ -1818,17 +2121,29 @@ class AgreementSpec:
         doc="Quarters over which the commitment is spent, from its start.",
         low=1,
         high=400,
+        source=SRC_COMMITMENT_TERMS,
     )
     exclusivity_quarters: int = param(
-        0, unit="quarters", doc="Quarters of exclusivity from signing.", low=0, high=400
+        0,
+        unit="quarters",
+        doc="Quarters of exclusivity from signing. " + ASSUMPTION_AGREEMENT_TERM,
+        low=0,
+        high=400,
     )
     discount: float = param(
-        0.0, unit="fraction of price", doc="Price discount at the investor.", low=0.0, high=0.9
+        0.0,
+        unit="fraction of price",
+        doc="Price discount at the investor. " + ASSUMPTION_AGREEMENT_TERM,
+        low=0.0,
+        high=0.9,
     )
     revenue_share: float = param(
         0.0,
         unit="fraction of lab revenue",
-        doc="Share of lab revenue paid to the investor during the commitment.",
+        doc=(
+            "Share of lab revenue paid to the investor during the commitment. "
+            + ASSUMPTION_AGREEMENT_TERM
+        ),
         low=0.0,
         high=0.9,
     )

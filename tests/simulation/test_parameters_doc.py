@@ -1,6 +1,7 @@
 """docs/parameters.md is generated from the schema and documents every parameter."""
 
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,58 @@ def test_every_field_has_a_doc_and_a_unit(row):
     if row["type"] in ("int", "float"):
         assert row["low"] is not None and row["high"] is not None, f"{row['path']}: no range"
         assert row["low"] <= row["default"] <= row["high"], f"{row['path']}: default out of range"
+
+
+# Numbers that need neither a source nor an ASSUMPTION: the calendar and horizon, and the population
+# counts (how many firms a scenario has). Switches (bool) and strings (names, choices) need neither.
+CALENDAR = {"market.start_year", "market.start_quarter", "market.years"}
+COUNTS = "population."
+ASSUMPTION = re.compile(r"\bASSUMPTION: *\S")
+
+
+def needs_source(row) -> bool:
+    """Whether a parameter of the table must carry a source or an ASSUMPTION with its reason."""
+    numeric = row["type"] in ("int", "float")
+    return numeric and row["path"] not in CALENDAR and not row["path"].startswith(COUNTS)
+
+
+def is_sourced(row) -> bool:
+    """A non-empty source, or an 'ASSUMPTION: <reason>' in the doc."""
+    return bool((row["source"] or "").strip()) or bool(ASSUMPTION.search(row["doc"]))
+
+
+def test_every_number_has_a_source_or_an_assumption():
+    # The project standard: every parameter with unit, range and source, or marked as an
+    # assumption with the reason. A new numeric parameter without either fails here.
+    missing = [row["path"] for row in ROWS if needs_source(row) and not is_sourced(row)]
+    assert not missing, (
+        "numeric parameters with neither a source= nor an 'ASSUMPTION: <reason>' in their doc: "
+        + ", ".join(missing)
+    )
+
+
+def test_the_exempt_numbers_are_the_calendar_and_the_population_counts():
+    numeric = {row["path"] for row in ROWS if row["type"] in ("int", "float")}
+    assert numeric >= CALENDAR, "an exempt calendar parameter no longer exists"
+    counts = {row["path"]: row["unit"] for row in ROWS if row["path"].startswith(COUNTS)}
+    assert counts and set(counts.values()) == {"firms"}, "population.* must hold only firm counts"
+
+
+@pytest.mark.parametrize(
+    ("source", "doc", "sourced"),
+    [
+        (None, "Share of debt repaid each quarter.", False),
+        ("", "Share of debt repaid each quarter.", False),
+        ("   ", "Share of debt repaid each quarter.", False),
+        (None, "Share of debt repaid. ASSUMPTION:", False),
+        ("CoreWeave 8-K [csv: gpu_backed_loan_margin]", "Share of debt repaid.", True),
+        (None, "Share of debt repaid. ASSUMPTION: no data on voluntary repayment.", True),
+    ],
+)
+def test_a_parameter_without_source_or_reason_is_caught(source, doc, sourced):
+    row = {"path": "hyperscaler.new_knob", "type": "float", "source": source, "doc": doc}
+    assert needs_source(row)
+    assert is_sourced(row) is sourced
 
 
 def test_parameter_table_covers_every_field_once():
