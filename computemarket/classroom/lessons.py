@@ -99,8 +99,8 @@ LESSONS: tuple[Lesson, ...] = (
             "Press ▶. Labs grow unequally and mostly stay with the cloud they started on, so the "
             "clouds of the successful labs pull ahead a little: the cloud HHI rises to about "
             "1,530 within the first year, then wanders as labs spread their compute over several "
-            "clouds and as deals tie some labs to their investors (a peak of about 1,670 in the "
-            "fifth year, about 1,450 at its end). It stays in the moderately "
+            "clouds and as deals tie some labs to their investors (a peak of about 1,550 in the "
+            "fifth year, about 1,490 at its end). It stays in the moderately "
             "concentrated band.",
             "The market-share chart shows who pulls ahead; the model-market HHI (labs' shares of "
             "what end users spend on AI) moves on its own.",
@@ -112,7 +112,7 @@ LESSONS: tuple[Lesson, ...] = (
             "does the cloud HHI reach 1,800 within five years (the highest peak is about 1,790). "
             "Deals here are as rare as in the real market (about three a year) and seldom "
             "exclusive; with an exclusive deal every quarter (`--set offers.deals_per_year=12 "
-            "--set offers.exclusivity_incidence=1` on the command line) it crosses 1,800 in six "
+            "--set offers.exclusivity_incidence=1` on the command line) it crosses 1,800 in five "
             "of the ten seeds.",
         ),
     ),
@@ -133,21 +133,22 @@ LESSONS: tuple[Lesson, ...] = (
         overrides={"rules.switching_cost": 0.0, **LABS_SHORT_OF_CASH},
         seed=1,
         watch=(
-            "With free switching labs move about 12% of their compute between clouds each year "
-            "(switching rate), and each buys almost 40% of its compute away from its main cloud "
-            "(largest-provider share about 62%).",
+            "With free switching labs move about 11% of their compute between clouds each year "
+            "(switching rate), and each buys about 40% of its compute away from its main cloud "
+            "(largest-provider share about 59%).",
             "Locked-in spend, the part bought under a commitment or exclusivity, is small, about "
-            "5%: deals are as rare as in the real market (about three a year) and seldom "
+            "4%: deals are as rare as in the real market (about three a year) and seldom "
             "exclusive.",
         ),
         try_next=(
             "Set **Switching cost** to 0.5 (the market restarts; the dashed lines keep the run "
-            "you had): each lab now buys 88% of its compute from one cloud (83% to 94% over seeds 1 "
-            "to 10, against 56% to 69% with free switching). The switching rate falls less than you might expect, to 11% a year in "
-            "this seed (from 12.4% to 9.3% on average over seeds 1 to 10): when its cloud is "
-            "full, a lab still has to move, and about a tenth of demand goes unserved here.",
+            "you had): each lab now buys 90% of its compute from one cloud (84% to 94% over seeds 1 "
+            "to 10, against 56% to 68% with free switching). The switching rate falls less than "
+            "you might expect, to 11% a year in this seed (from 13.1% to 8.8% on average over "
+            "seeds 1 to 10): when its cloud is full, a lab still has to move, and about 9% of "
+            "demand goes unserved here.",
             "Change the **Seed**: the deals signed differ, and with them the locked-in share "
-            "(from about 2% to 14% over seeds 1 to 10). Lock-in by contract comes from the "
+            "(from about 1% to 15% over seeds 1 to 10). Lock-in by contract comes from the "
             "deals that happen to be signed, lock-in by switching cost from every lab at once.",
         ),
     ),
@@ -179,13 +180,13 @@ LESSONS: tuple[Lesson, ...] = (
             "cloud's own money coming back.",
             "The round-trip ratio climbs to 100%: every dollar invested comes back as compute "
             "revenue; but with few deals only a few percent of the clouds' AI revenue is their "
-            "own money (about 2.5% after ten years, up to 16% in the quarters after a deal).",
+            "own money (about 2% after ten years, up to 16% in the quarters after a deal).",
         ),
         try_next=(
             "Set **Commitment multiple** to 0 (equity without strings): the round-trip ratio "
             "stays at zero.",
             "Set it to 12: each deal now obliges the lab to buy twelve times the investment, and "
-            "the locked-in share of the labs' compute spend rises from about 6% to 16% over the "
+            "the locked-in share of the labs' compute spend rises from about 6% to 14% over the "
             "ten years (higher in each of the seeds 1 to 5). The labs keep up with the "
             "payments here: they raise money before they run out.",
         ),
@@ -209,23 +210,23 @@ LESSONS: tuple[Lesson, ...] = (
         overrides=LABS_SHORT_OF_CASH,
         seed=1,
         watch=(
-            "Laissez-faire: about 10% of the labs' compute spend is locked in over the ten years, "
+            "Laissez-faire: about 13% of the labs' compute spend is locked in over the ten years, "
             "and all the clouds' investment has come back as revenue.",
             "no-tied-investment: the round-trip ratio stays at zero, yet in this seed about 12% "
             "of spend is locked in: some of the equity-only deals come with six years of "
             "exclusivity. Banning commitments does not ban exclusivity.",
-            "no-exclusivity: the locked-in share hardly moves in this seed (about 11%): most "
+            "no-exclusivity: the locked-in share hardly moves in this seed (about 12%): most "
             "lock-in here is commitments, not exclusivity.",
             "structural-separation: nothing is locked in, and the labs do not run short of "
             "capital: after ten years one more lab is active than under laissez-faire (23 "
-            "against 22) and the model-market HHI is a little lower (about 830 against 870).",
+            "against 22) and the model-market HHI is a little lower (about 840 against 880).",
         ),
         try_next=(
             "Compare *eu-data-act* with *laissez-faire*: the ban on switching charges starts in "
             "2027; watch the switching rate.",
             "Raise the **Seed** and run the comparison again: which differences hold in every "
-            "seed? (Over seeds 1 to 6, separation never leaves fewer labs active, but the "
-            "model-market HHI is lower in only four of the six.)",
+            "seed? (Over seeds 1 to 6, separation leaves more labs active in four, as many in one "
+            "and one fewer in the sixth; the model-market HHI is lower in five of the six.)",
         ),
     ),
 )

@@ -101,8 +101,9 @@ def test_concentration_starts_at_ten_thousand_over_n_and_drifts_up():
     m = metrics("concentration", years=5)
     assert m["cloud_hhi"][0] == pytest.approx(10_000 / 7, abs=1)
     assert 1_500 < m["cloud_hhi"][1:5].max() < 1_560  # about 1,530 within the first year
-    assert 1_640 < m["cloud_hhi"][16:20].max() < 1_700  # a peak of about 1,670 in year five
-    assert 1_400 < m["cloud_hhi"][-1] < 1_500 and (m["cloud_hhi"] < 1_800).all()
+    assert 1_530 < m["cloud_hhi"][16:20].max() < 1_580  # a peak of about 1,550 in year five
+    assert m["cloud_hhi"][16:20].max() == m["cloud_hhi"].max()
+    assert 1_440 < m["cloud_hhi"][-1] < 1_540 and (m["cloud_hhi"] < 1_800).all()
     assert metrics("concentration", 1, **{"population.hyperscalers": 3})["cloud_hhi"][
         0
     ] == pytest.approx(10_000 / 3, abs=1)
@@ -126,7 +127,7 @@ def crossings(**overrides) -> int:
 
 def test_concentration_stays_below_1800_unless_every_deal_is_exclusive():
     assert crossings() == 0
-    assert crossings(**{"offers.deals_per_year": 12.0, "offers.exclusivity_incidence": 1.0}) == 6
+    assert crossings(**{"offers.deals_per_year": 12.0, "offers.exclusivity_incidence": 1.0}) == 5
 
 
 def test_switching_costs_lower_switching_and_raise_single_provider_dependence():
@@ -137,34 +138,38 @@ def test_switching_costs_lower_switching_and_raise_single_provider_dependence():
         return np.array([np.mean(run[column][1:]) for run in runs])
 
     # Seed 1, as quoted.
-    assert 0.11 < mean(free, "switching_rate")[0] < 0.13
-    assert 0.6 < mean(free, "max_provider_share")[0] < 0.65
-    assert 0.04 < mean(free, "locked_share")[0] < 0.06
-    assert 0.1 < mean(costly, "switching_rate")[0] < 0.12
-    assert 0.86 < mean(costly, "max_provider_share")[0] < 0.9
+    assert 0.105 < mean(free, "switching_rate")[0] < 0.115
+    assert 0.58 < mean(free, "max_provider_share")[0] < 0.6
+    assert 0.035 < mean(free, "locked_share")[0] < 0.045
+    assert 0.1 < mean(costly, "switching_rate")[0] < 0.115
+    assert 0.895 < mean(costly, "max_provider_share")[0] < 0.905
     # Seeds 1-10: dependence rises in every seed; switching falls on average.
     assert (
-        0.55 < mean(free, "max_provider_share").min() < mean(free, "max_provider_share").max() < 0.7
+        0.555
+        < mean(free, "max_provider_share").min()
+        < mean(free, "max_provider_share").max()
+        < 0.685
     )
-    assert mean(costly, "max_provider_share").min() > 0.82
-    assert mean(costly, "max_provider_share").max() < 0.95
-    assert 0.12 < mean(free, "switching_rate").mean() < 0.13
-    assert 0.085 < mean(costly, "switching_rate").mean() < 0.1
+    assert mean(costly, "max_provider_share").min() > 0.835
+    assert mean(costly, "max_provider_share").max() < 0.945
+    assert (mean(costly, "max_provider_share") > mean(free, "max_provider_share")).all()
+    assert 0.126 < mean(free, "switching_rate").mean() < 0.136
+    assert 0.083 < mean(costly, "switching_rate").mean() < 0.093
     locked = mean(free, "locked_share")
-    assert 0.01 < locked.min() < 0.03 and 0.12 < locked.max() < 0.15
+    assert 0.005 < locked.min() < 0.015 and 0.145 < locked.max() < 0.155
 
 
 def test_circular_deals_come_back_through_the_window():
     tied = metrics("circular-deals", years=10)
     assert tied["roundtrip_ratio"][-1] > 0.99
-    assert 0.02 < tied["circular_revenue_share"][-1] < 0.03
-    assert 0.14 < tied["circular_revenue_share"].max() < 0.18
+    assert 0.015 < tied["circular_revenue_share"][-1] < 0.025
+    assert 0.155 < tied["circular_revenue_share"].max() < 0.165
     assert np.flatnonzero(tied["hyperscaler_investment"] > 0)[0] == 5
     untied = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 0.0})
     assert (untied["roundtrip_ratio"] == 0).all()
     heavy = metrics("circular-deals", years=10, **{"deals.commitment_multiple": 12.0})
     assert 0.05 < np.mean(tied["locked_share"][1:]) < 0.07
-    assert 0.15 < np.mean(heavy["locked_share"][1:]) < 0.17
+    assert 0.135 < np.mean(heavy["locked_share"][1:]) < 0.145
     assert heavy["lab_exits"].sum() == 0
     # Higher in each of seeds 1 to 5.
     tied_runs = seeds("circular-deals", 10, 5)
@@ -180,18 +185,20 @@ def test_the_rules_compared():
         return np.mean(run["locked_share"][1:])
 
     free = metrics("rules", years=10)
-    assert 0.09 < locked(free) < 0.11 and free["roundtrip_ratio"][-1] > 0.99
+    assert 0.125 < locked(free) < 0.135 and free["roundtrip_ratio"][-1] > 0.99
     untied = metrics("rules", years=10, rules="no-tied-investment")
     assert (untied["roundtrip_ratio"] == 0).all() and 0.11 < locked(untied) < 0.13
     open_deals = metrics("rules", years=10, rules="no-exclusivity")
-    assert 0.1 < locked(open_deals) < 0.12
+    assert 0.115 < locked(open_deals) < 0.125
     separated = metrics("rules", years=10, rules="structural-separation")
     assert (separated["locked_share"] == 0).all()
     assert (free["active_labs"][-1], separated["active_labs"][-1]) == (22, 23)
-    assert 850 < free["model_hhi"][-1] < 890 and 810 < separated["model_hhi"][-1] < 850
-    # Seeds 1-6: separation never leaves fewer labs; the model-market HHI is lower in four.
+    assert 870 < free["model_hhi"][-1] < 890 and 830 < separated["model_hhi"][-1] < 850
+    # Seeds 1-6: separation leaves more labs in four, as many in one, one fewer in one; HHI
+    # lower in five.
     free_runs = seeds("rules", 10, 6)
     separated_runs = seeds("rules", 10, 6, rules="structural-separation")
     pairs = list(zip(free_runs, separated_runs, strict=True))
-    assert all(s["active_labs"][-1] >= f["active_labs"][-1] for f, s in pairs)
-    assert sum(s["model_hhi"][-1] < f["model_hhi"][-1] for f, s in pairs) == 4
+    differences = [s["active_labs"][-1] - f["active_labs"][-1] for f, s in pairs]
+    assert sorted(np.sign(differences)) == [-1, 0, 1, 1, 1, 1] and min(differences) == -1
+    assert sum(s["model_hhi"][-1] < f["model_hhi"][-1] for f, s in pairs) == 5
