@@ -21,7 +21,9 @@ what is plausible: say what you mean). EMA wants names that are Python identifie
 ``lab.string_aversion`` is the uncertainty ``lab__string_aversion`` (the model receives the dotted
 name); an outcome such as ``cloud_share[AWS]`` is ``cloud_share_AWS`` (``cloud_share_AWS_by_quarter``
 with ``over="quarterly"``). With ``seeds > 1`` the model is
-a ``ReplicatorModel``: every experiment runs on the seeds 1..seeds and EMA keeps each replication.
+a ``ReplicatorModel``: every experiment runs on the seeds 1..seeds and EMA keeps each replication,
+so an outcome is an array over the seeds, ``cloud_hhi_by_seed`` (experiments x seeds; with
+``over="quarterly"``, ``cloud_hhi_by_quarter``, experiments x seeds x quarters).
 """
 
 from __future__ import annotations
@@ -157,8 +159,9 @@ def model(
         years: Horizon in years (the scenario's ``market.years`` by default).
         uncertainties: Dotted parameters to vary, or ``(name, low, high)`` with a narrower range.
         outcomes: Metric columns (see docs/model.md §8).
-        over: ``"final"`` for a ``ScalarOutcome`` of the final quarter, ``"quarterly"`` for an
-            ``ArrayOutcome`` with every quarter.
+        over: ``"final"`` for the final quarter (a ``ScalarOutcome``, or with ``seeds > 1`` an
+            ``ArrayOutcome`` ``<metric>_by_seed`` over the seeds), ``"quarterly"`` for an
+            ``ArrayOutcome`` ``<metric>_by_quarter`` with every quarter.
         seeds: Replications per experiment (seeds 1..seeds); 1 gives a plain ``Model`` on seed 1.
         rules: Rules preset laid over the scenario.
         name: EMA's name for the model (an identifier).
@@ -195,8 +198,12 @@ def model(
     ]
     # EMA registers outcome names process-wide, one class per name: the quarterly series of a
     # metric gets its own name.
-    if over == "final":
+    if over == "final" and seeds == 1:
         ema_model.outcomes = [ew.ScalarOutcome(identifier(m), variable_name=m) for m in outcomes]
+    elif over == "final":  # one final value per replication: an array over the seeds
+        ema_model.outcomes = [
+            ew.ArrayOutcome(f"{identifier(m)}_by_seed", variable_name=m) for m in outcomes
+        ]
     else:
         ema_model.outcomes = [
             ew.ArrayOutcome(f"{identifier(m)}_by_quarter", variable_name=m) for m in outcomes

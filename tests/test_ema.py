@@ -79,3 +79,21 @@ def test_replications_on_the_multiprocessing_evaluator():
     aversion = experiments["lab__string_aversion"].iloc[0]
     expected = run("classroom", overrides={"lab.string_aversion": aversion}, years=1, seed=2)
     np.testing.assert_array_equal(series[0, 1], expected.metrics["cloud_hhi"].to_numpy())
+
+
+def test_final_values_of_each_replication_on_the_multiprocessing_evaluator():
+    # The documented example's shape: seeds > 1 with the final quarter's value.
+    model = ema.model(
+        "classroom",
+        years=1,
+        uncertainties=[("lab.string_aversion", 0.0, 0.5)],
+        outcomes=["cloud_hhi"],
+        seeds=2,
+    )
+    with ema_workbench.MultiprocessingEvaluator(model, n_processes=2) as evaluator:
+        experiments, outcomes = evaluator.perform_experiments(scenarios=2)
+    finals = outcomes["cloud_hhi_by_seed"]
+    assert finals.shape == (2, 2)  # experiments x seeds
+    aversion = experiments["lab__string_aversion"].iloc[1]
+    expected = run("classroom", overrides={"lab.string_aversion": aversion}, years=1, seed=1)
+    assert finals[1, 0] == expected.metrics["cloud_hhi"].iloc[-1]
