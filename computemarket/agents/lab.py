@@ -313,9 +313,12 @@ def track_revenue(labs: LabState, market_growth: float, weight: float) -> None:
     earning = labs.alive & (revenue > 0)
     seen = earning & (previous > 0)
     ratio = np.divide(revenue, previous, out=np.ones_like(revenue), where=seen)
-    smoothed = np.expm1(
-        (1.0 - weight) * np.log1p(labs.revenue_growth) + weight * 4.0 * np.log(ratio)
-    )
+    # A growth of -100% (revenue that fell to nothing, e.g. in a demand shock) has log1p -inf
+    # and smooths to -100% again: a limit, not an error.
+    with np.errstate(divide="ignore"):
+        smoothed = np.expm1(
+            (1.0 - weight) * np.log1p(labs.revenue_growth) + weight * 4.0 * np.log(ratio)
+        )
     labs.revenue_growth[:] = np.where(
         seen, smoothed, np.where(earning, market_growth, labs.revenue_growth)
     )
