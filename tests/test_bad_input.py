@@ -153,6 +153,9 @@ FILES = {
     "exp-bad-every.toml": 'description = "x"\n[keep]\nevery = "month"\n',
     "exp-bad-dtype.toml": 'description = "x"\n[keep]\ndtype = "float16"\n',
     "exp-bad-sampler.toml": 'description = "x"\n[design]\nsampler = "random"\n',
+    "exp-sampler-array.toml": 'description = "x"\n[design]\nsampler = ["grid"]\n',
+    "exp-sampler-table.toml": 'description = "x"\n[design]\nsampler = { name = "grid" }\n',
+    "exp-dtype-array.toml": 'description = "x"\n[keep]\ndtype = ["float32"]\n',
     "exp-negative-seed.toml": 'description = "x"\nseed = -1\n',
     "exp-zero-seeds.toml": 'description = "x"\nseeds = 0\n',
     "exp-long.toml": 'description = "x"\nyears = 101\n',
@@ -248,6 +251,14 @@ CASES: dict[str, tuple[list[str], str]] = {
     "run: --set firm index": (
         ["run", "calibrated-2025", "--set", "labs.99.revenue=1"],
         "no firm '99'",
+    ),
+    "run: --set firm index a superscript": (
+        ["run", "calibrated-2025", "--set", "labs.\u00b2.revenue=1"],
+        "no firm '\u00b2'",
+    ),
+    "run: --set firm index not ASCII": (
+        ["run", "calibrated-2025", "--set", "labs.\u0663.revenue=1"],
+        "no firm '\u0663'",
     ),
     "run: --set firm field": (
         ["run", "calibrated-2025", "--set", "labs.0.budget=1"],
@@ -380,6 +391,18 @@ CASES: dict[str, tuple[list[str], str]] = {
     "sweep: bad keep.every": (["sweep", "exp-bad-every.toml"], "keep.every: 'month' is not one of"),
     "sweep: bad dtype": (["sweep", "exp-bad-dtype.toml"], "keep.dtype"),
     "sweep: bad sampler": (["sweep", "exp-bad-sampler.toml"], "design.sampler: 'random'"),
+    "sweep: sampler an array": (
+        ["sweep", "exp-sampler-array.toml"],
+        "design.sampler: expected a string, one of grid",
+    ),
+    "sweep: sampler a table": (
+        ["sweep", "exp-sampler-table.toml"],
+        "design.sampler: expected a string, one of grid",
+    ),
+    "sweep: dtype an array": (
+        ["sweep", "exp-dtype-array.toml"],
+        "keep.dtype: expected a string, one of float32, float64",
+    ),
     "sweep: negative seed": (["sweep", "exp-negative-seed.toml"], "seed: -1 is out of range"),
     "sweep: zero seeds": (["sweep", "exp-zero-seeds.toml"], "seeds: 0 is out of range"),
     "sweep: 101 years": (["sweep", "exp-long.toml"], "years: 101 is out of range"),

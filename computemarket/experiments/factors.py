@@ -225,6 +225,11 @@ def choice_field(
 ) -> str:
     """A field that takes one of the allowed names, or its default."""
     value = data.get(key, default)
+    if not isinstance(value, str):
+        # An array or a table is not hashable: say what is expected before looking it up.
+        raise ExperimentError(
+            f"{label}: {where}{key}: expected a string, one of {', '.join(allowed)}; got {value!r}"
+        )
     if value not in allowed:
         raise ExperimentError(
             f"{label}: {where}{key}: {value!r} is not one of {', '.join(allowed)}"

@@ -2305,7 +2305,8 @@ def firm_index(firms: Any, section: str, which: str) -> int:
         ParameterError: If no firm of the list has that name or index.
     """
     names = [item.get("name") if isinstance(item, dict) else item.name for item in firms]
-    if which.isdigit() and int(which) < len(names):
+    # ASCII digits only: "²".isdigit() is true but int("²") fails, and int("٣") is 3.
+    if which.isascii() and which.isdigit() and int(which) < len(names):
         return int(which)
     if which in names:
         return names.index(which)
