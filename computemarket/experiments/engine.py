@@ -300,7 +300,9 @@ def sweep(
         resume: Finish a sweep already in ``out``: tasks with a result file are not run again.
         overwrite: Delete a sweep already in ``out`` and start again.
         retry_failed: With ``resume``, run again the tasks that have failed runs.
-        limit: Run only the first ``limit`` rows of the design.
+        limit: Run only the first ``limit`` rows of the design. A task that a previous call
+            finished with more rows is never cut: it is kept, or (if damaged) run again with
+            those rows.
         runs_per_task: Minimum runs per task (whole points); fixed when the folder is created.
         progress: Show a progress bar (on stderr; hidden when it is not a terminal).
         run_fn: The model as a function (see :data:`~computemarket.experiments.worker.RunFunction`).
@@ -348,10 +350,13 @@ def sweep(
             runs_per_task = previous["chunk"]["runs_per_task"]
         runs_per_task = runs_per_task or DEFAULT_RUNS_PER_TASK
         tasks = plan_tasks(design, runs_per_task, limit)
+        whole = tasks if limit is None else plan_tasks(design, runs_per_task)
         (out_dir / TASKS_DIR).mkdir(exist_ok=True)
         manifest = _Manifest(out_dir, _new_manifest(spec, design, runs_per_task, limit, previous))
         manifest.data["design"]["sha256"] = write_design(out_dir, design, previous, log)
-        to_run = _scan(out_dir, design, tasks, manifest, report, retry_failed=retry_failed)
+        tasks, to_run = _scan(
+            out_dir, design, tasks, whole, manifest, report, retry_failed=retry_failed
+        )
         report.runs_planned = sum(t.runs for t in tasks)
         report.tasks_planned = len(tasks)
         report.tasks_skipped = len(tasks) - len(to_run)
@@ -457,30 +462,70 @@ def _new_manifest(
     return data
 
 
+def _kept_rows(
+    task: TaskRange,
+    whole: TaskRange,
+    old: dict[str, Any],
+    record: dict[str, Any] | None,
+    design_id: str,
+) -> TaskRange:
+    """A task cut by ``--limit``, widened to the rows a previous call finished for it.
+
+    A task's file is named by its number alone, so running the cut task would replace a finished
+    file holding more rows with a smaller one. If the manifest records the task as finished, or its
+    file's footer names this design, with more rows (within the whole task), the task keeps those
+    rows: the file is kept if it is intact, and otherwise the task runs again with those rows.
+    """
+    if task == whole:
+        return task
+    stops = []
+    rows = old.get("rows")
+    finished = old.get("status") in ("done", "failed")
+    if finished and isinstance(rows, list) and len(rows) == 2 and rows[0] == task.start:
+        stops.append(rows[1])
+    if record is not None and (record.get("design_id"), record.get("start")) == (
+        design_id,
+        task.start,
+    ):
+        stops.append(record.get("stop"))
+    stop = max(
+        (s for s in stops if isinstance(s, int) and task.stop < s <= whole.stop),
+        default=task.stop,
+    )
+    return TaskRange(task=task.task, start=task.start, stop=stop)
+
+
 def _scan(
     out: Path,
     design: Design,
     tasks: list[TaskRange],
+    whole: list[TaskRange],
     manifest: _Manifest,
     report: SweepReport,
     *,
     retry_failed: bool,
-) -> list[TaskRange]:
-    """Mark planned tasks whose file is whole as done; return the others, in order.
+) -> tuple[list[TaskRange], list[TaskRange]]:
+    """Mark planned tasks whose file is whole as done; return the planned tasks and those to run.
+
+    ``whole`` is the plan without ``--limit`` (``tasks`` is a prefix of it, its last task perhaps
+    cut). A task cut by the limit keeps the rows a previous call finished for it (see
+    :func:`_kept_rows`), so ``--limit`` never shrinks or rewrites a finished task.
 
     A task file counts only if its footer names this design and the task's rows, and its bytes
     match the checksum the manifest recorded (or, for a file the manifest has not recorded yet,
     every page's CRC). A file that is missing, truncated or damaged is run again.
     """
     entries = manifest.data["tasks"]
-    to_run = []
+    planned, to_run = [], []
     for task in tasks:
         path = task_file(out, task.task)
         old = entries.get(str(task.task), {})
+        record = read_task_metadata(path)
+        task = _kept_rows(task, whole[task.task], old, record, design.design_id)
+        planned.append(task)
         # The manifest's record of this very task (a --limit run may have recorded a part of it).
         same_rows = old.get("rows") == [task.start, task.stop]
         recorded = old if old.get("status") in ("done", "failed") and same_rows else None
-        record = read_task_metadata(path)
         complete = (
             record is not None
             and record.get("design_id") == design.design_id
@@ -507,7 +552,7 @@ def _scan(
         else:
             entries[str(task.task)] = _task_entry(task, "pending")
             to_run.append(task)
-    return to_run
+    return planned, to_run
 
 
 def _totals(data: dict[str, Any]) -> dict[str, int]:
@@ -532,4 +577,6 @@ def _status(data: dict[str, Any], report: SweepReport) -> str:
         return "incomplete"
     if report.failures:
         return "complete-with-failures"
-    return "complete" if data["limit"] is None else "complete-to-limit"
+    if data["limit"] is None or data["totals"]["runs_ok"] == data["design"]["runs"]:
+        return "complete"
+    return "complete-to-limit"

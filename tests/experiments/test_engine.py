@@ -113,6 +113,44 @@ def test_limit_then_resume_finishes_without_rerunning(small_spec, tmp_path):
     assert_same(load(tmp_path / "x"), load(tmp_path / "full"))
 
 
+@pytest.mark.parametrize(
+    ("runs_per_task", "limit"),
+    [(None, 1), (None, 10), (2, 4), (3, 7)],  # each limit falls inside a finished task
+)
+def test_resume_with_a_limit_never_reruns_or_shrinks_a_finished_task(
+    small_spec, tmp_path, runs_per_task, limit
+):
+    out = tmp_path / "s"
+    full = run_threads(small_spec, out, runs_per_task=runs_per_task)
+    assert full.exit_code == 0 and full.runs_ok == 18
+    files = {p.name: p.read_bytes() for p in (out / "tasks").iterdir()}
+    calls = []
+
+    def counting(scenario, *, years, seed):
+        calls.append(seed)
+        return synthetic_run(scenario, years=years, seed=seed)
+
+    again = run_threads(small_spec, out, resume=True, limit=limit, run_fn=counting)
+    assert calls == [] and again.tasks_run == 0 and again.exit_code == 0
+    assert again.tasks_skipped == again.tasks_planned and again.runs_ok == again.runs_planned
+    assert {p.name: p.read_bytes() for p in (out / "tasks").iterdir()} == files
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["totals"]["runs_ok"] == 18 and manifest["status"] == "complete"
+    assert (load(out).design["status"] == "ok").all()
+
+
+def test_resume_with_a_limit_runs_a_damaged_finished_task_whole(small_spec, tmp_path):
+    out = tmp_path / "s"
+    run_threads(small_spec, out)  # 2 tasks of 9 runs
+    path = out / "tasks" / "task-000000.parquet"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    report = run_threads(small_spec, out, resume=True, limit=1)
+    assert report.repaired and report.runs_run == 9 and report.exit_code == 0
+    assert (load(out).design["status"] == "ok").all()
+    run_threads(small_spec, tmp_path / "ref")
+    assert_same(load(out), load(tmp_path / "ref"))
+
+
 def test_failed_runs_are_recorded_while_the_rest_go_on(write_spec, small_text, tmp_path):
     spec_path = write_spec(small_text.replace("seed = 7", "seed = 7\ncommon_seeds = false"))
     from computemarket.experiments import load_experiment
