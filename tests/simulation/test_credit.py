@@ -13,7 +13,7 @@ from computemarket.simulation.credit import (
     lab_debt_limits,
     service_lab_debt,
 )
-from computemarket.simulation.distress import resolve_distress, try_restructuring
+from computemarket.simulation.distress import exit_lab, resolve_distress, try_restructuring
 from computemarket.simulation.ledger import EXTERNAL
 from computemarket.simulation.lending import (
     RATING_COVERAGE,
@@ -414,3 +414,102 @@ def test_coreweave_survives_the_backcast_on_its_microsoft_contract():
     for seed in range(3):
         alive = run("calibrated-2023", years=2, seed=seed).agents.query("name == 'CoreWeave'")
         assert alive["alive"].all()
+
+
+# ------------------------------------------------------------------------------- cash sweeps
+def _set_cash(ledger, account: int, cash: float) -> None:
+    ledger.book(EXTERNAL, account, 1e3, "end_user_revenue")
+    ledger.book(account, EXTERNAL, ledger.cash[account] - cash, "lab_opex")
+    assert ledger.cash[account] == pytest.approx(cash)
+
+
+@pytest.mark.parametrize(("spare", "debt_after"), [(5.0, 2.0), (1.0, 3.0)])
+def test_a_lab_above_its_debt_limit_sweeps_spare_cash_down_to_the_limit(spare, debt_after):
+    """Lab 0 owes 4 $B at 10%; its revenue is 1 $B a quarter, so its limit is 0.5 x 4 x 1 = 2 $B.
+    It repays max(5% of 4, 4 - 2) = 2 $B when it has 5 $B above its reserve (debt 2), and all
+    of its spare 1 $B when that is all it has (debt 3). Interest 4 x 0.10 / 4 = 0.1 comes first."""
+    model = ComputeMarket(market_scenario="classroom", rng=1)
+    model.step()
+    labs, ledger = model.labs, model.ledger
+    labs.debt[0], labs.interest_rate[0], labs.revenue[0] = 4.0, 0.10, 1.0
+    assert lab_debt_limits(model.state)[0] == pytest.approx(2.0)
+    reserve = model.params.lab.runway_quarters * labs.burn[0]
+    _set_cash(ledger, labs.account[0], reserve + 0.1 + spare)
+    service_lab_debt(model.state)
+    assert labs.debt[0] == pytest.approx(debt_after)
+    assert ledger.cash[labs.account[0]] == pytest.approx(reserve + spare - (4.0 - debt_after))
+
+
+def _provider(model, neocloud: bool):
+    return next(h for h in model.hyperscaler_list if h.neocloud == neocloud)
+
+
+@pytest.mark.parametrize(("cash", "debt_after"), [(12.0, 6.0), (5.0, 7.0)])
+def test_a_neocloud_above_its_ceiling_repays_down_to_it_from_cash_beyond_twice_its_reserve(
+    cash, debt_after
+):
+    """A neocloud owes 10 $B against a ceiling of 6 $B; reserve 1 $B. It repays max(5% of 10,
+    10 - 6) = 4 $B out of cash above 2 x 1: with 12 $B all 4 (debt 6), with 5 $B only 3 (debt 7)."""
+    model = ComputeMarket(years=2, rng=1)
+    neo = _provider(model, neocloud=True)
+    model.providers.debt[neo.index] = 10.0
+    _set_cash(model.ledger, neo.account, cash)
+    neo._repay_debt(6.0, 1.0)
+    assert model.providers.debt[neo.index] == pytest.approx(debt_after)
+    assert neo.cash == pytest.approx(cash - (10.0 - debt_after))
+
+
+def test_a_hyperscaler_above_its_ceiling_repays_only_the_scheduled_share():
+    """Corporate notes have no covenant: 5% of 10 $B = 0.5 $B, however far above the ceiling."""
+    model = ComputeMarket(years=2, rng=1)
+    cloud = _provider(model, neocloud=False)
+    model.providers.debt[cloud.index] = 10.0
+    _set_cash(model.ledger, cloud.account, 12.0)
+    cloud._repay_debt(6.0, 1.0)
+    assert model.providers.debt[cloud.index] == pytest.approx(9.5)
+
+
+@pytest.mark.parametrize(
+    ("billed", "commitment", "agrees"),
+    [
+        # Cloud 1 billed 3 of 4: it would lose only (1 - 3/4) x 0.3 = 0.075 as bad debt.
+        ([1.0, 3.0, 0.0], 1.25, True),  # keeps 0.8 x 0.2 x 0.5 x 1.25 = 0.1 >= 0.075
+        ([1.0, 3.0, 0.0], 0.9, False),  # keeps 0.072 < 0.075
+        # Cloud 1 billed 1 of 4: it would lose (1 - 1/4) x 0.3 = 0.225 as bad debt.
+        ([3.0, 1.0, 0.0], 1.25, False),  # keeps 0.1 < 0.225
+        ([3.0, 1.0, 0.0], 3.0, True),  # keeps 0.24 >= 0.225
+    ],
+)
+def test_a_creditor_restructures_when_what_it_keeps_beats_its_share_of_the_bad_debt(
+    billed, commitment, agrees
+):
+    """Hole 0.3 $B; cloud 1 is owed the commitment C, markup 0.25 (margin 0.2), no stake, survival
+    0.8, write-down 0.5: it keeps 0.8 x 0.2 x 0.5 x C and agrees when that is at least the part
+    of the hole it would lose anyway if the lab exited, (1 - its share of the bills) x 0.3."""
+    model, lab = _lab_in_trouble(0.3)
+    labs, p = model.labs, model.providers
+    assert model.params.credit.restructuring_writedown == 0.5
+    labs.commit_remaining[0] = 0.0
+    labs.commit_remaining[0, 1] = commitment
+    labs.stake[0] = 0.0
+    p.markup[1] = 0.25
+    labs.billed[0] = billed
+    assert try_restructuring(model.state, 0, valuation=50.0, survival=0.8) is agrees
+    assert lab.cash == pytest.approx(0.0 if agrees else -0.3, abs=1e-9)
+    assert labs.commit_remaining[0, 1] == pytest.approx(commitment * (0.5 if agrees else 1.0))
+
+
+def test_an_exiting_labs_debt_is_defaulted_and_written_off():
+    """Lab 0 exits owing 3 $B to lenders with no cash and no bills: defaulted_debt and the
+    quarter's write-offs rise by exactly 3 $B; nobody invested in it."""
+    model, _ = _lab_in_trouble(0.0)
+    labs = model.labs
+    labs.debt[0] = 3.0
+    labs.billed[0] = 0.0
+    labs.invested_in[0] = 0.0
+    labs.independent_invested[0] = 0.0
+    defaulted, written_off = model.counters["defaulted_debt"], model.counters["written_off"]
+    exit_lab(model.state, 0)
+    assert model.counters["defaulted_debt"] - defaulted == pytest.approx(3.0)
+    assert model.counters["written_off"] - written_off == pytest.approx(3.0)
+    assert labs.debt[0] == 0.0 and not labs.alive[0]
