@@ -127,3 +127,31 @@ def test_a_provider_a_lab_cannot_buy_from_gets_none_of_its_demand(sensitivity):
     )
     np.testing.assert_allclose(result.open, [[2.0, 0.0], [1.0, 1.0]])
     assert result.unmet.sum() == pytest.approx(0.0)
+
+
+def test_in_house_labs_are_affiliated_with_their_owner_and_served_first():
+    """Under laissez-faire (self-preferencing allowed) the clearing treats each in-house lab as
+    affiliated with its owner, as it does a lab the provider holds a stake in; so, with one
+    owner's 1 GW wanted by its in-house lab and by an independent lab, the in-house lab gets it."""
+    from computemarket.simulation.clearing import clearing_input
+    from computemarket.simulation.model import ComputeMarket
+
+    model = ComputeMarket(rules="laissez-faire", rng=1)
+    labs, state = model.labs, model.state
+    owned = np.flatnonzero(labs.owner >= 0)
+    assert owned.size == 2  # the baseline's two in-house labs
+    independent = int(np.flatnonzero(labs.owner < 0)[0])
+    labs.stake[:] = 0.0
+    labs.stake[independent, 2] = 0.1
+    shape = labs.stake.shape
+    inp = clearing_input(state, np.ones(shape), np.ones(shape), np.zeros(shape))
+    expected = np.zeros(shape, bool)
+    expected[owned, labs.owner[owned]] = True
+    expected[independent, 2] = True
+    np.testing.assert_array_equal(inp.affiliated, expected)
+    assert inp.self_preferencing
+    lab, owner = int(owned[0]), int(labs.owner[owned[0]])
+    rival = int(np.flatnonzero(labs.owner < 0)[1])
+    rows = inp.affiliated[[lab, rival]][:, [owner]]
+    result = clear_market(market([1.0, 1.0], [1.0], affiliated=rows, prefer=True))
+    np.testing.assert_allclose(result.served, [[1.0], [0.0]])

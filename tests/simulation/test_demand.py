@@ -64,6 +64,22 @@ def test_training_share_falls_as_labs_mature():
     np.testing.assert_allclose(training_revenue_shares(np.array([0.0, 9.0]), off), 0.6)
 
 
+def test_an_entrants_training_share_follows_its_own_age():
+    """In quarter 8 a lab present from the start is 2 years old, one that entered in quarter 4
+    is 1, one that entered now is 0: tau = 0.25 + 0.35 exp(-age / 3) (docs/model.md 7.3)."""
+    from computemarket.simulation.demand import training_shares
+
+    model = ComputeMarket(market_scenario="classroom", rng=1)
+    state = model.state
+    state.market.quarter = 8
+    state.labs.entered[:] = [0, 4, 8, 0, 6, 8]
+    np.testing.assert_allclose(
+        training_shares(state),
+        [0.429696, 0.500786, 0.6, 0.429696, 0.25 + 0.35 * math.exp(-0.5 / 3), 0.6],
+        atol=1e-6,
+    )
+
+
 # ------------------------------------------------------------------------------- on the state
 def test_end_user_demand_by_hand():
     model = ComputeMarket(market_scenario="classroom", years=2, rng=1)
