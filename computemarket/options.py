@@ -67,11 +67,23 @@ def calendar_year(text: str) -> float:
     return value
 
 
+MAX_YEARS = 100
+"""The longest horizon a run may have (``market.years``' upper bound; a test checks they agree)."""
+
+
 def years_elapsed(text: str) -> float:
-    """``--after``: years from the start of the runs, >= 0, in quarters (2.25 is quarter 9)."""
+    """``--after``: years from the start of the runs, 0 to 100, in quarters (2.25 is quarter 9).
+
+    The command then checks the value against the runs' own horizon; the bound here keeps a huge
+    value (``1e308``) from overflowing when it is turned into a quarter.
+    """
     value = finite_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected years from the start, >= 0, got {text!r}")
+    if value > MAX_YEARS:
+        raise argparse.ArgumentTypeError(
+            f"expected years from the start, 0 to {MAX_YEARS} (the longest horizon), got {text!r}"
+        )
     return value
 
 

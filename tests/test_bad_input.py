@@ -21,6 +21,8 @@ import pytest
 
 from computemarket import cli
 from computemarket.experiments import load_experiment, sweep
+from computemarket.options import MAX_YEARS
+from computemarket.simulation.parameters import find_parameter
 from computemarket.testing import folder_snapshot, synthetic_run
 
 GRID = """
@@ -552,6 +554,14 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["summarize", "sweep", "--after", "20"],
         "--after 20: expected years from the start in quarters",
     ),
+    "summarize: --after huge": (
+        ["summarize", "sweep", "--after", "1e308"],
+        "--after: expected years from the start, 0 to 100 (the longest horizon), got '1e308'",
+    ),
+    "summarize: --after past the longest horizon": (
+        ["summarize", "sweep", "--after", "5e307"],
+        "0 to 100 (the longest horizon), got '5e307'",
+    ),
     "summarize: --after not a quarter": (["summarize", "sweep", "--after", "0.3"], "--after 0.3"),
     "summarize: --year and --after": (
         ["summarize", "sweep", "--year", "2027", "--after", "1"],
@@ -560,6 +570,14 @@ CASES: dict[str, tuple[list[str], str]] = {
     "summarize: bad threshold": (
         ["summarize", "sweep", "--threshold", "cloud_hhi=3"],
         "expected METRIC>VALUE",
+    ),
+    "summarize: threshold infinite": (
+        ["summarize", "sweep", "--threshold", "cloud_hhi>1e999"],
+        "--threshold 'cloud_hhi>1e999': expected a finite VALUE",
+    ),
+    "summarize: threshold of a firm not kept": (
+        ["summarize", "sweep", "--threshold", "cloud_share[Google Cloud]>0.1"],
+        "metric 'cloud_share[Google Cloud]' is not in this sweep",
     ),
     "summarize: threshold of no metric": (
         ["summarize", "sweep", "--threshold", "nope>3"],
@@ -641,6 +659,10 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["sensitivity", "sweep", "--metric", "cloud_hhi", "--after", "5"],
         "--after 5",
     ),
+    "sensitivity: --after huge": (
+        ["sensitivity", "sweep", "--metric", "cloud_hhi", "--after", "1e308"],
+        "0 to 100 (the longest horizon)",
+    ),
     "sensitivity: --confidence 2": (
         ["sensitivity", "sweep", "--metric", "cloud_hhi", "--confidence", "2"],
         "between 0 and 1",
@@ -707,6 +729,10 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1800", "--after", "0.3"],
         "--after 0.3",
     ),
+    "discover: --after huge": (
+        ["discover", "sweep", "--metric", "cloud_hhi", "--above", "1800", "--after", "1e308"],
+        "0 to 100 (the longest horizon)",
+    ),
     "discover: --year and --after": (
         ["discover", "sweep", "--metric", "cloud_hhi", "--year", "2027", "--after", "1"],
         "not allowed with argument",
@@ -772,6 +798,8 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["plot", "run", "--after", "9"],
         "--after 9: expected years from the start",
     ),
+    "plot: run, --after huge": (["plot", "run", "--after", "1e308"], "0 to 100"),
+    "plot: sweep, --after huge": (["plot", "sweep", "--after", "1e308"], "0 to 100"),
     "plot: run, quarter outside": (
         ["plot", "run", "--quarter", "99"],
         "quarter 99: the run has quarters 0 to 4",
@@ -798,6 +826,14 @@ CASES: dict[str, tuple[list[str], str]] = {
     "plot: sweep, bad threshold": (
         ["plot", "sweep", "--threshold", "cloud_hhi=1800"],
         "expected METRIC>VALUE",
+    ),
+    "plot: sweep, threshold infinite": (
+        ["plot", "sweep", "--threshold", "cloud_hhi<-1e999"],
+        "expected a finite VALUE",
+    ),
+    "plot: sweep, threshold of a firm not kept": (
+        ["plot", "sweep", "--threshold", "exited[Mistral]>0.5"],
+        "metric 'exited[Mistral]' is not in this sweep",
     ),
     "plot: sweep, threshold of no metric": (
         ["plot", "sweep", "--threshold", "nope>1"],
@@ -849,6 +885,8 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["report", "sweep", "--year", "2050"],
         "the runs cover the calendar years",
     ),
+    "report: run, --after huge": (["report", "run", "--after", "1e308"], "0 to 100"),
+    "report: sweep, --after huge": (["report", "sweep", "--after", "5e307"], "0 to 100"),
     "report: sweep, a quarter": (
         ["report", "sweep", "--quarter", "1"],
         "--quarter: only for a run",
@@ -921,3 +959,7 @@ def test_the_corpus_is_large_and_covers_every_subcommand():
     subcommands = set(parser._subparsers._group_actions[0].choices)
     assert subcommands <= commands | {"app"}, subcommands - commands
     assert len(CASES) >= 150
+
+
+def test_the_longest_after_is_the_longest_horizon():
+    assert find_parameter("market.years").high == MAX_YEARS

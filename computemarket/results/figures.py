@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,7 +36,10 @@ from computemarket.store.runs import StoredRun
 FORMATS = FIGURE_FORMATS
 PNG_DPI = 150
 
-_THRESHOLD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>])\s*([-+0-9.eE_,]+)\s*$")
+# A metric, or a per-firm metric with its firm in brackets (``cloud_share[Google Cloud]``).
+_THRESHOLD = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\[[^\[\]<>]+\])?)\s*([<>])\s*([-+0-9.eE_,]+)\s*$"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,10 +52,11 @@ class Threshold:
 
     @classmethod
     def parse(cls, text: str) -> Threshold:
-        """Parse ``'cloud_hhi>1800'`` or ``'locked_share<0.5'``.
+        """Parse ``'cloud_hhi>1800'``, ``'locked_share<0.5'`` or ``'exited[Mistral]>0.5'``.
 
         Raises:
-            FigureError: If the text is not ``METRIC>VALUE`` or ``METRIC<VALUE``.
+            FigureError: If the text is not ``METRIC>VALUE`` or ``METRIC<VALUE`` with a finite
+                value.
         """
         match = _THRESHOLD.match(text)
         try:
@@ -61,7 +66,10 @@ class Threshold:
         if match is None or value is None:
             raise FigureError(
                 f"--threshold {text!r}: expected METRIC>VALUE or METRIC<VALUE, e.g. 'cloud_hhi>1800'"
+                " or 'exited[OpenAI]>0.5'"
             )
+        if not math.isfinite(value):  # '1e999' is a number to float(): infinity
+            raise FigureError(f"--threshold {text!r}: expected a finite VALUE")
         return cls(match.group(1), value, match.group(2) == "<")
 
     @property
@@ -169,7 +177,7 @@ def _run_kinds() -> dict[str, FigureKind]:
 def _year_after(run: StoredRun, after: float) -> int:
     """The calendar year that holds the time ``after`` years from the run's start."""
     quarters = run.metrics["quarter"].to_numpy()
-    quarter = round(4 * after)
+    quarter = round(4 * after) if 0 <= after <= quarters.max() / 4 else -1  # 4 * 1e308 overflows
     if abs(quarter - 4 * after) > 1e-9 or quarter not in quarters:
         raise FigureError(
             f"--after {after:g}: expected years from the start in quarters (multiples of 0.25) "

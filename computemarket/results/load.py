@@ -257,8 +257,9 @@ class SweepResults:
                 raise ResultsError(f"{flag} {value!r}: expected a finite number")
         if year is None and after is None:
             return horizon
+        # Out of the horizon is refused before rounding: round(4 * 1e308) overflows.
         if after is not None:
-            quarter = round(4 * float(after))
+            quarter = round(4 * float(after)) if 0 <= float(after) <= self.years else -1
             if abs(quarter - 4 * float(after)) > 1e-9 or not 0 <= quarter <= horizon:
                 raise ResultsError(
                     f"{self.directory}: --after {after:g}: expected years from the start in "
@@ -266,7 +267,8 @@ class SweepResults:
                 )
         else:
             start = self.start_year
-            quarter = round(4 * (float(year) - start))
+            inside = 0 <= float(year) - start <= self.years
+            quarter = round(4 * (float(year) - start)) if inside else -1
             if abs(quarter - 4 * (float(year) - start)) > 1e-6 or not 0 <= quarter <= horizon:
                 raise ResultsError(
                     f"{self.directory}: --year {year:g}: the runs cover the calendar years "

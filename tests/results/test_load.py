@@ -149,6 +149,11 @@ def test_load_refuses_years_and_metrics_that_were_not_kept(tmp_path):
         results.at(2027.1)
     with pytest.raises(ResultsError, match="give one of them"):
         results.at(2027, after=1)
+    # Huge times are outside the horizon, not an OverflowError from round(4 * 1e308).
+    with pytest.raises(ResultsError, match=r"--after 1e\+308: expected years from the start"):
+        results.at(after=1e308)
+    with pytest.raises(ResultsError, match=r"--year 1e\+308: the runs cover"):
+        results.at(1e308)
     with pytest.raises(
         ResultsError,
         match=r"metric 'model_hhi' is not in this sweep \(kept: cloud_hhi, active_labs\)",
