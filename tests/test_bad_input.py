@@ -877,6 +877,30 @@ CASES: dict[str, tuple[list[str], str]] = {
         "is a file, not a folder",
     ),
     "report: --out in /proc": (["report", "run", "--out", "/proc/r.html"], "cannot write in /proc"),
+    "report: --out a run's table": (
+        ["report", "run", "--out", "run/metrics.parquet"],
+        "is a data file of the run in",
+    ),
+    "report: --out a run's manifest": (
+        ["report", "run", "--out", "run/manifest.json"],
+        "is a data file of the run in",
+    ),
+    "report: --out a sweep's design": (
+        ["report", "sweep", "--out", "sweep/design.parquet"],
+        "is a data file of the sweep in",
+    ),
+    "report: --out a sweep's task file": (
+        ["report", "sweep", "--out", "sweep/tasks/task-000000.parquet"],
+        "is a data file of the sweep in",
+    ),
+    "report: --out a user's file": (
+        ["report", "run", "--out", "notes.txt"],
+        "--out notes.txt: exists and is not a report computemarket wrote",
+    ),
+    "report: --out a user's file in a folder": (
+        ["report", "run", "--out", "thesis/thesis.tex"],
+        "exists and is not a report computemarket wrote",
+    ),
     "report: sweep, unknown factor": (
         ["report", "sweep", "--factor", "nosuch"],
         "not a factor of this sweep",

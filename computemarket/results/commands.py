@@ -263,7 +263,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "nothing outside itself.",
     )
     _add_figure_options(report, "include")
-    report.add_argument("--out", metavar="FILE", help="the HTML file (default: DIR/report.html)")
+    report.add_argument(
+        "--out",
+        metavar="FILE",
+        help="the HTML file (default: DIR/report.html); an existing file is replaced only if it "
+        "is an earlier report",
+    )
     report.set_defaults(func=report_command)
 
 

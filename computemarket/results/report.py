@@ -39,7 +39,13 @@ from computemarket.results.tables import (
 )
 from computemarket.simulation.parameters import FIRM_LISTS, SECTIONS
 from computemarket.store.files import unwritable_reason, write_text_atomic
-from computemarket.store.layout import REPORT_FILE
+from computemarket.store.layout import (
+    REPORT_FILE,
+    REPORT_GENERATOR,
+    REPORT_SUFFIX,
+    data_folder_of,
+    is_report_file,
+)
 from computemarket.store.runs import StoredRun
 
 REPORT_DPI = 100
@@ -305,6 +311,7 @@ def build_report(
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CONTENT_POLICY}">
+<meta name="generator" content="{REPORT_GENERATOR} {html.escape(_version())}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>computemarket report: {html.escape(title)}</title>
 <style>{STYLE}</style>
@@ -332,6 +339,22 @@ Regenerate with <code>computemarket report {html.escape(str(directory))}</code>.
 """
 
 
+def check_report_path(path: Path) -> None:
+    """Refuse a report path that is one of the data files of a run or sweep folder.
+
+    Raises:
+        FigureError: Naming the file, the folder it belongs to, and where a report can go.
+    """
+    owner = data_folder_of(path)
+    if owner is not None:
+        kind, folder = owner
+        raise FigureError(
+            f"--out {path}: is a data file of the {kind} in {folder}; a "
+            f"report there would replace it; give --out a file name ending in {REPORT_SUFFIX}, "
+            f"e.g. {folder / REPORT_FILE}"
+        )
+
+
 def write_report(
     directory: str | Path,
     out: str | Path | None = None,
@@ -350,14 +373,23 @@ def write_report(
         The file written.
 
     Raises:
-        FigureError: On bad input or a file that cannot be written.
+        FigureError: On bad input or a file that cannot be written, before anything is drawn: a
+            path that is one of a run's or a sweep's data files, or an existing file that is not a
+            report ``computemarket report`` wrote (:func:`is_report_file`).
         OSError: If writing fails part-way (disk full); the previous report is then kept.
     """
     path = Path(out) if out is not None else Path(directory) / REPORT_FILE
+    check_report_path(path)
     # A missing DIR is for open_results to name; a place the report cannot go fails before drawing.
     why = unwritable_reason(path) if out is not None or Path(directory).is_dir() else None
     if why is not None:
         raise FigureError(f"--out {path}: cannot write the report: {why}")
+    if (path.exists() or path.is_symlink()) and not path.is_dir() and not is_report_file(path):
+        where = f"--out {path}" if out is not None else str(path)
+        raise FigureError(
+            f"{where}: exists and is not a report computemarket wrote (a report replaces only "
+            f"an earlier report); move it or give --out a new file name ending in {REPORT_SUFFIX}"
+        )
     text = build_report(directory, kinds, options)
     # Written whole or not at all: a full disk leaves any previous report as it was.
     write_text_atomic(path, text, clean=True)

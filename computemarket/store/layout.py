@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ FIGURE_FORMATS = ("png", "svg")
 """Image formats ``computemarket plot`` writes."""
 REPORT_FILE = "report.html"
 """The report ``computemarket report`` writes into a run or sweep folder by default."""
+REPORT_GENERATOR = "computemarket report"
+"""The start of the ``<meta name="generator">`` content of every report: how a report that
+``computemarket report`` wrote is told from a user's file (:func:`is_report_file`)."""
+REPORT_SUFFIX = ".html"
 SUMMARY_CSV = "summary.csv"
 """The table ``computemarket summarize`` writes into a sweep folder by default; beside it
 ``summary-crossing.csv`` and ``summary-effects.csv``."""
@@ -159,3 +164,63 @@ def claim_folder(out: Path, own: str, error: type[Exception], where: str) -> str
             "empty folder (computemarket never writes into a folder of other files)"
         )
     return kind
+
+
+_REPORT_MARKS = (
+    f'<meta name="generator" content="{REPORT_GENERATOR}'.encode(),
+    f"<title>{REPORT_GENERATOR}: ".encode(),  # reports written before the generator tag
+)
+
+
+def is_report_file(path: Path) -> bool:
+    """Whether ``path`` is a report ``computemarket report`` wrote (which a report may replace).
+
+    It is an ``.html`` file whose head carries the report's generator tag (or, for a report
+    written before that tag, its title). Anything else is a user's file, never written over.
+    """
+    if path.suffix.lower() != REPORT_SUFFIX or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return any(mark in head for mark in _REPORT_MARKS)
+
+
+def _own_files(folder: Path, kind: str) -> set[str]:
+    """The data files of a run folder (its fixed names and those its manifest lists) or a sweep's."""
+    if kind == "sweep":
+        return {MANIFEST, DESIGN, LOCK}
+    names = {MANIFEST, SUMMARY_FIGURE, *(f"{table}.parquet" for table in RUN_TABLES)}
+    try:
+        manifest = read_json_manifest(folder) or {}
+    except DamagedFileError:
+        manifest = {}
+    names.update(str(name) for name in manifest.get("files") or [])
+    names.update(str(name) for name in manifest.get("sha256") or {})
+    return names
+
+
+def data_folder_of(path: str | os.PathLike[str]) -> tuple[str, Path] | None:
+    """If ``path`` is one of the data files of a run or sweep folder: that folder's kind and path.
+
+    The data files are what the folder's writer wrote and its readers check: a run's manifest,
+    tables and summary figure; a sweep's manifest, design, lock and everything under ``tasks/``.
+    The path is taken as given and with symbolic links resolved; the file need not exist.
+    """
+    given = Path(os.path.abspath(path))
+    for candidate in dict.fromkeys((given, given.resolve())):
+        for folder in candidate.parents[:2]:
+            try:
+                kind = folder_kind(folder)
+            except OSError:  # an unreadable folder holds nothing a report could replace
+                continue
+            if kind not in ("run", "sweep"):
+                continue
+            inside = candidate.relative_to(folder).as_posix()
+            if inside in _own_files(folder, kind) or (
+                kind == "sweep" and inside.startswith(f"{TASKS_DIR}/")
+            ):
+                return kind, folder
+    return None

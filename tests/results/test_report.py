@@ -18,6 +18,9 @@ from computemarket.results.report import (
     scenario_differences,
     write_report,
 )
+from computemarket.results.source import FigureError
+from computemarket.store.layout import is_report_file
+from computemarket.testing import folder_snapshot
 
 FETCHING_TAGS = {"script", "link", "iframe", "frame", "object", "embed", "base", "audio", "video"}
 URL_ATTRIBUTES = {"src", "href", "srcset", "action", "poster", "data", "background", "formaction"}
@@ -149,6 +152,65 @@ def test_report_of_chosen_figures_goes_into_the_folder_or_where_asked(grid_dir, 
     )
     elsewhere = write_report(folder, tmp_path / "r.html", kinds=("distribution",))
     assert elsewhere.is_file()
+
+
+def test_a_report_carries_its_generator_and_replaces_only_an_earlier_report(
+    run_report, grid_dir, tmp_path
+):
+    page = Page(run_report.read_text(encoding="utf-8"))
+    generator = [m for m in page.meta if m.get("name") == "generator"]
+    assert generator and generator[0]["content"].startswith("computemarket report ")
+    assert is_report_file(run_report)
+    folder = shutil.copytree(grid_dir, tmp_path / "grid")
+    write_report(folder, kinds=("distribution",))
+    write_report(folder, kinds=("distribution",))  # an earlier report is replaced
+    older = tmp_path / "older.html"  # a report written before the generator tag
+    older.write_text("<!DOCTYPE html>\n<head>\n<title>computemarket report: run</title>")
+    assert write_report(folder, older, kinds=("distribution",)) == older
+    assert is_report_file(older)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("mine.html", "<!DOCTYPE html><title>My notes</title>"),
+        ("notes.txt", "my notes"),
+        ("REPORT.txt", '<meta name="generator" content="computemarket report 0.1">'),
+    ],
+)
+def test_a_users_file_is_never_written_over(grid_dir, tmp_path, name, text):
+    folder = shutil.copytree(grid_dir, tmp_path / "grid")
+    (folder / name).write_text(text, encoding="utf-8")
+    (folder / REPORT_FILE).write_text("my own report.html", encoding="utf-8")
+    before = folder_snapshot(tmp_path)
+    with pytest.raises(FigureError, match=f"{name}: exists and is not a report computemarket"):
+        write_report(folder, folder / name, kinds=("distribution",))
+    with pytest.raises(FigureError, match=r"report.html: exists and is not a report"):
+        write_report(folder, kinds=("distribution",))
+    assert folder_snapshot(tmp_path) == before
+
+
+def test_a_data_file_of_a_run_or_sweep_is_refused_even_when_missing_or_linked(
+    run_dir, grid_dir, tmp_path
+):
+    run = shutil.copytree(run_dir, tmp_path / "run")
+    sweep = shutil.copytree(grid_dir, tmp_path / "grid")
+    (run / "deals.parquet").unlink()
+    (tmp_path / "link").symlink_to(run)
+    (tmp_path / "link.html").symlink_to(run / "metrics.parquet")
+    before = folder_snapshot(tmp_path)
+    for folder, out in [
+        (run, run / "deals.parquet"),  # missing: a report there would still pass for it
+        (run, run / "manifest.json"),
+        (run, tmp_path / "link" / "metrics.parquet"),
+        (run, tmp_path / "link.html"),
+        (sweep, sweep / "design.parquet"),
+        (sweep, sweep / "manifest.json"),
+        (sweep, sweep / "tasks" / "task-000000.parquet"),
+    ]:
+        with pytest.raises(FigureError, match=r"is a data file of the (run|sweep) in|not a report"):
+            write_report(folder, out, kinds=("summary",) if folder == run else ("distribution",))
+    assert folder_snapshot(tmp_path) == before
 
 
 # ----------------------------------------------------------------------------- in a real browser

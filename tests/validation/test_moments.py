@@ -128,6 +128,16 @@ def test_each_moment_on_hand_made_tables(series, entity, period, expected):
     assert one(RUN, series, entity, period) == pytest.approx(expected)
 
 
+def test_lab_compute_in_gw_divides_egw_by_the_compute_per_gw_of_the_quarter():
+    """Prices are per eGW: in 2024Q2 La buys 3 / 4 = 0.75 eGW (as above); with 1.5 eGW per GW
+    that quarter it is 0.75 / 1.5 = 0.5 GW. Other quarters' compute_per_gw do not matter."""
+    metrics = hand_metrics().assign(compute_per_gw=[1.0, 1.2, 1.5, 2.0, 2.5])
+    run = RunTables(metrics, hand_agents())
+    assert one(run, "lab_compute_gw", "La", "2024Q2") == pytest.approx(0.5)
+    # 2024Q4: spend 5, price (1 x 6 + 3 x 4) / 4 = 4.5, 2.5 eGW per GW.
+    assert one(run, "lab_compute_gw", "La", "2024Q4") == pytest.approx(5.0 / 4.5 / 2.5)
+
+
 @pytest.mark.parametrize(
     ("series", "entity", "period"),
     [
