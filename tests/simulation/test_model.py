@@ -128,21 +128,26 @@ def test_capacity_arrives_after_the_lag_and_retires_after_its_life():
 
 
 def test_orders_go_to_the_build_lag_and_capex_is_spread():
-    model = ComputeMarket(market_scenario="classroom", years=5, rng=1)
-    hp, p = model.params.hyperscaler, model.providers
+    """With a 2-quarter build, flat hardware costs and no congestion premium a GW costs 35 $B,
+    paid in two instalments of 17.5: the quarter-1 order arrives in quarter 3 and is due in
+    quarters 1 and 2. Quarter 1 also owes the last instalment of the pipeline order arriving in
+    quarter 2: (g^2 - g) GW with g = 1.8^(1/4), i.e. 0.183349 x 17.5 = 3.208601 $B."""
+    flat = {
+        "hyperscaler.build_lag_quarters": 2,
+        "supply.flops_per_watt_growth": 0.0,
+        "supply.flops_per_dollar_growth": 0.0,
+        "supply.construction_inflation": 0.0,
+        "supply.congestion_premium": 0.0,
+    }
+    model = ComputeMarket(market_scenario="classroom", years=5, rng=1, overrides=flat)
+    p, life = model.providers, model.life_quarters
     model.step()
-    ordered = p.capex_due[:, model.quarter + model.life_quarters].sum()
-    assert ordered >= 0
-    # Whatever was ordered in quarter 1 arrives in quarter 1 + lag, and its capex is spread evenly.
-    column = 1 + hp.build_lag_quarters + model.life_quarters
-    gw = p.arrivals[:, column]
-    spread = p.capex_due[
-        :, 1 + model.life_quarters : 1 + model.life_quarters + hp.build_lag_quarters
-    ]
-    assert gw.sum() > 0
-    np.testing.assert_allclose(
-        spread.sum(axis=1)[gw > 0] >= gw[gw > 0] * hp.capex_per_gw * (1 - 1e-9), True
-    )
+    assert model.quarter == 1
+    gw = p.arrivals[:, life + 3]  # ordered in quarter 1, arrives in quarter 1 + 2
+    assert (gw > 0).all()
+    np.testing.assert_allclose(p.capex_due[:, life + 2], gw * 17.5, rtol=1e-12)
+    np.testing.assert_allclose(p.capex_due[:, life + 1], gw * 17.5 + 3.208601, rtol=1e-6)
+    np.testing.assert_allclose(p.capex_due[:, life + 3 :], 0.0)  # nothing due beyond the build
 
 
 def test_markup_rises_with_utilization_above_target():
@@ -185,16 +190,19 @@ def test_initial_outside_share_matches_the_scenario():
 
 
 def test_quality_stock_depreciates_and_grows_with_training():
+    """K <- (1 - 0.12) K + training eGW x algorithmic efficiency x productivity, for live labs:
+    10 -> 8.8 + 2 x 1.5 x 1 = 11.8; 20 -> 17.6 + 4 x 1.5 x 0.5 = 20.6; no training: 5 -> 4.4;
+    a lab that has exited keeps its stock (7)."""
+    from computemarket.simulation.demand import grow_quality
+
     model = ComputeMarket(market_scenario="classroom", rng=1)
-    stock = model.labs.stock.copy()
-    model.step()
     labs = model.labs
-    delta = model.params.market.quality_depreciation
-    training = labs.served - np.minimum(labs.inference_need, labs.served)
-    expected = (
-        1 - delta
-    ) * stock + training * model.state.market.compute_efficiency * labs.productivity
-    np.testing.assert_allclose(labs.stock, expected)
+    labs.stock[:] = [10.0, 20.0, 5.0, 7.0, 1.0, 1.0]
+    labs.productivity[:] = [1.0, 0.5, 1.0, 1.0, 1.0, 1.0]
+    labs.alive[3] = False
+    model.state.market.compute_efficiency = 1.5
+    grow_quality(model.state, np.array([2.0, 4.0, 0.0, 3.0, 0.0, 0.0]))
+    np.testing.assert_allclose(labs.stock, [11.8, 20.6, 4.4, 7.0, 0.88, 0.88])
 
 
 def test_revenue_is_lost_when_inference_is_not_served():
@@ -418,8 +426,16 @@ def test_eu_data_act_bans_egress_fees_from_2027():
     assert all(fee == model.params.rules.egress_fee for year, fee in fees if year < 2027.03)
     assert all(fee == 0.0 for year, fee in fees if year >= 2027.03)
     ledger = run("baseline", rules="eu-data-act", years=3, seed=1).ledger
-    egress_quarters = ledger[ledger.kind == "egress_fee"].quarter
-    assert egress_quarters.empty or egress_quarters.max() < 5  # 2027Q2 is quarter 5
+    egress = ledger[ledger.kind == "egress_fee"].groupby(["quarter", "payer"], observed=True)
+    switching = ledger[ledger.kind == "switching_cost"].groupby(["quarter", "payer"], observed=True)
+    egress, switching = egress.amount.sum(), switching.amount.sum()
+    # Until 2027Q1 (quarter 4) movers pay egress of 0.05 of the moved spend, a third of the 0.15
+    # re-engineering; from 2027Q2 (quarter 5) they still move and pay re-engineering, no egress.
+    assert set(egress.index.get_level_values("quarter")) == {1, 2, 3, 4}
+    before = switching[switching.index.get_level_values("quarter") < 5]
+    assert set(before.index) == set(egress.index)
+    np.testing.assert_allclose(egress.reindex(before.index) / before, 1 / 3, rtol=1e-9)
+    assert (switching.index.get_level_values("quarter") >= 5).sum() > 20
 
 
 def test_structural_separation_has_no_equity_links():
@@ -430,11 +446,20 @@ def test_structural_separation_has_no_equity_links():
 
 
 def test_switching_cost_is_charged_on_moved_spend():
+    """Re-engineering (0.5) and egress (0.05) are both shares of the same moved spend: each lab
+    that moved pays the world 10 times what it pays the clouds it left, quarter by quarter."""
     result = run("baseline", years=3, seed=2, overrides={"rules.switching_cost": 0.5})
-    charges = result.ledger[result.ledger.kind == "switching_cost"]
-    moved = result.metrics["switching_rate"].iloc[1:]
-    assert (moved > 0).any() == (len(charges) > 0)
-    assert (charges.payee == "world").all()
+    ledger = result.ledger
+    charges = ledger[ledger.kind == "switching_cost"]
+    egress = ledger[ledger.kind == "egress_fee"]
+    assert len(charges) > 20 and (charges.payee == "world").all()
+    providers = set(result.agents.loc[result.agents.kind == "hyperscaler", "name"])
+    assert set(egress.payee) <= providers
+    per_lab = ["quarter", "payer"]
+    switching = charges.groupby(per_lab, observed=True).amount.sum()
+    fees = egress.groupby(per_lab, observed=True).amount.sum()
+    assert set(switching.index) == set(fees.index)
+    np.testing.assert_allclose(switching / fees.reindex(switching.index), 10.0, rtol=1e-9)
 
 
 def test_runs_under_solaraviz_controls_step_and_reset():

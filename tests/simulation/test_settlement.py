@@ -177,3 +177,19 @@ def test_take_or_pay_top_up_spends_the_investors_tied_money_first():
     assert labs.commit_remaining[0, 1] == pytest.approx(4.0)
     assert model.counters["circular_revenue"] == pytest.approx(5.0)
     assert labs.billed[0].tolist() == pytest.approx([0.0, 6.0, 0.0])
+
+
+def test_quality_grows_with_the_training_served_beyond_inference():
+    """Lab 0 is served 3 GW and needs 1 GW for inference: 2 eGW train it. Stock 10, efficiency
+    1.5, productivity 1: 10 x (1 - 0.12) + 2 x 1.5 = 11.8. Unserved labs only depreciate."""
+    model, result, price, zeros = _hand_set(
+        served_row=[1.0, 2.0, 0.0], allocation_row=[1.0, 2.0, 0.0], price_row=[1.0, 1.0, 1.0]
+    )
+    labs = model.labs
+    labs.stock[:] = 10.0
+    labs.productivity[0] = 1.0
+    labs.inference_need[:] = 1.0
+    model.state.market.compute_efficiency = 1.5
+    _settled_rows(model, result, price, zeros, zeros)
+    np.testing.assert_allclose(labs.stock, [11.8, 8.8, 8.8, 8.8, 8.8, 8.8])
+    assert labs.served[0] == pytest.approx(3.0)
