@@ -93,13 +93,34 @@ def test_a_short_backcast_covers_the_declared_targets(short_backcast):
     assert len(short_backcast) == len(targets) >= 8
     assert all(isinstance(r, BackcastCheck) for r in short_backcast)
     assert {r.role for r in short_backcast} == {"fitted", "held_out"}
-    assert all(r.status in {"pass", "miss", "fail"} and r.source for r in short_backcast)
+    assert all(r.source for r in short_backcast)
     # The one fitted target was fitted: it must pass.
     assert all(r.status == "pass" for r in short_backcast if r.role == "fitted")
     # Every target gets a simulated value from a full calibrated-2023 run.
     assert all(np.isfinite(r.median) and r.low <= r.median <= r.high for r in short_backcast)
 
 
-def test_a_backcast_is_reproducible(short_backcast):
-    again = backcast_checks(3)
-    assert [r.measured for r in again] == [r.measured for r in short_backcast]
+def test_each_backcast_verdict_follows_its_interval_and_tolerance(short_backcast):
+    """pass when the observation lies within the 90% interval widened by the target's tolerance
+    (absolute, or relative to the observation); otherwise miss if held out, fail if fitted."""
+    targets = load_targets().set_index(["series", "entity", "period"])
+    for row in short_backcast:
+        target = targets.loc[(row.series, row.entity, row.period)]
+        slack = target.tolerance * (
+            abs(target.observed) if target.error_measure == "relative" else 1.0
+        )
+        inside = row.low - slack <= row.observed <= row.high + slack
+        expected = "pass" if inside else ("fail" if row.role == "fitted" else "miss")
+        assert row.status == expected, row.name
+        assert row.inside == (row.low <= row.observed <= row.high), row.name
+
+
+def test_clear_verdicts_of_the_short_backcast(short_backcast):
+    """Rows far from their edge: the fitted capex passes; the model has no acqui-hires (0 labs
+    acquired for 3 observed); OpenAI's 2025Q4 revenue ($20B observed) is far above the runs'."""
+    status = {row.name: row.status for row in short_backcast}
+    assert status["Big-4 capex, 2024 (fitted)"] == "pass"
+    assert status["Labs acquired by hyperscalers, 2024-2025 (held out)"] == "miss"
+    assert status["OpenAI annualised revenue, 2025Q4 (held out)"] == "miss"
+    acquired = next(r for r in short_backcast if r.series == "acquisitions")
+    assert acquired.high == 0.0 and acquired.observed == 3.0
