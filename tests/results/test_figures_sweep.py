@@ -10,7 +10,7 @@ from computemarket.results import figures_factors as ff
 from computemarket.results import figures_sweep as fs
 from computemarket.results.errors import ResultsError
 from computemarket.results.source import FigureError
-from computemarket.results.summary import interval_over_time, mean_interval
+from computemarket.results.summary import interval_over_time
 
 GRID_FIGURES = {
     "over-time": fs.over_time_figure,
@@ -78,11 +78,13 @@ def test_interval_over_time_matches_the_interval_of_the_mean():
         }
     )
     table = interval_over_time(metrics, "hhi").set_index(["point", "quarter"])
-    for quarter, values in ((0, [1.0, 2, 3]), (1, [5.0, 5, 8])):
-        mean, _sd, low, high = mean_interval(np.array(values))
+    # 95% t interval, t(0.975, 2) = 4.302653: [1, 2, 3] has mean 2, sd 1, half-width
+    # 4.302653 / sqrt(3) = 2.484138; [5, 5, 8] has mean 6, sd sqrt(3), half-width 4.302653.
+    for quarter, mean, half in ((0, 2.0, 2.484138), (1, 6.0, 4.302653)):
         row = table.loc[(0, quarter)]
         assert (row["n"], row["mean"]) == (3, pytest.approx(mean))
-        assert (row["ci_low"], row["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+        assert row["ci_low"] == pytest.approx(mean - half, abs=1e-6)
+        assert row["ci_high"] == pytest.approx(mean + half, abs=1e-6)
     assert np.isnan(table.loc[(1, 0), "ci_low"])  # one run: no interval
 
 

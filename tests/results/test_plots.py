@@ -156,8 +156,15 @@ def test_time_axis_runs_in_quarters_whether_year_is_calendar_or_fractional(years
 
 
 def test_partial_tables_still_draw():
+    """One quarter and only cloud_hhi: the shares and that one HHI point are drawn (2,000 in the
+    hand-made table), the panels whose columns are missing stay empty."""
     metrics, agents = make_tables(quarters=1)
-    summary_figure(metrics[["quarter", "year", "cloud_hhi"]], agents)
+    figure = summary_figure(metrics[["quarter", "year", "cloud_hhi"]], agents)
+    assert set(stack_colours(figure)) == set(CLOUDS)
+    hhi = {line.get_label(): list(line.get_ydata()) for line in figure.axes[1].get_lines()}
+    assert hhi["AI compute revenue"] == [2000.0]
+    assert not {"AI capacity (GW)", "AI model market"} & set(hhi)
+    assert figure.axes[2].get_lines() == [] and figure.axes[3].get_lines() == []
 
 
 def test_save_summary_writes_a_png_of_slide_size(tmp_path):
