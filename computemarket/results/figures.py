@@ -30,7 +30,7 @@ from computemarket.results.source import FigureError
 from computemarket.results.style import is_hhi, run_title
 from computemarket.simulation.metrics import HHI_HIGH
 from computemarket.store.files import atomic_paths
-from computemarket.store.layout import FIGURE_FORMATS, FIGURES_DIR
+from computemarket.store.layout import FIGURE_FORMATS, FIGURES_DIR, figure_stem
 from computemarket.store.runs import StoredRun
 
 FORMATS = FIGURE_FORMATS
@@ -132,24 +132,32 @@ class FigureKind:
 
 # ------------------------------------------------------------------------------------------ runs
 def _run_kinds() -> dict[str, FigureKind]:
-    def one(stem: str, function: Callable[[StoredRun], Figure]) -> Callable:
-        return lambda run, _options: [(stem, function(run))]
+    def one(kind: str, function: Callable[[StoredRun], Figure]) -> Callable:
+        return lambda run, _options: [(figure_stem("run", kind), function(run))]
 
     def money(run: StoredRun, options: FigureOptions) -> list[tuple[str, Figure]]:
         year = None if options.year is None else _whole(options.year, "--year")
         if options.after is not None:
             year = _year_after(run, options.after)
         year, _quarters = money_flow.flow_quarters(run.metrics, year)
-        return [(f"money-flow-{year}", money_flow.money_flow_figure(run, year))]
+        return [
+            (figure_stem("run", "money-flow", year=year), money_flow.money_flow_figure(run, year))
+        ]
 
     def network(run: StoredRun, options: FigureOptions) -> list[tuple[str, Figure]]:
         graph_quarter = deal_network.deal_network(run, options.quarter).graph["quarter"]
         return [
-            (f"deal-network-q{graph_quarter}", deal_network.deal_network_figure(run, graph_quarter))
+            (
+                figure_stem("run", "deal-network", quarter=graph_quarter),
+                deal_network.deal_network_figure(run, graph_quarter),
+            )
         ]
 
     def summary(run: StoredRun, _options: FigureOptions) -> list[tuple[str, Figure]]:
-        return [("summary", summary_figure(run.metrics, run.agents, title=run_title(run.manifest)))]
+        title = run_title(run.manifest)
+        return [
+            (figure_stem("run", "summary"), summary_figure(run.metrics, run.agents, title=title))
+        ]
 
     kinds = [
         FigureKind("summary", "four panels: cloud shares, HHI, lock-in, circularity", summary),
@@ -200,13 +208,14 @@ def _sweep_metrics(sweep: SweepResults, options: FigureOptions) -> list[str]:
 
 def _sweep_kinds() -> dict[str, FigureKind]:
     def over_time(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
-        return [("over-time", figures_sweep.over_time_figure(sweep, list(options.metrics) or None))]
+        metrics = list(options.metrics) or None
+        return [(figure_stem("sweep", "over-time"), figures_sweep.over_time_figure(sweep, metrics))]
 
     def heatmap(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
         factors = tuple(options.factors[:2]) if len(options.factors) >= 2 else None
         return [
             (
-                f"heatmap-{metric}",
+                figure_stem("sweep", "heatmap", metric=metric),
                 figures_sweep.heatmap_figure(
                     sweep, metric, factors=factors, year=options.year, after=options.after
                 ),
@@ -217,7 +226,7 @@ def _sweep_kinds() -> dict[str, FigureKind]:
     def sensitivity(sweep: SweepResults, options: FigureOptions) -> list[tuple[str, Figure]]:
         return [
             (
-                f"sensitivity-{metric}",
+                figure_stem("sweep", "sensitivity", metric=metric),
                 figures_factors.sensitivity_figure(
                     sweep,
                     metric,
@@ -233,7 +242,7 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         factor = options.factors[0] if options.factors else None
         return [
             (
-                f"crossing-{threshold.slug}",
+                figure_stem("sweep", "crossing", threshold=threshold.slug),
                 figures_factors.crossing_figure(
                     sweep,
                     threshold.metric,
@@ -251,7 +260,7 @@ def _sweep_kinds() -> dict[str, FigureKind]:
         factor = options.factors[0] if options.factors else None
         return [
             (
-                f"distribution-{metric}",
+                figure_stem("sweep", "distribution", metric=metric),
                 figures_sweep.distribution_figure(
                     sweep, metric, factor=factor, year=options.year, after=options.after
                 ),
@@ -265,7 +274,11 @@ def _sweep_kinds() -> dict[str, FigureKind]:
             when = sweep.quarter_of(options.year) / 4
         versus = versus_of(sweep, options)
         reference = None if versus is None else versus[1]
-        stem = "decomposition" if reference is None else f"decomposition-versus-{reference}"
+        stem = (
+            figure_stem("sweep", "decomposition")
+            if reference is None
+            else figure_stem("sweep", "decomposition", 1, reference=reference)
+        )
         return [
             (
                 stem,

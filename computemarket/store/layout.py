@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,28 @@ FIGURES_DIR = "figures"
 """Subfolder of a run or sweep folder where ``computemarket plot`` writes."""
 FIGURE_FORMATS = ("png", "svg")
 """Image formats ``computemarket plot`` writes."""
+FIGURE_STEMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "run": {
+        "summary": ("summary",),
+        "shares": ("shares",),
+        "concentration": ("concentration",),
+        "lock-in": ("lock-in",),
+        "money-flow": ("money-flow-{year}",),
+        "deal-network": ("deal-network-q{quarter}",),
+    },
+    "sweep": {
+        "over-time": ("over-time",),
+        "heatmap": ("heatmap-{metric}",),
+        "sensitivity": ("sensitivity-{metric}",),
+        "crossing": ("crossing-{threshold}",),
+        "distribution": ("distribution-{metric}",),
+        "decomposition": ("decomposition", "decomposition-versus-{reference}"),
+    },
+}
+"""The file names (without suffix) of the figures ``computemarket plot`` writes into ``figures/``,
+by folder kind and figure kind: the figures name their files from these
+(:func:`figure_stem`), and only files of these names count as computemarket's when a run is
+replaced or a sweep overwritten (:func:`is_plot_figure`); any other file there is a user's."""
 REPORT_FILE = "report.html"
 """The report ``computemarket report`` writes into a run or sweep folder by default."""
 REPORT_GENERATOR = "computemarket report"
@@ -224,3 +248,74 @@ def data_folder_of(path: str | os.PathLike[str]) -> tuple[str, Path] | None:
             ):
                 return kind, folder
     return None
+
+
+def figure_stem(folder: str, kind: str, which: int = 0, **fields: object) -> str:
+    """The file name, without suffix, of a figure of ``kind`` (:data:`FIGURE_STEMS`).
+
+    Args:
+        folder: ``"run"`` or ``"sweep"``.
+        kind: The figure kind, e.g. ``"heatmap"``.
+        which: Which of the kind's names (``decomposition`` has two).
+        fields: The values of the name's fields, e.g. ``metric="cloud_hhi"``.
+    """
+    return FIGURE_STEMS[folder][kind][which].format(**fields)
+
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|inf|nan)"  # a threshold's value, as :g writes it
+
+
+def _either(names: Iterable[object]) -> str:
+    """A regular expression matching exactly one of ``names`` (none: matching nothing)."""
+    texts = sorted({str(name) for name in names}, key=len, reverse=True)
+    return "|".join(re.escape(text) for text in texts) or "(?!)"
+
+
+def _figure_fields(folder: str, manifest: Mapping[str, Any]) -> dict[str, str]:
+    """What each field of a figure's name may be, for a run or for the sweep of ``manifest``."""
+    if folder == "run":
+        return {"year": r"\d+", "quarter": r"\d+"}
+    spec = manifest.get("spec") if isinstance(manifest.get("spec"), Mapping) else {}
+    kept = (
+        (spec.get("keep") or {}).get("metrics") if isinstance(spec.get("keep"), Mapping) else None
+    )
+    metric = _either([*(manifest.get("units") or {}), *(kept if isinstance(kept, list) else [])])
+    factors = spec.get("factors") if isinstance(spec.get("factors"), Mapping) else {}
+    levels = [level for values in factors.values() if isinstance(values, list) for level in values]
+    return {
+        "metric": metric,
+        "threshold": f"(?:{metric})-(?:above|below)-{_NUMBER}",
+        "reference": _either(levels),
+    }
+
+
+def plot_figure_names(folder: str, manifest: Mapping[str, Any] | None) -> re.Pattern[str]:
+    """The names of the files ``computemarket plot`` can write into a run's or sweep's ``figures/``.
+
+    A sweep's metric and arm names come from its manifest (``units``, ``spec``); without a readable
+    manifest only the names without fields match, so that a user's file is never taken for ours.
+
+    Args:
+        folder: ``"run"`` or ``"sweep"``.
+        manifest: The folder's manifest, if it has a readable one.
+
+    Returns:
+        A pattern to ``fullmatch`` against a file name, e.g. ``heatmap-cloud_hhi.png``.
+    """
+    fields = _figure_fields(folder, manifest or {})
+    stems = []
+    for templates in FIGURE_STEMS[folder].values():
+        for template in templates:
+            parts = re.split(r"\{(\w+)\}", template)  # literal, field, literal, ...
+            stems.append(
+                "".join(
+                    f"(?:{fields[part]})" if i % 2 else re.escape(part)
+                    for i, part in enumerate(parts)
+                )
+            )
+    return re.compile(f"(?:{'|'.join(stems)})\\.(?:{_either(FIGURE_FORMATS)})")
+
+
+def is_plot_figure(path: Path, folder: str, manifest: Mapping[str, Any] | None) -> bool:
+    """Whether ``path`` (in a ``figures/`` folder) is a figure ``computemarket plot`` could write."""
+    return path.is_file() and plot_figure_names(folder, manifest).fullmatch(path.name) is not None

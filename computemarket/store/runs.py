@@ -9,8 +9,8 @@ killed outright, the next write beside it removes it (and puts back a previous r
 left half-replaced).
 
 A folder is replaced only if it holds a run and nothing else that computemarket did not write
-(the run's files, the figures of ``computemarket plot``, ``report.html``): a user's own files are
-never deleted. The manifest records the SHA-256 of every file, and :func:`read_run` checks them.
+(the run's files, the figures of ``computemarket plot`` under the names it gives them, the report
+of ``computemarket report``): a user's own files are never deleted. The manifest records the SHA-256 of every file, and :func:`read_run` checks them.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from computemarket.store.files import (
     temporary_owner,
 )
 from computemarket.store.layout import (
-    FIGURE_FORMATS,
     FIGURES_DIR,
     MANIFEST,
     REPORT_FILE,
@@ -51,6 +50,8 @@ from computemarket.store.layout import (
     DamagedFileError,
     StoreError,
     claim_folder,
+    is_plot_figure,
+    is_report_file,
     read_json_manifest,
 )
 from computemarket.store.provenance import provenance
@@ -98,22 +99,33 @@ def _absolute(out_dir: str | os.PathLike[str]) -> Path:
 
 
 def _foreign_files(out: Path) -> list[str]:
-    """Files in a run folder that computemarket did not write (its run, figures and report)."""
+    """Files in a run folder that computemarket did not write (its run, figures and report).
+
+    Only the names computemarket gives count as its own: in ``figures/`` the names ``computemarket
+    plot`` can write (:func:`~computemarket.store.layout.is_plot_figure`), and ``report.html`` only
+    if it is a report (:func:`~computemarket.store.layout.is_report_file`). A user's image in
+    ``figures/`` or own ``report.html`` is therefore never replaced with the run.
+    """
     try:
         manifest = read_json_manifest(out) or {}
     except DamagedFileError:
         manifest = {}
-    ours = {MANIFEST, REPORT_FILE, *(f"{name}.parquet" for name in TABLES)}
+    ours = {MANIFEST, *(f"{name}.parquet" for name in TABLES)}
     ours.update(str(name) for name in manifest.get("files") or [])
     foreign = []
     for path in sorted(out.iterdir()):
         if path.name in ours or temporary_owner(path.name) is not None:
             continue
+        if path.name == REPORT_FILE and is_report_file(path):
+            continue
         if path.name == FIGURES_DIR and path.is_dir():
             foreign += [
-                f"{FIGURES_DIR}/{figure.name}"
+                f"{FIGURES_DIR}/{figure.name}" + ("/" if figure.is_dir() else "")
                 for figure in sorted(path.iterdir())
-                if not (figure.is_file() and figure.suffix.lstrip(".") in FIGURE_FORMATS)
+                if not (
+                    is_plot_figure(figure, "run", manifest)
+                    or temporary_owner(figure.name) is not None
+                )
             ]
             continue
         foreign.append(path.name + ("/" if path.is_dir() else ""))

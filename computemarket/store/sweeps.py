@@ -33,7 +33,6 @@ import pyarrow.parquet as pq
 from computemarket.store.files import remove_stale_temporaries
 from computemarket.store.layout import (
     DESIGN,
-    FIGURE_FORMATS,
     FIGURES_DIR,
     LOCK,
     MANIFEST,
@@ -42,6 +41,8 @@ from computemarket.store.layout import (
     TASKS_DIR,
     StoreError,
     is_derived_table,
+    is_plot_figure,
+    is_report_file,
     read_json_manifest,
 )
 
@@ -130,17 +131,25 @@ def remove_sweep(directory: Path) -> None:
     """Delete a sweep's own files and what was drawn from them; other files are left alone.
 
     The sweep's files are its manifest, design and task files; drawn from them are the figures
-    ``computemarket plot`` wrote (``figures/*.png|svg``), ``report.html`` and the tables
-    ``summarize`` and ``sensitivity`` wrote under their default names, which would be stale.
+    ``computemarket plot`` wrote (``figures/`` files of the names it gives them, e.g.
+    ``heatmap-<metric>.png`` for a metric of this sweep: :func:`is_plot_figure`), the report
+    ``report.html`` (if it is one: :func:`is_report_file`) and the tables ``summarize`` and
+    ``sensitivity`` wrote under their default names, which would be stale. A user's own image in
+    ``figures/`` (``heatmap-mine.png``) or own ``report.html`` stays.
     """
+    try:
+        manifest = read_json_manifest(directory)
+    except StoreError:  # damaged: only the figure names without a metric or arm are known
+        manifest = None
     figures = directory / FIGURES_DIR
     if figures.is_dir():
         for path in figures.iterdir():
-            if path.suffix.lstrip(".") in FIGURE_FORMATS:
+            if is_plot_figure(path, "sweep", manifest):
                 path.unlink()
         with contextlib.suppress(OSError):
             figures.rmdir()
-    (directory / REPORT_FILE).unlink(missing_ok=True)
+    if is_report_file(directory / REPORT_FILE):
+        (directory / REPORT_FILE).unlink()
     for path in directory.iterdir():
         if path.is_file() and is_derived_table(path.name):
             path.unlink()

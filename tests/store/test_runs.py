@@ -33,6 +33,7 @@ from computemarket.store.schema import run_id
 from computemarket.testing import folder_snapshot
 
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+REPORT_HEAD = '<!DOCTYPE html>\n<meta name="generator" content="computemarket report 0.1.0">\n'
 
 
 def make_result(seed: int = 7, quarters: int = 5) -> SimpleNamespace:
@@ -205,7 +206,7 @@ def test_a_new_run_replaces_a_previous_one_and_what_was_drawn_from_it(tmp_path):
     out = write_run(make_result(seed=1), tmp_path / "run")
     (out / "figures").mkdir()
     (out / "figures" / "shares.png").write_bytes(b"old figure")
-    (out / "report.html").write_text("old report")
+    (out / "report.html").write_text(REPORT_HEAD + "old report")
     write_run(make_result(seed=2), out)
     assert read_run(out).manifest["seed"] == 2
     assert not (out / "figures").exists() and not (out / "report.html").exists()
@@ -224,6 +225,39 @@ def test_a_run_folder_holding_a_users_file_is_refused_and_kept(tmp_path):
     ):
         write_run(make_result(seed=2), out)
     assert folder_snapshot(out) == before and (out / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "mine",
+    [
+        "my-annotated-diagram.png",  # an image of the user's own
+        "summary-annotated.png",  # names that only start like those of computemarket plot
+        "money-flow-final.png",
+        "deal-network-q4-mine.svg",
+        "shares.png.bak",
+    ],
+)
+def test_a_users_image_among_the_figures_is_refused_and_kept(tmp_path, mine):
+    out = write_run(make_result(seed=1), tmp_path / "run")
+    figures = out / "figures"
+    figures.mkdir()
+    for name in ("summary.png", "shares.svg", "money-flow-2026.png", "deal-network-q4.png"):
+        (figures / name).write_bytes(b"drawn by computemarket plot")
+    (figures / mine).write_bytes(b"the user's own")
+    before = folder_snapshot(tmp_path)
+    with pytest.raises(
+        OutputDirError, match=rf"files computemarket did not write \(figures/{mine}\)"
+    ):
+        write_run(make_result(seed=2), out)
+    assert folder_snapshot(tmp_path) == before
+
+
+def test_a_users_own_report_html_is_refused_and_kept(tmp_path):
+    out = write_run(make_result(seed=1), tmp_path / "run")
+    (out / "report.html").write_text("<html>my own report</html>")
+    with pytest.raises(OutputDirError, match=r"did not write \(report.html\)"):
+        write_run(make_result(seed=2), out)
+    assert (out / "report.html").read_text() == "<html>my own report</html>"
 
 
 def test_a_sweep_or_validation_folder_is_refused(tmp_path):
