@@ -7,6 +7,8 @@ complete, so a reader never sees half a run and a failed write leaves any previo
 folder as it was. The hidden folder's name carries the writer's process id: if the writer is
 killed outright, the next write beside it removes it (and puts back a previous run that a kill
 left half-replaced).
+A symbolic link given as the folder stays a link: the run is written into the folder it points
+to, staged beside that folder.
 
 A folder is replaced only if it holds a run and nothing else that computemarket did not write
 (the run's files, the figures of ``computemarket plot`` under the names it gives them, the report
@@ -98,6 +100,15 @@ def _absolute(out_dir: str | os.PathLike[str]) -> Path:
     return Path(os.path.abspath(out_dir))
 
 
+def _target(out: Path) -> Path:
+    """The folder a run is written into: ``out``, or the folder a symbolic link ``out`` points to.
+
+    A run is staged beside this folder and moved into its place, so the link stays a link to the
+    new run (moving a folder over a link would replace the link and leave the old run behind it).
+    """
+    return Path(os.path.realpath(out)) if out.is_symlink() else out
+
+
 def _foreign_files(out: Path) -> list[str]:
     """Files in a run folder that computemarket did not write (its run, figures and report).
 
@@ -143,19 +154,24 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
     Args:
         out_dir: The run folder asked for.
 
+    A symbolic link to a folder is followed: the run is written into the folder it points to and
+    the link is kept.
+
     Returns:
-        The folder as an absolute path.
+        The folder as an absolute path (a link as given, not resolved).
 
     Raises:
         OutputDirError: If the path is a file, lies under a file, holds a sweep or files
             computemarket did not write, or its nearest existing parent is not writable.
     """
     out = _absolute(out_dir)
-    if out.parent == out:
-        raise OutputDirError(f"{out}: cannot write a run to the root of the file system")
-    kind = claim_folder(out, "run", OutputDirError, str(out))
+    target = _target(out)
+    for path in (out, target):
+        if path.parent == path:
+            raise OutputDirError(f"{out}: cannot write a run to the root of the file system")
+    kind = claim_folder(target, "run", OutputDirError, str(out))
     if kind == "run":
-        foreign = _foreign_files(out)
+        foreign = _foreign_files(target)
         if foreign:
             shown = ", ".join(foreign[:5]) + (
                 f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
@@ -165,7 +181,7 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
                 "or choose another folder, so that replacing the run deletes nothing of yours"
             )
     # A run is staged beside its folder and moved into place: files are created in its parent.
-    check_creatable(out.parent, OutputDirError, str(out))
+    check_creatable(target.parent, OutputDirError, str(out))
     return out
 
 
@@ -208,20 +224,23 @@ def remove_stale_staging(out_dir: str | os.PathLike[str]) -> list[Path]:
     Returns:
         The hidden folders removed or put back.
     """
-    out = _absolute(out_dir)
     cleaned: list[Path] = []
-    if not out.parent.is_dir():
-        return cleaned
-    for path in sorted(out.parent.iterdir()):
-        for role in ("partial", "previous"):
-            owner = _staging_owner(out, path, role)
-            if owner is None or pid_alive(owner):
-                continue
-            if role == "previous" and not (out.exists() or out.is_symlink()):
-                os.rename(path, out)
-            else:
-                shutil.rmtree(path, ignore_errors=True)
-            cleaned.append(path)
+    given = _absolute(out_dir)
+    for out in dict.fromkeys((given, _target(given))):  # a link's and its folder's
+        if not out.parent.is_dir():
+            continue
+        for path in sorted(out.parent.iterdir()):
+            for role in ("partial", "previous"):
+                owner = _staging_owner(out, path, role)
+                if owner is None or pid_alive(owner):
+                    continue
+                if role == "previous" and not (out.exists() or out.is_symlink()):
+                    os.rename(path, out)
+                elif path.is_symlink():  # a link moved aside (older versions): not the run itself
+                    path.unlink()
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
+                cleaned.append(path)
     return cleaned
 
 
@@ -382,7 +401,8 @@ def write_run(
 ) -> Path:
     """Write a run's tables, manifest and extra files to ``out_dir``, all or nothing.
 
-    Everything is written to a hidden sibling folder, which then takes the place of ``out_dir``.
+    Everything is written to a hidden sibling folder, which then takes the place of ``out_dir``
+    (of the folder it points to, if it is a symbolic link: the link stays).
     A previous run in ``out_dir`` is replaced only once the new one is complete; if anything fails,
     the previous run stays, the partial folder and any parent folders made for it are removed, and
     the error is raised.
@@ -404,8 +424,9 @@ def write_run(
     extra_files = dict(extra_files or {})
     remove_stale_staging(out_dir)
     out = check_output_dir(out_dir)
-    made = _make_parents(out.parent)
-    staging = _sibling(out, "partial")
+    target = _target(out)  # a link to a folder stays; the run goes where it points
+    made = _make_parents(target.parent)
+    staging = _sibling(target, "partial")
     identity = run_id(result.scenario, result.years, result.seed)
     tables = {name: stored_table(result, name, identity) for name in TABLES}
     try:
@@ -426,7 +447,7 @@ def write_run(
         )
         text = json.dumps(manifest, indent=2, allow_nan=False)
         (staging / MANIFEST).write_text(text + "\n", encoding="utf-8")
-        _swap_into_place(staging, out)
+        _swap_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         for folder in made:  # deepest first; stops mattering once one is not empty

@@ -260,6 +260,52 @@ def test_a_users_own_report_html_is_refused_and_kept(tmp_path):
     assert (out / "report.html").read_text() == "<html>my own report</html>"
 
 
+def test_a_symlinked_run_folder_stays_a_link_to_the_new_run(tmp_path):
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "links").mkdir()
+    target = write_run(make_result(seed=1), tmp_path / "runs" / "R1")
+    link = tmp_path / "links" / "linkrun"
+    link.symlink_to(Path("..") / "runs" / "R1")  # relative, from another folder
+    assert check_output_dir(link) == link  # the link as given
+    assert write_run(make_result(seed=2), link) == link
+    assert link.is_symlink() and os.readlink(link) == str(Path("..") / "runs" / "R1")
+    assert read_run(target).manifest["seed"] == 2 and read_run(link).manifest["seed"] == 2
+    assert [p.name for p in (tmp_path / "links").iterdir()] == ["linkrun"]
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["R1"]  # no staging left
+
+
+def test_a_link_to_a_missing_folder_gets_the_run_where_it_points(tmp_path):
+    (tmp_path / "linkrun").symlink_to("elsewhere")
+    write_run(make_result(seed=3), tmp_path / "linkrun")
+    assert (tmp_path / "linkrun").is_symlink()
+    assert read_run(tmp_path / "elsewhere").manifest["seed"] == 3
+
+
+def test_a_link_to_a_folder_that_cannot_take_a_run_is_refused(tmp_path):
+    (tmp_path / "thesis").mkdir()
+    (tmp_path / "thesis" / "thesis.tex").write_text("precious")
+    (tmp_path / "link").symlink_to("thesis")
+    run = write_run(make_result(seed=1), tmp_path / "R1")
+    (run / "notes.txt").write_text("mine")
+    (tmp_path / "linkrun").symlink_to("R1")
+    before = folder_snapshot(tmp_path)
+    with pytest.raises(OutputDirError, match=r"link: holds files that are not a run's"):
+        write_run(make_result(seed=2), tmp_path / "link")
+    with pytest.raises(OutputDirError, match=r"did not write \(notes.txt\)"):
+        write_run(make_result(seed=2), tmp_path / "linkrun")
+    assert folder_snapshot(tmp_path) == before
+
+
+def test_a_link_moved_aside_by_an_older_version_is_removed_not_its_run(tmp_path):
+    dead = 2**22 + 7  # above the default pid_max: no such process
+    run = write_run(make_result(seed=1), tmp_path / "R1")
+    (tmp_path / "linkrun").symlink_to("R1")
+    (tmp_path / f".linkrun.previous-{dead}-0123abcd").symlink_to("R1")
+    write_run(make_result(seed=2), tmp_path / "linkrun")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["R1", "linkrun"]
+    assert read_run(run).manifest["seed"] == 2
+
+
 def test_a_sweep_or_validation_folder_is_refused(tmp_path):
     sweep = tmp_path / "sweep"
     sweep.mkdir()
