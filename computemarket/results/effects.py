@@ -69,11 +69,17 @@ def parse_versus(text: str) -> tuple[str, str]:
 
 
 def factor_value(results: SweepResults, factor: str, text: str) -> object:
-    """The design's value of ``factor`` that ``text`` names (numbers are compared as numbers)."""
+    """The design's value of ``factor`` that ``text`` names.
+
+    Numbers are compared as numbers; a boolean is named as in TOML (``true``, ``false``), as Python
+    prints it (``True``) or as a number (``1``).
+    """
     if factor not in results.factors:
         return text
     for value in results.points[factor].unique():
         if str(value) == text:
+            return value
+        if isinstance(value, bool | np.bool_) and text.lower() == str(bool(value)).lower():
             return value
         try:
             if float(value) == float(text):
