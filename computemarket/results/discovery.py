@@ -105,7 +105,11 @@ def _prim() -> Any:
 
 
 def _inputs(sweep: SweepResults, values: pd.DataFrame) -> pd.DataFrame:
-    """The factors as PRIM reads them: numbers stay numbers, anything else is a category.
+    """The factors as PRIM reads them: numbers as floats, anything else as a category.
+
+    Integers are passed as floats too: EMA's PRIM pastes a box limit halfway between two values
+    (6.5 labs) into a frame of the column's dtype, which pandas refuses for an int64 column. A
+    limit between two whole numbers reads as "7 or more" or "6 or fewer".
 
     Columns are renamed ``x0``, ``x1``, ...: EMA drops a column named ``scenario`` (its own
     name for the scenario index), which is also a factor's name here.
@@ -115,8 +119,6 @@ def _inputs(sweep: SweepResults, values: pd.DataFrame) -> pd.DataFrame:
         column = values[factor]
         if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
             inputs[f"x{i}"] = column.astype(str).astype("category")
-        elif pd.api.types.is_integer_dtype(column):
-            inputs[f"x{i}"] = column.astype("int64")
         else:
             inputs[f"x{i}"] = column.astype("float64")
     return pd.DataFrame(inputs, index=values.index)

@@ -182,3 +182,40 @@ def test_without_ema_workbench_the_command_says_how_to_install_it(driven_dir, ca
 def test_a_box_off_the_trajectory_is_refused(driven_dir):
     with pytest.raises(ResultsError, match=r"--box 999: the peeling trajectory has boxes 0 to \d+"):
         discover(load(driven_dir), "cloud_hhi", 3000, box=999)
+
+
+LABS = """
+description = "the number of labs drives the HHI: an integer factor"
+years = 1
+seeds = 1
+seed = 6
+[design]
+sampler = "lhs"
+samples = 24
+[factors]
+"rules.switching_cost" = { low = 0.0, high = 1.0 }
+"population.labs" = { low = 6, high = 20 }
+[keep]
+metrics = ["cloud_hhi"]
+every = "final"
+"""
+
+
+def by_labs(scenario, *, years, seed):
+    """synthetic_run, 500 HHI points higher per lab."""
+    metrics = synthetic_run(scenario, years=years, seed=seed)
+    metrics["cloud_hhi"] += 500.0 * scenario.population.labs
+    return metrics
+
+
+def test_an_integer_factor_is_bounded_between_whole_numbers(tmp_path):
+    # EMA's PRIM pastes a limit halfway between two values (12.5 labs): an int64 column refused it.
+    results = load(_sweep(tmp_path / "labs", LABS, by_labs))
+    assert results.points["population.labs"].dtype.kind == "i"
+    cut = float(results.finals["cloud_hhi"].median())
+    found = discover(results, "cloud_hhi", cut)
+    limits = found.limits.set_index("factor")
+    assert "population.labs" in limits.index
+    low = limits.loc["population.labs", "low"]
+    hits = results.finals.loc[results.finals["cloud_hhi"] > cut, "population.labs"]
+    assert low <= hits.min()
