@@ -130,6 +130,10 @@ class Levels:
 
 def factor_levels(values: pd.Series) -> Levels:
     """The ordered levels of a factor column (binned if numeric with many values)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # A rules or scenario factor's categories are every value of the design; in a partly
+        # finished sweep some have no run, and map() would give float codes (NaN for those).
+        values = values.astype(object)
     numeric = pd.api.types.is_numeric_dtype(values)
     unique = pd.unique(values)
     if numeric and len(unique) > MAX_LEVELS:

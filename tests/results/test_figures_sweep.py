@@ -197,3 +197,52 @@ def test_over_time_needs_more_than_the_final_quarter(tmp_path):
         FigureError, match=r"--kind over-time: the sweep kept only the final quarter"
     ):
         draw_figures(final, ("over-time",))
+
+
+def test_factor_levels_of_a_category_with_values_no_run_has():
+    # A partly finished sweep of a rules or scenario factor: the column's categories are every
+    # preset of the design, the rows only those of the finished runs.
+    values = pd.Series(
+        pd.Categorical(["b", "a", "b"], categories=["a", "b", "c", "d"]),
+    )
+    levels = fs.factor_levels(values)
+    assert levels.labels == ["b", "a"] and levels.codes.dtype.kind == "i"
+    assert levels.codes.tolist() == [0, 1, 0]
+
+
+def test_a_partly_finished_sweep_of_presets_draws_its_finished_runs(tmp_path, monkeypatch, capsys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from computemarket import cli
+    from computemarket.experiments import load_experiment, sweep
+    from computemarket.testing import synthetic_run
+
+    spec = tmp_path / "presets.toml"
+    spec.write_text(
+        'description = "presets"\nyears = 1\nseeds = 2\n[factors]\n'
+        'rules = ["laissez-faire", "no-exclusivity", "eu-data-act", "merger-control"]\n'
+        '[keep]\nmetrics = ["cloud_hhi", "locked_share"]\n',
+        encoding="utf-8",
+    )
+    with ThreadPoolExecutor(1) as pool:
+        sweep(
+            load_experiment(spec),
+            tmp_path / "partial",
+            executor=pool,
+            run_fn=synthetic_run,
+            progress=False,
+            limit=3,
+        )
+    monkeypatch.chdir(tmp_path)
+    for arguments in (
+        ["plot", "partial"],
+        ["plot", "partial", "--kind", "over-time"],
+        ["plot", "partial", "--kind", "crossing"],
+        ["report", "partial"],
+    ):
+        code = cli.main(arguments)
+        err = capsys.readouterr().err
+        assert code == 0, (arguments, err)
+    figures = {p.name for p in (tmp_path / "partial" / "figures").iterdir()}
+    assert {"over-time.png", "crossing-cloud_hhi-above-1800.png"} <= figures
+    assert (tmp_path / "partial" / "report.html").is_file()
