@@ -40,7 +40,17 @@ def integer_range(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 positive_integer = integer_range(1)
-"""``--workers``, ``--limit``, ``--chunk``, ``--seeds``: a whole number >= 1."""
+"""``--limit``, ``--chunk``, ``sweep --seeds``: a whole number >= 1."""
+
+MAX_WORKERS = 1024
+"""The most worker processes a command starts. Far more than one machine's cores, and far below
+what a process pool can make: its queues' semaphores overflow above 2**31 - 1, and every worker is a
+process this machine must fork."""
+worker_count = integer_range(1, MAX_WORKERS)
+"""``--workers``: 1 to :data:`MAX_WORKERS` processes."""
+
+MAX_SEEDS = 100_000
+"""The most seeds per point (or per condition): an experiment's ``seeds`` and ``validate --seeds``."""
 non_negative_integer = integer_range(0)
 """``--seed``, ``--quarter``: a whole number >= 0."""
 

@@ -419,11 +419,27 @@ CASES: dict[str, tuple[list[str], str]] = {
     ),
     "sweep: --workers 0": (
         ["sweep", "grid.toml", "--workers", "0"],
-        "--workers: expected a positive integer, got 0",
+        "--workers: expected an integer from 1 to 1024, got 0",
     ),
     "sweep: --workers x": (
         ["sweep", "grid.toml", "--workers", "x"],
-        "--workers: expected a positive integer",
+        "--workers: expected an integer from 1 to 1024",
+    ),
+    "sweep: --workers 1025": (
+        ["sweep", "grid.toml", "--out", "new", "--workers", "1025"],
+        "--workers: expected an integer from 1 to 1024, got 1025",
+    ),
+    "sweep: --workers 2^31": (
+        ["sweep", "grid.toml", "--out", "new", "--workers", "2147483648"],
+        "--workers: expected an integer from 1 to 1024, got 2147483648",
+    ),
+    "sweep: --workers 10^20": (
+        ["sweep", "grid.toml", "--out", "new", "--workers", "99999999999999999999"],
+        "--workers: expected an integer from 1 to 1024, got 99999999999999999999",
+    ),
+    "sweep: --dask-local --workers 2^31": (
+        ["sweep", "grid.toml", "--out", "new", "--dask-local", "--workers", "2147483648"],
+        "--workers: expected an integer from 1 to 1024, got 2147483648",
     ),
     "sweep: --limit 0": (
         ["sweep", "grid.toml", "--out", "new", "--limit", "0"],
@@ -916,12 +932,31 @@ CASES: dict[str, tuple[list[str], str]] = {
         "--quarter: only for a run",
     ),
     # -------------------------------------------------------------------------------- validate
-    "validate: --seeds 0": (["validate", "--seeds", "0"], "--seeds: expected an integer >= 3"),
+    "validate: --seeds 0": (
+        ["validate", "--seeds", "0"],
+        "--seeds: expected an integer from 3 to 100000, got 0",
+    ),
     "validate: --seeds 2": (["validate", "--seeds", "2"], "got 2"),
     "validate: --seeds x": (["validate", "--seeds", "x"], "--seeds"),
+    "validate: --seeds 100001": (
+        ["validate", "--seeds", "100001"],
+        "--seeds: expected an integer from 3 to 100000, got 100001",
+    ),
+    "validate: --seeds 10^20, no write": (
+        ["validate", "--seeds", "99999999999999999999", "--no-write"],
+        "--seeds: expected an integer from 3 to 100000, got 99999999999999999999",
+    ),
     "validate: --workers 0": (
         ["validate", "--workers", "0"],
-        "--workers: expected a positive integer",
+        "--workers: expected an integer from 1 to 1024, got 0",
+    ),
+    "validate: --workers 3*10^9": (
+        ["validate", "--workers", "3000000000"],
+        "--workers: expected an integer from 1 to 1024, got 3000000000",
+    ),
+    "validate: --workers 10^20, no write": (
+        ["validate", "--workers", "99999999999999999999", "--no-write"],
+        "--workers: expected an integer from 1 to 1024, got 99999999999999999999",
     ),
     "validate: --out a file": (["validate", "--out", "notes.txt"], "exists and is not a folder"),
     "validate: --out under a file": (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from computemarket.errors import EXIT_BAD_INPUT, PROG, UserError, interrupt_exit_code, one_line
 from computemarket.experiments.spec import SAMPLERS
-from computemarket.options import integer_range, positive_integer
+from computemarket.options import MAX_WORKERS, integer_range, positive_integer, worker_count
 from computemarket.simulation.parameters import find_parameter
 
 
@@ -36,9 +36,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     sweep.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>)")
     sweep.add_argument(
         "--workers",
-        type=positive_integer,
+        type=worker_count,
         metavar="N",
-        help="worker processes (default: the CPUs available)",
+        help=f"worker processes, 1 to {MAX_WORKERS} (default: the CPUs available)",
     )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from computemarket.errors import MachineError
 from computemarket.experiments.spec import ExperimentError
+from computemarket.options import MAX_WORKERS
 from computemarket.store.files import pid_alive
 
 # Imported once by the fork server, so each worker process starts with the model already loaded.
@@ -232,8 +233,10 @@ def check_executor_options(*, workers: int | None, scheduler: str | None, dask_l
         raise ExperimentError(
             "--scheduler and --dask-local: give one of them (an existing cluster or a local one)"
         )
-    if workers is not None and workers < 1:
-        raise ExperimentError(f"--workers: {workers} is out of range (allowed: an integer >= 1)")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ExperimentError(
+            f"--workers: {workers} is out of range (allowed: an integer from 1 to {MAX_WORKERS})"
+        )
     if scheduler and workers is not None:
         raise ExperimentError(
             "--workers: a Dask scheduler has its own workers; start them with `dask worker ADDRESS`"

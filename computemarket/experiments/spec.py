@@ -53,6 +53,7 @@ from computemarket.experiments.factors import (
     parse_factor,
     unique_values,
 )
+from computemarket.options import MAX_SEEDS
 from computemarket.simulation.parameters import (
     find_parameter,
 )
@@ -369,7 +370,7 @@ def parse_experiment(
     years = integer_field(
         data, "years", label, base.market.years, int(horizon.low), int(horizon.high)
     )
-    seeds = integer_field(data, "seeds", label, 10, 1, 100_000)
+    seeds = integer_field(data, "seeds", label, 10, 1, MAX_SEEDS)
     seed = integer_field(data, "seed", label, 0, 0, None)
     common_seeds = data.get("common_seeds", True)
     if not isinstance(common_seeds, bool):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from computemarket.errors import UserError
-from computemarket.options import integer_range, positive_integer
+from computemarket.options import MAX_SEEDS, MAX_WORKERS, integer_range, worker_count
 from computemarket.store.files import atomic_paths, check_creatable
 from computemarket.store.layout import MANIFEST, VALIDATION_FORMAT, claim_folder
 from computemarket.store.provenance import provenance
@@ -55,15 +55,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--seeds",
-        type=integer_range(MIN_SEEDS),
+        type=integer_range(MIN_SEEDS, MAX_SEEDS),
         default=DEFAULT_SEEDS,
-        help=f"paired seeds per condition, at least {MIN_SEEDS} (default: {DEFAULT_SEEDS})",
+        help=f"paired seeds per condition, {MIN_SEEDS} to {MAX_SEEDS} (default: {DEFAULT_SEEDS})",
     )
     parser.add_argument(
         "--workers",
-        type=positive_integer,
+        type=worker_count,
         default=min(2, os.cpu_count() or 1),
-        help="processes (default: up to 2)",
+        help=f"processes, 1 to {MAX_WORKERS} (default: up to 2)",
     )
     parser.add_argument(
         "--out",

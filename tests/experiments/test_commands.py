@@ -105,7 +105,7 @@ def test_experiments_lists_the_shipped_ones(capsys):
         (["sweep", "nope"], "unknown experiment 'nope'"),
         (
             ["sweep", *REAL, "--workers", "0", "--out", "/nonexistent/x"],
-            "argument --workers: expected a positive integer, got 0",
+            "argument --workers: expected an integer from 1 to 1024, got 0",
         ),
         (["sweep", *REAL, "--years", "0"], "argument --years: expected an integer from 1 to 100"),
         (["summarize", "/no/such/folder"], "/no/such/folder: no such folder"),

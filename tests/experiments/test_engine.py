@@ -301,3 +301,12 @@ def test_a_scenario_factor_takes_seeds_and_years_and_resumes(write_spec, tmp_pat
     assert "4/4 runs ok" in capsys.readouterr().out
     # The runs start in different calendar years only if the scenarios do; here both start in 2026.
     assert results.start_year == 2026.0
+
+
+@pytest.mark.parametrize("workers", [0, 1025, 2**31, 10**20])
+def test_workers_out_of_range_are_refused_before_anything_is_written(small_spec, tmp_path, workers):
+    with pytest.raises(
+        ExperimentError, match=r"--workers: .* \(allowed: an integer from 1 to 1024\)"
+    ):
+        sweep(small_spec, tmp_path / "w", workers=workers, run_fn=synthetic_run, progress=False)
+    assert not (tmp_path / "w").exists()
