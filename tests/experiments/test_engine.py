@@ -11,6 +11,7 @@ import pytest
 
 from computemarket.experiments import ExperimentError, load_experiment, sweep
 from computemarket.results.load import load
+from computemarket.store.layout import REPORT_GENERATOR
 from computemarket.store.sweeps import SweepLockedError, sweep_lock
 from computemarket.testing import synthetic_run
 
@@ -201,7 +202,10 @@ def test_overwrite_removes_stale_figures_and_report_but_not_other_files(small_sp
     (out / "figures").mkdir()
     for name in ("heatmap-cloud_hhi.png", "over-time.svg", "notes.txt"):
         (out / "figures" / name).write_text("old")
-    (out / "report.html").write_text("old")
+    # An earlier report carries the generator tag every report has; a user's own page would not.
+    (out / "report.html").write_text(
+        f'<!DOCTYPE html>\n<meta name="generator" content="{REPORT_GENERATOR} 0.1.0">\nold'
+    )
     (out / "my-analysis.ipynb").write_text("mine")
     run_threads(small_spec, out, overwrite=True)
     assert sorted(p.name for p in (out / "figures").iterdir()) == ["notes.txt"]
