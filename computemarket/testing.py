@@ -196,6 +196,47 @@ def folder_snapshot(folder: str | os.PathLike[str]) -> dict[str, bytes | None]:
 
 
 # ------------------------------------------------------------------------------------ a fake model
+def sweep_synthetic(
+    spec: Any,
+    out: Path,
+    *,
+    workers: int = 2,
+    run_fn: Any = None,
+    **options: Any,
+) -> Any:
+    """Run an experiment on the fake model (:func:`synthetic_run`) in threads, without a progress bar.
+
+    The sweep machinery is the real one (design, tasks, manifest, checksums, resume); only the runs
+    are stand-ins, so tests of the runner and of the readers take milliseconds per run.
+
+    Args:
+        spec: An experiment file, a shipped experiment's name or an ``ExperimentSpec``.
+        out: The sweep folder.
+        workers: Threads.
+        run_fn: The run function (default :func:`synthetic_run`).
+        **options: Further keywords of :func:`computemarket.experiments.sweep` (``resume``,
+            ``limit``, ``runs_per_task``, ...).
+
+    Returns:
+        The sweep's report.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from computemarket.experiments import ExperimentSpec, load_experiment, sweep
+
+    if not isinstance(spec, ExperimentSpec):
+        spec = load_experiment(spec)
+    with ThreadPoolExecutor(workers) as pool:
+        return sweep(
+            spec,
+            out,
+            executor=pool,
+            run_fn=synthetic_run if run_fn is None else run_fn,
+            progress=False,
+            **options,
+        )
+
+
 def synthetic_run(
     scenario: Scenario,
     *,

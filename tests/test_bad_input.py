@@ -14,16 +14,14 @@ import json
 import shutil
 import socket
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from computemarket import cli
-from computemarket.experiments import load_experiment, sweep
 from computemarket.options import MAX_YEARS
 from computemarket.simulation.parameters import find_parameter
-from computemarket.testing import folder_snapshot, synthetic_run
+from computemarket.testing import folder_snapshot, sweep_synthetic
 
 GRID = """
 description = "a small grid for the bad-input corpus"
@@ -60,25 +58,11 @@ def originals(tmp_path_factory) -> dict[str, Path]:
     assert cli.main(["run", "classroom", "--years", "1", "--out", str(root / "run")]) == 0
     spec = root / "grid.toml"
     spec.write_text(textwrap.dedent(GRID), encoding="utf-8")
-    with ThreadPoolExecutor(2) as pool:
-        report = sweep(
-            load_experiment(spec),
-            root / "sweep",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-        )
+    report = sweep_synthetic(spec, root / "sweep")
     assert report.exit_code == 0
     flat = root / "flat.toml"
     flat.write_text(textwrap.dedent(FLAT), encoding="utf-8")
-    with ThreadPoolExecutor(2) as pool:
-        report = sweep(
-            load_experiment(flat),
-            root / "flat",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-        )
+    report = sweep_synthetic(flat, root / "flat")
     assert report.exit_code == 0
     return {"run": root / "run", "sweep": root / "sweep", "flat": root / "flat", "spec": spec}
 

@@ -18,17 +18,15 @@ import subprocess
 import sys
 import textwrap
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from computemarket import cli
-from computemarket.experiments import load_experiment, sweep
 from computemarket.results.load import load
 from computemarket.store.layout import DamagedFileError
-from computemarket.testing import folder_snapshot, synthetic_run
+from computemarket.testing import folder_snapshot, sweep_synthetic
 
 GRID = """
 description = "a small grid for the fault tests"
@@ -50,31 +48,13 @@ def synthetic_sweep(folder: Path, **options) -> Path:
     spec = folder / "grid.toml"
     if not spec.exists():
         spec.write_text(textwrap.dedent(GRID), encoding="utf-8")
-    with ThreadPoolExecutor(2) as pool:
-        sweep(
-            load_experiment(spec),
-            folder / "sweep",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-            runs_per_task=2,
-            **options,
-        )
+    sweep_synthetic(spec, folder / "sweep", runs_per_task=2, **options)
     return folder / "sweep"
 
 
 def resume_synthetic(folder: Path, **options):
     """Resume the sweep :func:`synthetic_sweep` made in ``folder``; its report."""
-    with ThreadPoolExecutor(2) as pool:
-        return sweep(
-            load_experiment(folder / "grid.toml"),
-            folder / "sweep",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-            resume=True,
-            **options,
-        )
+    return sweep_synthetic(folder / "grid.toml", folder / "sweep", resume=True, **options)
 
 
 def one_error_line(capsys, code: int, expected_code: int, *fragments: str) -> str:
@@ -424,15 +404,7 @@ def test_a_sweep_killed_while_tasks_write_leaves_no_partial_after_resume(signum,
         assert no_temporaries(out) == []
         assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     time.sleep(1.5)  # the workers of a killed driver notice within a second and stop
-    with ThreadPoolExecutor(2) as pool:
-        report = sweep(
-            load_experiment(spec),
-            out,
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-            resume=True,
-        )
+    report = sweep_synthetic(spec, out, resume=True)
     assert report.exit_code == 0
     assert no_temporaries(out) == []
     assert len(load(out).metrics) == 4 * 6 * 9  # points x seeds x quarters

@@ -8,14 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
-from computemarket.experiments import load_experiment, sweep
 from computemarket.results.load import load
-from computemarket.testing import synthetic_run
+from computemarket.testing import sweep_synthetic
 
 # The CLI entry point with the synthetic model slowed down, so the sweep is caught halfway.
 SCRIPT = """
@@ -65,15 +63,7 @@ def wait_for_task_files(
 
 
 def reference(spec_path: Path, out: Path):
-    with ThreadPoolExecutor(2) as pool:
-        sweep(
-            load_experiment(spec_path),
-            out,
-            executor=pool,
-            run_fn=synthetic_run,
-            runs_per_task=5,  # other chunks than the sweeps under test: same tables
-            progress=False,
-        )
+    sweep_synthetic(spec_path, out, runs_per_task=5)  # other chunks than the sweeps under test
     return load(out)
 
 

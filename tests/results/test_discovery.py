@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from computemarket import cli
-from computemarket.experiments import load_experiment, sweep
 from computemarket.results.discovery import discover
 from computemarket.results.errors import ResultsError
 from computemarket.results.load import load
-from computemarket.testing import folder_snapshot, synthetic_run
+from computemarket.testing import folder_snapshot, sweep_synthetic, synthetic_run
 
 pytest.importorskip("ema_workbench")
 
@@ -65,8 +63,7 @@ def by_preset(scenario, *, years, seed):
 def _sweep(folder: Path, text: str, run_fn=synthetic_run) -> Path:
     spec = folder.with_suffix(".toml")
     spec.write_text(textwrap.dedent(text), encoding="utf-8")
-    with ThreadPoolExecutor(2) as pool:
-        report = sweep(load_experiment(spec), folder, executor=pool, run_fn=run_fn, progress=False)
+    report = sweep_synthetic(spec, folder, run_fn=run_fn)
     assert report.exit_code == 0
     return folder
 

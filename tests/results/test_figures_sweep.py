@@ -167,12 +167,10 @@ def test_bad_sweep_figure_requests_are_one_line_errors(grid_sweep):
 
 
 def test_over_time_needs_more_than_the_final_quarter(tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
 
-    from computemarket.experiments import load_experiment, sweep
     from computemarket.results.figures import draw_figures
     from computemarket.results.load import load
-    from computemarket.testing import synthetic_run
+    from computemarket.testing import sweep_synthetic
 
     spec = tmp_path / "final.toml"
     spec.write_text(
@@ -180,14 +178,7 @@ def test_over_time_needs_more_than_the_final_quarter(tmp_path):
         '"rules.switching_cost" = [0.0, 1.0]\n[keep]\nmetrics = ["cloud_hhi"]\nevery = "final"\n',
         encoding="utf-8",
     )
-    with ThreadPoolExecutor(1) as pool:
-        sweep(
-            load_experiment(spec),
-            tmp_path / "final",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-        )
+    sweep_synthetic(spec, tmp_path / "final", workers=1)
     final = load(tmp_path / "final")
     drawn, skipped = draw_figures(final, ("distribution",))
     assert [d.stem for d in drawn] == ["distribution-cloud_hhi"] and skipped == {}
@@ -211,11 +202,9 @@ def test_factor_levels_of_a_category_with_values_no_run_has():
 
 
 def test_a_partly_finished_sweep_of_presets_draws_its_finished_runs(tmp_path, monkeypatch, capsys):
-    from concurrent.futures import ThreadPoolExecutor
 
     from computemarket import cli
-    from computemarket.experiments import load_experiment, sweep
-    from computemarket.testing import synthetic_run
+    from computemarket.testing import sweep_synthetic
 
     spec = tmp_path / "presets.toml"
     spec.write_text(
@@ -224,15 +213,7 @@ def test_a_partly_finished_sweep_of_presets_draws_its_finished_runs(tmp_path, mo
         '[keep]\nmetrics = ["cloud_hhi", "locked_share"]\n',
         encoding="utf-8",
     )
-    with ThreadPoolExecutor(1) as pool:
-        sweep(
-            load_experiment(spec),
-            tmp_path / "partial",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-            limit=3,
-        )
+    sweep_synthetic(spec, tmp_path / "partial", workers=1, limit=3)
     monkeypatch.chdir(tmp_path)
     for arguments in (
         ["plot", "partial"],

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from computemarket import cli
-from computemarket.experiments import load_experiment, sweep
 from computemarket.results.effects import factor_value
 from computemarket.results.load import load
-from computemarket.testing import synthetic_run
+from computemarket.testing import sweep_synthetic
 
 BOOLEAN = """
 description = "a boolean factor"
@@ -32,14 +30,7 @@ def boolean_sweep(tmp_path_factory):
     folder = tmp_path_factory.mktemp("boolean")
     spec = folder / "boolean.toml"
     spec.write_text(textwrap.dedent(BOOLEAN), encoding="utf-8")
-    with ThreadPoolExecutor(2) as pool:
-        report = sweep(
-            load_experiment(spec),
-            folder / "boolean",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-        )
+    report = sweep_synthetic(spec, folder / "boolean")
     assert report.exit_code == 0
     return folder / "boolean"
 

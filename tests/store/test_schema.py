@@ -31,7 +31,7 @@ from computemarket.simulation.scenario import load_scenario
 from computemarket.store.layout import MANIFEST, RUN_TABLES
 from computemarket.store.schema import TEXT, UNITS_KEY, metric_unit, run_id, units_of
 from computemarket.store.sweeps import TASK_METADATA_KEY
-from computemarket.testing import synthetic_run
+from computemarket.testing import sweep_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def sweep_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("schema") / "sweep"
     spec = folder.with_suffix(".toml")
     spec.write_text(textwrap.dedent(REAL), encoding="utf-8")
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(2) as pool:  # the real model
         report = sweep(load_experiment(spec), folder, executor=pool, progress=False)
     assert report.exit_code == 0
     return folder
@@ -190,8 +190,7 @@ def test_float32_narrows_the_metrics_and_not_the_factors(write_spec_in, tmp_path
     )
     text = text.replace('"population.labs" = [6, 8]', '"deals.discount" = [0.05, 0.1]')
     spec = load_experiment(write_spec_in(tmp_path, text))
-    with ThreadPoolExecutor(1) as pool:
-        sweep(spec, tmp_path / "narrow", executor=pool, run_fn=synthetic_run, progress=False)
+    sweep_synthetic(spec, tmp_path / "narrow", workers=1)
     (path,) = (tmp_path / "narrow" / "tasks").glob("*.parquet")
     schema = pq.read_schema(path)
     assert schema.field("cloud_hhi").type == pa.float32()
@@ -222,8 +221,7 @@ def test_the_duckdb_and_polars_examples_of_the_docs_read_a_sweep(tmp_path, monke
     duckdb_example, polars_example = _doc_examples()
     spec = load_experiment("commitment-vs-switching").replace(seeds=2, years=10)
     folder = tmp_path / "results" / "commitment-vs-switching"
-    with ThreadPoolExecutor(2) as pool:
-        sweep(spec, folder, executor=pool, run_fn=synthetic_run, progress=False)
+    sweep_synthetic(spec, folder)
     monkeypatch.chdir(tmp_path)
     expected = (
         load(folder).at(after=10).groupby("rules.switching_cost")["cloud_hhi"].agg(["mean", "size"])

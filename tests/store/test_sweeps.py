@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from computemarket.experiments import load_experiment, sweep
 from computemarket.store.layout import (
     FIGURES_DIR,
     MANIFEST,
@@ -18,7 +16,7 @@ from computemarket.store.layout import (
     read_json_manifest,
 )
 from computemarket.store.sweeps import remove_sweep
-from computemarket.testing import synthetic_run
+from computemarket.testing import sweep_synthetic
 
 GRID = """
 description = "a small grid for the overwrite tests"
@@ -57,15 +55,7 @@ REPORT = '<!DOCTYPE html>\n<meta name="generator" content="computemarket report 
 def _sweep(folder: Path, **options) -> Path:
     spec = folder / "grid.toml"
     spec.write_text(textwrap.dedent(GRID), encoding="utf-8")
-    with ThreadPoolExecutor(1) as pool:
-        sweep(
-            load_experiment(spec),
-            folder / "sweep",
-            executor=pool,
-            run_fn=synthetic_run,
-            progress=False,
-            **options,
-        )
+    sweep_synthetic(spec, folder / "sweep", workers=1, **options)
     return folder / "sweep"
 
 
