@@ -227,3 +227,23 @@ def test_a_partly_finished_sweep_of_presets_draws_its_finished_runs(tmp_path, mo
     figures = {p.name for p in (tmp_path / "partial" / "figures").iterdir()}
     assert {"over-time.png", "crossing-cloud_hhi-above-1800.png"} <= figures
     assert (tmp_path / "partial" / "report.html").is_file()
+
+
+def test_runs_that_start_in_different_years_share_the_axis_of_years_from_the_start(tmp_path):
+    # classroom starts in 2026, calibrated-2023 at the end of 2023: a mean of their calendars
+    # (about 2025) would be neither run's time, so the axis counts years from the start.
+    from computemarket.results.load import load
+    from computemarket.testing import sweep_synthetic
+
+    spec = tmp_path / "starts.toml"
+    spec.write_text(
+        'description = "two starts"\nyears = 2\nseeds = 2\n[factors]\n'
+        'scenario = ["classroom", "calibrated-2023"]\n[keep]\nmetrics = ["cloud_hhi"]\n',
+        encoding="utf-8",
+    )
+    sweep_synthetic(spec, tmp_path / "starts", workers=1)
+    figure = fs.over_time_figure(load(tmp_path / "starts"), ["cloud_hhi"])
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "years from the start"
+    x = np.concatenate([line.get_xdata() for line in ax.get_lines() if len(line.get_xdata())])
+    assert x.min() == 0.0 and x.max() == 2.0
