@@ -81,6 +81,7 @@ def workspace(originals, tmp_path, monkeypatch, capsys) -> dict[str, str]:
     (tmp_path / "empty").mkdir()
     (tmp_path / "folder.toml").mkdir()
     (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "table-crossing.csv").mkdir()  # where summarize --csv table.csv puts its crossings
     (tmp_path / "latin1.toml").write_bytes(b'description = "caf\xe9"\n')
     (tmp_path / "validation").mkdir()
     (tmp_path / "validation" / "manifest.json").write_text(
@@ -606,6 +607,10 @@ CASES: dict[str, tuple[list[str], str]] = {
         "folder.csv is a folder, not a file",
     ),
     "summarize: --csv not .csv": (["summarize", "sweep", "--csv", "table.txt"], "ending in .csv"),
+    "summarize: a folder where a second table goes": (
+        ["summarize", "sweep", "--csv", "table.csv", "--threshold", "cloud_hhi>1800"],
+        "table-crossing.csv: is a folder, not a file",
+    ),
     "summarize: --csv under a file": (
         ["summarize", "sweep", "--csv", "notes.txt/x.csv"],
         "is a file, not a folder",

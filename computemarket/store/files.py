@@ -27,6 +27,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from computemarket.store.layout import StoreError
+
 TEMPORARY_SUFFIX = ".tmp"
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "write_page_checksum": True}
 """How every Parquet file of the store is written: zstd, a CRC per page."""
@@ -78,8 +80,15 @@ def atomic_paths(
     temporary files that dead processes of this machine left in the same folders are removed
     first (not for folders that workers on other machines write into: their process ids mean
     nothing here).
+
+    Raises:
+        StoreError: If a target is an existing folder (before anything is written).
     """
     targets = [Path(p) for p in paths]
+    # A folder where a file goes would fail only at its rename, after the others were replaced.
+    for target in targets:
+        if target.is_dir():
+            raise StoreError(f"{target}: is a folder, not a file; move it or choose another name")
     if clean:
         for folder in {target.parent for target in targets}:
             remove_stale_temporaries(folder)
