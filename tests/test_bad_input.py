@@ -262,6 +262,17 @@ CASES: dict[str, tuple[list[str], str]] = {
         ],
         "given twice",
     ),
+    "run: --set one firm by index and by name": (
+        [
+            "run",
+            "calibrated-2025",
+            "--set",
+            "labs.0.revenue=0.5",
+            "--set",
+            "labs.OpenAI.revenue=0.6",
+        ],
+        "--set labs.OpenAI.revenue: given twice (as labs.0.revenue)",
+    ),
     "run: --set wrong type": (
         ["run", "baseline", "--set", "population.labs=many"],
         "expected an integer, got 'many'",

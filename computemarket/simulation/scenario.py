@@ -415,6 +415,22 @@ def _apply_override(data: dict[str, Any], path: str, value: Any, label: str) -> 
     return {**data, parameter.section: firms}
 
 
+def _override_key(data: Mapping[str, Any], path: str) -> str:
+    """The parameter an override sets, whatever it calls the firm.
+
+    ``labs.OpenAI.revenue`` and ``labs.0.revenue`` are one parameter when OpenAI is the first lab.
+    """
+    parts = path.split(".")
+    firms = data.get(parts[0]) if len(parts) == 3 and parts[0] in FIRM_LISTS else None
+    if not isinstance(firms, list):
+        return path
+    try:
+        index = firm_index(firms, parts[0], parts[1])
+    except ParameterError:
+        return path  # applying it will say what is wrong
+    return f"{parts[0]}.{index}.{parts[2]}"
+
+
 # -------------------------------------------------------------------------------------------- public
 def load_scenario(
     scenario: str | Path | Scenario = DEFAULT_SCENARIO,
@@ -457,17 +473,21 @@ def load_scenario(
         data = _merge(data, {k: v for k, v in preset_data.items() if k != "description"})
         preset, label = preset_name, f"{label} with rules '{preset_name}'"
     items = list(overrides.items() if isinstance(overrides, Mapping) else overrides or [])
-    seen: dict[str, Any] = {}
+    seen: dict[str, tuple[str, Any]] = {}
     for path, value in items:
         if not isinstance(path, str):
             raise ScenarioError(
                 f"override key {path!r}: expected a dotted string such as rules.switching_cost"
             )
-        if path in seen:
+        key = _override_key(data, path)
+        if key in seen:
+            first, earlier = seen[key]
+            also = "" if first == path else f" (as {first})"
             raise ScenarioError(
-                f"--set {path}: given twice ({seen[path]!r} and {value!r}); give each parameter once"
+                f"--set {path}: given twice{also} ({earlier!r} and {value!r}); give each parameter "
+                "once"
             )
-        seen[path] = value
+        seen[key] = (path, value)
         data = _apply_override(data, path, value, "--set")
         _validate(data, "--set")
     kwargs = _validate(data, label)
